@@ -1,0 +1,129 @@
+// Package invoke defines what the data plane hands an integration and what it
+// gets back: the request-scoped context of one API request (Request), the
+// integration's answer (Response), and the Invoker interface every integration
+// type implements.
+//
+// It imports only the standard library, so the compiled snapshot can hold
+// invokers and the integration packages can implement them without import
+// cycles.
+package invoke
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Invoker calls one integration. Implementations are built at compile time and
+// are safe for concurrent use.
+//
+// Invoke returns the integration's response, or an error; a *gwerr.Error
+// selects the client-visible answer (for example ServiceUnavailable on a
+// timeout), any other error becomes 500 Internal Server Error. The caller
+// closes Response.Body.
+type Invoker interface {
+	Invoke(ctx context.Context, req *Request) (*Response, error)
+}
+
+// InvokerFunc adapts a function to the Invoker interface.
+type InvokerFunc func(ctx context.Context, req *Request) (*Response, error)
+
+// Invoke calls f.
+func (f InvokerFunc) Invoke(ctx context.Context, req *Request) (*Response, error) { return f(ctx, req) }
+
+// Response is what an integration answered. Header names are canonical
+// (http.Header). Body is streamed to the client and may be nil for an empty
+// body.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       io.ReadCloser
+	// Cookies are Set-Cookie values to send before any set-cookie in Header
+	// (payload 2.0 "cookies").
+	Cookies []string
+}
+
+// Request is one API request as the gateway resolved it. It is built by the
+// data plane before the integration runs and is read-only afterwards.
+type Request struct {
+	// HTTP is the client's request. Its Body is the client's body, limited to
+	// the payload quota; URL is as received (the path-style prefix removed).
+	HTTP *http.Request
+
+	// RequestID is $context.requestId, also the apigw-requestid header.
+	RequestID string
+	// Time is when the request arrived.
+	Time time.Time
+
+	AccountID string
+	Region    string
+	APIID     string
+	// Stage is the stage name ("$default" for the default stage).
+	Stage string
+	// RouteKey is the selected route's key ("GET /pets/{id}", "$default").
+	RouteKey string
+	// RoutePath is the selected route's path ("/pets/{id}"), or "$default".
+	RoutePath string
+
+	// DomainName is the host the client used (no port); DomainPrefix is its
+	// first label.
+	DomainName   string
+	DomainPrefix string
+	// BasePathMatched is the custom-domain API mapping key that matched, without
+	// slashes ("v1/orders"), or "".
+	BasePathMatched string
+
+	// Path is the decoded request path after the stage and mapping key are
+	// removed: what routes match and $request.path names ("/pets/6").
+	Path string
+	// RawPath is the decoded path as payload 2.0's rawPath gives it: with a
+	// named stage's prefix, without a custom domain's mapping key ("/dev/pets/6").
+	RawPath string
+	// EscapedPath is the path as received, percent-encoding kept, with the stage
+	// prefix and the mapping key (payload 1.0 "path").
+	EscapedPath string
+	// PathParameters are the route's decoded path variables, nil when none.
+	PathParameters map[string]string
+	// StageVariables are the stage's variables, nil when none.
+	StageVariables map[string]string
+
+	// SourceIP is the client's address (TCP peer), without port.
+	SourceIP string
+
+	// Authorizer holds what the route's authorizer established, nil for routes
+	// without authorization.
+	Authorizer *AuthorizerContext
+}
+
+// AuthorizerContext is the identity an authorizer established for a request.
+// Exactly one of its members is set.
+type AuthorizerContext struct {
+	// JWT is set by JWT authorizers.
+	JWT *JWTContext
+	// Lambda is the context map a Lambda authorizer returned (values keep their
+	// JSON types).
+	Lambda map[string]any
+	// PrincipalID is the principalId a Lambda authorizer returned with an IAM
+	// policy response.
+	PrincipalID string
+	// IAM is set by AWS_IAM authorization.
+	IAM *IAMContext
+}
+
+// JWTContext is the verified token's claims (each rendered as a string) and
+// scopes (nil when the token has no scope claim).
+type JWTContext struct {
+	Claims map[string]string
+	Scopes []string
+}
+
+// IAMContext is the identity of a SigV4-signed caller.
+type IAMContext struct {
+	AccessKey      string
+	AccountID      string
+	CallerID       string
+	PrincipalOrgID string
+	UserARN        string
+	UserID         string
+}
