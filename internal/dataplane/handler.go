@@ -1,0 +1,328 @@
+package dataplane
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/apigwdev/apigw/internal/gwerr"
+	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/snapshot"
+)
+
+// Quotas of HTTP APIs (dataplane.md section 9.1).
+const (
+	// MaxPayloadBytes is the largest request body accepted: 10 MB.
+	MaxPayloadBytes = 10 << 20
+	// MaxHeaderBytes bounds the request line plus all header values.
+	MaxHeaderBytes = 10240
+)
+
+// RequestIDHeader is the response header carrying the request id.
+const RequestIDHeader = "Apigw-Requestid"
+
+// Handler is the data plane's http.Handler. The zero value is not usable; use
+// New. Swap installs a new snapshot; requests already running keep the one
+// they started with.
+type Handler struct {
+	snap atomic.Pointer[snapshot.Snapshot]
+	log  *slog.Logger
+	now  func() time.Time
+}
+
+// Options configure a Handler.
+type Options struct {
+	// Logger receives one line per failed request, with the request id and the
+	// cause. If nil, slog.Default() is used.
+	Logger *slog.Logger
+	// Now returns the current time. If nil, time.Now is used.
+	Now func() time.Time
+}
+
+// New returns a Handler serving s (which may be nil: every request is then
+// 404 until Swap).
+func New(s *snapshot.Snapshot, opts Options) *Handler {
+	h := &Handler{log: opts.Logger, now: opts.Now}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if s != nil {
+		h.snap.Store(s)
+	}
+	return h
+}
+
+// Swap atomically replaces the served snapshot and returns the previous one.
+func (h *Handler) Swap(s *snapshot.Snapshot) *snapshot.Snapshot {
+	return h.snap.Swap(s)
+}
+
+// Snapshot returns the snapshot being served.
+func (h *Handler) Snapshot() *snapshot.Snapshot { return h.snap.Load() }
+
+// ServeHTTP runs one request through the pipeline described in the package
+// documentation.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.now()
+	reqID := newRequestID()
+	w.Header()[RequestIDHeader] = []string{reqID}
+	err := h.serve(w, r, reqID, start)
+	if err == nil {
+		return
+	}
+	ge := gwerr.As(err)
+	h.log.LogAttrs(r.Context(), logLevel(ge), "request failed",
+		slog.String("request_id", reqID),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.EscapedPath()),
+		slog.Int("status", ge.Kind.Status()),
+		slog.Any("cause", ge.Cause))
+	gwerr.Write(w, ge)
+}
+
+func logLevel(e *gwerr.Error) slog.Level {
+	switch e.Kind {
+	case gwerr.NotFound, gwerr.Forbidden, gwerr.Unauthorized, gwerr.TooManyRequests, gwerr.RequestEntityTooLarge, gwerr.BadRequest, gwerr.HeaderFieldsTooLarge:
+		return slog.LevelInfo
+	}
+	return slog.LevelError
+}
+
+// errNoRoute and friends are the logged causes of 404s.
+var (
+	errNoAPI   = errors.New("no API or stage serves this host and path")
+	errNoRoute = errors.New("no route matches and there is no $default route")
+)
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, start time.Time) error {
+	if n := requestHeaderSize(r); n > MaxHeaderBytes {
+		return gwerr.Newf(gwerr.HeaderFieldsTooLarge, "request line and headers are %d bytes, more than %d", n, MaxHeaderBytes)
+	}
+	if r.ContentLength > MaxPayloadBytes {
+		return gwerr.Newf(gwerr.RequestEntityTooLarge, "content-length %d is more than %d", r.ContentLength, MaxPayloadBytes)
+	}
+	s := h.snap.Load()
+	if s == nil {
+		return gwerr.New(gwerr.NotFound, errNoAPI)
+	}
+	host := hostName(r.Host)
+	t, ok := resolve(s, host, r.URL.EscapedPath())
+	if !ok {
+		return gwerr.New(gwerr.NotFound, errNoAPI)
+	}
+	segs, ok := splitPath(t.rest)
+	if !ok {
+		return gwerr.Newf(gwerr.NotFound, "path %q is not valid percent-encoding", t.rest)
+	}
+	st := t.stage
+	idx, found := st.Table.Select(r.Method, segs)
+	if st.CORS != nil && r.Method == http.MethodOptions && !found && st.CORS.IsPreflight(r) {
+		st.CORS.Preflight(w, r)
+		return nil
+	}
+	if !found {
+		return gwerr.New(gwerr.NotFound, errNoRoute)
+	}
+	route := st.Routes[idx]
+	if route.Integration == nil {
+		return gwerr.Newf(gwerr.InternalServerError, "route %q has no integration target", route.Key.Raw)
+	}
+
+	var body *limitedBody
+	if r.Body != nil && r.Body != http.NoBody {
+		body = &limitedBody{rc: r.Body, left: MaxPayloadBytes}
+		r.Body = body
+	}
+	path := joinPath(segs)
+	req := &invoke.Request{
+		HTTP:            r,
+		RequestID:       reqID,
+		Time:            start,
+		AccountID:       s.AccountID,
+		Region:          s.Region,
+		APIID:           t.api.ID,
+		Stage:           st.Name,
+		RouteKey:        route.Key.Raw,
+		RoutePath:       routePath(route),
+		DomainName:      host,
+		DomainPrefix:    domainPrefix(host),
+		BasePathMatched: t.basePath,
+		Path:            path,
+		RawPath:         rawPath(t.stagePrefix, path),
+		EscapedPath:     t.escapedPath,
+		PathParameters:  route.Key.Params(segs),
+		StageVariables:  st.Variables,
+		SourceIP:        sourceIP(r.RemoteAddr),
+	}
+	resp, err := route.Integration.Invoker.Invoke(r.Context(), req)
+	if err != nil {
+		if errors.Is(err, errPayloadTooLarge) || (body != nil && body.exceeded.Load()) {
+			return gwerr.New(gwerr.RequestEntityTooLarge, err)
+		}
+		if ctxErr := r.Context().Err(); ctxErr != nil && !isGatewayError(err) {
+			// The client went away; nothing to answer. Log at debug.
+			h.log.LogAttrs(r.Context(), slog.LevelDebug, "client canceled request",
+				slog.String("request_id", reqID), slog.Any("cause", err))
+			return nil
+		}
+		return err
+	}
+	h.writeResponse(w, r, st, resp, reqID)
+	return nil
+}
+
+func isGatewayError(err error) bool {
+	var ge *gwerr.Error
+	return errors.As(err, &ge)
+}
+
+// writeResponse streams the integration's answer to the client, with the CORS
+// headers of the stage's policy.
+func (h *Handler) writeResponse(w http.ResponseWriter, r *http.Request, st *snapshot.Stage, resp *invoke.Response, reqID string) {
+	if resp.Body != nil {
+		defer resp.Body.Close()
+	}
+	hdr := w.Header()
+	for k, v := range resp.Header {
+		if strings.EqualFold(k, RequestIDHeader) {
+			continue
+		}
+		hdr[k] = v
+	}
+	if len(resp.Cookies) > 0 {
+		hdr["Set-Cookie"] = append(append([]string(nil), resp.Cookies...), hdr["Set-Cookie"]...)
+	}
+	if st.CORS != nil {
+		st.CORS.Apply(r.Header, hdr)
+	}
+	status := resp.StatusCode
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	if resp.Body == nil {
+		return
+	}
+	if _, err := copyFlushing(w, resp.Body); err != nil && r.Context().Err() == nil {
+		h.log.LogAttrs(r.Context(), slog.LevelError, "response body cut short",
+			slog.String("request_id", reqID), slog.Any("cause", err))
+		// Abort the connection so the client sees the truncation instead of a
+		// silently short body.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// copyFlushing copies src to w, flushing after each read that drained src's
+// buffered data, so that streamed responses (chunked, server-sent events)
+// reach the client as they arrive.
+func copyFlushing(w http.ResponseWriter, src io.Reader) (int64, error) {
+	rc := http.NewResponseController(w)
+	buf := make([]byte, 32<<10)
+	var n int64
+	for {
+		nr, rerr := src.Read(buf)
+		if nr > 0 {
+			nw, werr := w.Write(buf[:nr])
+			n += int64(nw)
+			if werr != nil {
+				return n, werr
+			}
+			if nr < len(buf) {
+				_ = rc.Flush()
+			}
+		}
+		if rerr == io.EOF {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, rerr
+		}
+	}
+}
+
+func routePath(r *snapshot.Route) string {
+	if r.Key.Default {
+		return r.Key.Raw
+	}
+	return r.Key.Path
+}
+
+// rawPath is payload 2.0's rawPath: the decoded path with a named stage's
+// prefix (dataplane.md section 2.1).
+func rawPath(stagePrefix, path string) string {
+	if stagePrefix == "" {
+		return path
+	}
+	if p, ok := splitPath(stagePrefix); ok && len(p) == 1 {
+		if path == "/" {
+			return "/" + p[0]
+		}
+		return "/" + p[0] + path
+	}
+	return stagePrefix + path
+}
+
+func domainPrefix(host string) string {
+	if i := strings.IndexByte(host, '.'); i >= 0 {
+		return host[:i]
+	}
+	return host
+}
+
+func sourceIP(remote string) string {
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		return h
+	}
+	return remote
+}
+
+// requestHeaderSize is the size of the request line plus every header name
+// and value, as the 10240-byte quota counts them.
+func requestHeaderSize(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v)
+		}
+	}
+	return n + len(r.Host)
+}
+
+var errPayloadTooLarge = errors.New("request body is larger than 10 MB")
+
+// limitedBody fails reads once more than left bytes were read, so a chunked
+// body larger than the payload quota is refused while streaming.
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64 // owned by the single reader
+	// exceeded is read by the handler after the integration returned, possibly
+	// while a transport goroutine still holds the body.
+	exceeded atomic.Bool
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		l.exceeded.Store(true)
+		return 0, errPayloadTooLarge
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.rc.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		l.exceeded.Store(true)
+		return 0, errPayloadTooLarge
+	}
+	return n, err
+}
+
+func (l *limitedBody) Close() error { return l.rc.Close() }

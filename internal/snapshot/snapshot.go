@@ -1,0 +1,119 @@
+// Package snapshot holds the immutable, compiled form of everything the data
+// plane serves: per API and stage, the route table, the routes' integrations
+// (ready-to-call invokers), the CORS policy and the stage variables; per custom
+// domain, its API mappings.
+//
+// A Snapshot is built completely by package compile and then only read: the
+// data plane holds it in an atomic.Pointer and swaps in a new one on
+// redeploy, so requests in flight finish on the snapshot they started on.
+// Nothing in here has a mutex, and nothing may be modified after compile
+// returns.
+//
+// Imports: the standard library plus the pure compiled-form packages
+// (routekey, invoke), never the store or the control plane.
+package snapshot
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/routekey"
+)
+
+// Snapshot is the complete served state of the gateway at one point in time.
+type Snapshot struct {
+	// Region and AccountID appear in ARNs and events.
+	Region    string
+	AccountID string
+	// APIs maps an API id to its served form.
+	APIs map[string]*API
+	// Default is the API serving requests that name no API (interface.md
+	// section 2, step 4), or nil.
+	Default *API
+	// Domains maps a lower-case custom domain name (no port) to its mappings.
+	Domains map[string]*Domain
+	// Built is when the snapshot was compiled.
+	Built time.Time
+}
+
+// API is one served API.
+type API struct {
+	ID   string
+	Name string
+	// DisableExecuteAPIEndpoint turns off host-style, path-style and
+	// default-API resolution for this API: only custom domains reach it.
+	DisableExecuteAPIEndpoint bool
+	// Stages maps a named stage to its served form; the $default stage is in
+	// DefaultStage, not here.
+	Stages       map[string]*Stage
+	DefaultStage *Stage
+}
+
+// Stage is one deployed stage of an API: the routes of the deployment it
+// serves, with its stage-level settings.
+type Stage struct {
+	APIID string
+	// Name is the stage name, "$default" for the default stage.
+	Name string
+	// Variables are the stage variables, nil when the stage has none.
+	Variables map[string]string
+	// CORS is the API's CORS policy as deployed, nil when not configured.
+	CORS CORSPolicy
+	// Table selects a route index into Routes.
+	Table  *routekey.Table
+	Routes []*Route
+	// DeploymentID is the deployment this stage serves ("" for config-file
+	// APIs served without a recorded deployment).
+	DeploymentID string
+}
+
+// Route is one deployed route.
+type Route struct {
+	Key *routekey.Key
+	// Integration is nil for a route without a target.
+	Integration *Integration
+	// AuthorizationType is NONE, JWT, CUSTOM or AWS_IAM.
+	AuthorizationType string
+}
+
+// Integration is one deployed integration, ready to call.
+type Integration struct {
+	ID      string
+	Type    string
+	Invoker invoke.Invoker
+}
+
+// Domain is a custom domain name and its API mappings.
+type Domain struct {
+	Name string
+	// Mappings are ordered longest key first, so the first match is the
+	// longest matching prefix; the empty-key mapping, if any, is last.
+	Mappings []*Mapping
+}
+
+// Mapping maps a path prefix of a custom domain to an API stage.
+type Mapping struct {
+	// Key is the API mapping key without leading or trailing slashes
+	// ("v1/orders"), "" for the catch-all mapping.
+	Key string
+	// Segments is Key split on "/", compared with the request path's escaped
+	// segments.
+	Segments []string
+	API      *API
+	Stage    *Stage
+}
+
+// CORSPolicy is a compiled CORS configuration (implemented by package
+// dataplane/cors). It is an interface so that the snapshot does not depend on
+// how CORS is evaluated.
+type CORSPolicy interface {
+	// IsPreflight reports whether r is a CORS preflight request.
+	IsPreflight(r *http.Request) bool
+	// Preflight writes the whole answer to a preflight request that no route
+	// matched.
+	Preflight(w http.ResponseWriter, r *http.Request)
+	// Apply sets the CORS headers of an actual response, given the request's
+	// headers, replacing any the integration sent.
+	Apply(reqHeader, respHeader http.Header)
+}
