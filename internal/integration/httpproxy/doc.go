@@ -1,0 +1,71 @@
+// Package httpproxy implements HTTP_PROXY integrations: it forwards an API
+// request to an HTTP backend and streams the backend's answer back
+// (dataplane.md section 4, auth-and-integrations.md section D.3).
+//
+// An Invoker is built once per route integration by New, which parses the
+// integrationUri template; Invoke then only substitutes and sends. It calls
+// http.RoundTripper.RoundTrip itself rather than using
+// httputil.ReverseProxy: the integration contract returns an invoke.Response
+// whose Body the data plane streams to the client after response parameter
+// mapping and CORS, so there is no ResponseWriter to hand to a ReverseProxy.
+// The header rules a ReverseProxy applies are applied here instead.
+//
+// # Target URL (section 4.2)
+//
+//   - $default route: the request path, after the stage segment and the
+//     custom-domain mapping key are removed, is appended to the URI's path,
+//     "https://h/base" + "/x" giving "https://h/base/x"; a trailing slash on
+//     the URI's path is not doubled. The path keeps the percent-encoding the
+//     client used (taken from invoke.Request.EscapedPath).
+//   - Other routes: the URI as written, {name} replaced by the route's decoded
+//     path parameter re-escaped as one path segment (so "a/b" becomes
+//     "a%2Fb"); the route's greedy variable ({proxy} for {proxy+}) keeps its
+//     slashes and each of its segments is escaped. In the query part a
+//     variable is query-escaped. Undefined variables become "".
+//   - ${stageVariables.name} is replaced by the value as written, anywhere in
+//     the URI; undefined variables become "". A URI with stage variables is
+//     re-checked after substitution (absolute http(s), a host, no user
+//     information, no fragment); a bad result is a 500.
+//   - The client's raw query string is appended after the URI's own query,
+//     joined by "&".
+//
+// # Request (section 4.3)
+//
+//   - Method: the integrationMethod, or the client's when it is ANY.
+//   - Host: the integration URL's host.
+//   - Client headers are copied except hop-by-hop ones (Connection,
+//     Proxy-Connection, Keep-Alive, TE, Trailer(s), Transfer-Encoding,
+//     Upgrade, Proxy-Authenticate, Proxy-Authorization, and those Connection
+//     names; RFC 9110 section 7.6.1), Expect (the gateway already answered
+//     100-continue), Content-Length (written from the body) and the
+//     X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto and Forwarded
+//     headers, which become one Forwarded header (see forwardedValue for the
+//     exact format). X-Forwarded-Port and other X-Forwarded-* headers pass
+//     unchanged.
+//   - Via: "HTTP/1.1 AmazonAPIGateway" is appended, as observed.
+//   - X-Amzn-Trace-Id: "Root=1-<8 hex epoch seconds>-<24 random hex>" when the
+//     client sent none; a client's value is forwarded unchanged.
+//   - Content-Type: "application/json" when the request has no payload and
+//     the client sent no Content-Type.
+//   - No User-Agent is invented when the client sent none.
+//   - The body streams through; the backend is spoken to in HTTP/1.1.
+//
+// # Response (section 4.4)
+//
+// Status, headers (every Set-Cookie included) and body pass through, less
+// hop-by-hop headers. The body is not buffered: each Read returns what the
+// backend has sent so far, so a data plane that flushes after each write
+// streams chunked and server-sent-event responses as they are produced.
+// Trailers from the backend are dropped.
+//
+// # Failures
+//
+// The integration timeout (Config.Timeout) covers connecting, sending, the
+// response headers and the body: a timeout before the headers is a
+// gwerr.ServiceUnavailable (503, observed for HTTP APIs); after them the body
+// is cut and Body.Read returns that same error. Connection refused, DNS and
+// TLS failures and malformed responses are gwerr.InternalServerError (500,
+// the spec's recommendation; UNCONFIRMED). A canceled client context returns
+// the context error. The backend's own error text is kept in the gwerr
+// Cause, never in the response.
+package httpproxy

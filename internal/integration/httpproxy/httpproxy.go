@@ -1,0 +1,230 @@
+package httpproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apigwdev/apigw/internal/gwerr"
+	"github.com/apigwdev/apigw/internal/invoke"
+)
+
+// Timeout bounds of an HTTP_PROXY integration (TimeoutInMillis 50..30000,
+// default 30000; dataplane.md section 4.1).
+const (
+	MinTimeout     = 50 * time.Millisecond
+	MaxTimeout     = 30 * time.Second
+	DefaultTimeout = MaxTimeout
+)
+
+// methodAny is the integrationMethod that forwards the client's method.
+const methodAny = "ANY"
+
+// errTimeout is the cause of the integration-timeout context, so that a
+// timeout can be told from a canceled client.
+var errTimeout = errors.New("integration timeout")
+
+// Config configures one HTTP_PROXY integration as attached to a route.
+type Config struct {
+	// URI is the integrationUri: an absolute http or https URL. It may
+	// reference route path variables as {name} in its path or query (a greedy
+	// {name+} variable is referenced as {name}) and stage variables as
+	// ${stageVariables.name} anywhere (section 4.1, 4.2).
+	URI string
+	// Method is the integrationMethod. "ANY" (or "") forwards the client's
+	// method; anything else replaces it.
+	Method string
+	// Timeout is timeoutInMillis, MinTimeout..MaxTimeout; 0 means
+	// DefaultTimeout. It bounds connecting, sending the request, receiving the
+	// response headers and reading the response body.
+	Timeout time.Duration
+	// Transport sends the requests. Nil means a transport of its own from
+	// NewTransport; share one NewTransport between invokers instead.
+	Transport http.RoundTripper
+	// IsDefaultRoute is true when the integration serves the $default route:
+	// the whole request path (stage and mapping key removed) is then appended
+	// to the URI's path (section 4.2).
+	IsDefaultRoute bool
+	// Logger receives debug records about failed calls. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Invoker calls an HTTP backend for an HTTP_PROXY integration. It is built
+// once at compile time by New and is safe for concurrent use.
+type Invoker struct {
+	tmpl      *uriTemplate
+	method    string // "" forwards the client's method
+	timeout   time.Duration
+	transport http.RoundTripper
+	isDefault bool
+	logger    *slog.Logger
+}
+
+// New checks cfg and builds an Invoker, parsing the URI template once.
+// Errors name the problem and the URI.
+func New(cfg Config) (*Invoker, error) {
+	tmpl, err := parseTemplate(cfg.URI)
+	if err != nil {
+		return nil, err
+	}
+	inv := &Invoker{
+		tmpl:      tmpl,
+		timeout:   cfg.Timeout,
+		transport: cfg.Transport,
+		isDefault: cfg.IsDefaultRoute,
+		logger:    cfg.Logger,
+	}
+	switch {
+	case cfg.Method == "" || strings.EqualFold(cfg.Method, methodAny):
+	case !validToken(cfg.Method):
+		return nil, fmt.Errorf("integration method %q is not an HTTP method", cfg.Method)
+	default:
+		inv.method = cfg.Method
+	}
+	switch {
+	case inv.timeout == 0:
+		inv.timeout = DefaultTimeout
+	case inv.timeout < MinTimeout || inv.timeout > MaxTimeout:
+		return nil, fmt.Errorf("integration timeout %v is outside %v..%v", inv.timeout, MinTimeout, MaxTimeout)
+	}
+	if inv.transport == nil {
+		inv.transport = NewTransport()
+	}
+	if inv.logger == nil {
+		inv.logger = slog.New(slog.DiscardHandler)
+	}
+	return inv, nil
+}
+
+// Invoke sends req to the backend and returns its response, whose Body
+// streams the backend's body as it arrives; the caller must close it.
+//
+// Errors: a timeout (before or while reading the response headers) is a
+// *gwerr.Error of kind ServiceUnavailable (503, observed on AWS); any other
+// failure to get a response (connection refused, DNS, TLS, a malformed
+// response, a URL that stage variables made invalid) is InternalServerError
+// (500, recommended by section 4.4). The backend's error text stays in the
+// Cause. If ctx ends first, the context's error is returned, wrapped, and is
+// not a *gwerr.Error. A timeout while the body streams surfaces as the same
+// ServiceUnavailable error from Body.Read, after the status was sent.
+func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Response, error) {
+	target, err := i.tmpl.build(req, i.isDefault)
+	if err != nil {
+		return nil, gwerr.New(gwerr.InternalServerError, fmt.Errorf("building integration URL: %w", err))
+	}
+	r := req.HTTP
+	method := i.method
+	if method == "" {
+		method = r.Method
+	}
+	body, length := r.Body, r.ContentLength
+	if length == 0 || body == nil || body == http.NoBody {
+		// Issue 16036 in the standard library's ReverseProxy: a nil Body
+		// lets the transport retry idempotent requests on a stale pooled
+		// connection.
+		body, length = nil, 0
+	}
+
+	tctx, cancel := context.WithTimeoutCause(ctx, i.timeout, errTimeout)
+	out := (&http.Request{
+		Method:        method,
+		URL:           target,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        requestHeader(req, body == nil),
+		Body:          body,
+		ContentLength: length,
+		Host:          target.Host,
+	}).WithContext(tctx)
+
+	resp, err := i.transport.RoundTrip(out)
+	if err != nil {
+		err = i.classify(ctx, tctx, "calling integration "+redact(method, target.Scheme, target.Host, target.RawPath), err)
+		cancel()
+		i.logger.LogAttrs(ctx, slog.LevelDebug, "integration call failed",
+			slog.String("requestId", req.RequestID), slog.Any("error", err))
+		return nil, err
+	}
+	cleanResponseHeader(resp.Header)
+	return &invoke.Response{
+		StatusCode: resp.StatusCode,
+		Header:     resp.Header,
+		Body:       &responseBody{inv: i, rc: resp.Body, parent: ctx, ctx: tctx, cancel: cancel},
+	}, nil
+}
+
+// classify maps a transport error to what the client sees: the context's
+// error if the client went away, 503 on our timeout, 500 otherwise.
+func (i *Invoker) classify(parent, tctx context.Context, op string, err error) error {
+	if perr := parent.Err(); perr != nil {
+		return fmt.Errorf("%s: %w", op, perr)
+	}
+	if errors.Is(context.Cause(tctx), errTimeout) {
+		return gwerr.New(gwerr.ServiceUnavailable, fmt.Errorf("%s: timeout of %v exceeded: %w", op, i.timeout, err))
+	}
+	return gwerr.New(gwerr.InternalServerError, fmt.Errorf("%s: %w", op, err))
+}
+
+// redact names a request for logs without its query string, which may
+// carry secrets.
+func redact(method, scheme, host, path string) string {
+	return method + " " + scheme + "://" + host + path
+}
+
+// responseBody streams the backend's body and ends the integration timeout
+// when closed or fully read.
+type responseBody struct {
+	inv    *Invoker
+	rc     io.ReadCloser
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+// Read reads from the backend; a failure other than io.EOF is classified as
+// Invoke's errors are.
+func (b *responseBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	switch {
+	case err == nil:
+	case errors.Is(err, io.EOF):
+		b.cancel()
+	default:
+		err = b.inv.classify(b.parent, b.ctx, "reading integration response body", err)
+	}
+	return n, err
+}
+
+// Close closes the backend body and releases the timeout.
+func (b *responseBody) Close() error {
+	var err error
+	b.once.Do(func() {
+		err = b.rc.Close()
+		b.cancel()
+	})
+	return err
+}
+
+// validToken reports whether s is an HTTP token (RFC 9110 section 5.6.2), as
+// a method must be.
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isTchar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+var _ invoke.Invoker = (*Invoker)(nil)
