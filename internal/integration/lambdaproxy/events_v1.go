@@ -1,0 +1,239 @@
+package lambdaproxy
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"strings"
+
+	"github.com/apigwdev/apigw/internal/invoke"
+)
+
+// eventV1 is the payload format 1.0 request event of HTTP APIs (dataplane.md
+// 3.6): the REST proxy event's shape with HTTP API specifics. Field order
+// follows the AWS documentation's example and the real captures; the fields
+// 3.6 says are null when empty are written as null, never omitted.
+type eventV1 struct {
+	Version                         string              `json:"version"`
+	Resource                        string              `json:"resource"`
+	Path                            string              `json:"path"`
+	HTTPMethod                      string              `json:"httpMethod"`
+	Headers                         map[string]string   `json:"headers"`
+	MultiValueHeaders               map[string][]string `json:"multiValueHeaders"`
+	QueryStringParameters           map[string]string   `json:"queryStringParameters"`
+	MultiValueQueryStringParameters map[string][]string `json:"multiValueQueryStringParameters"`
+	RequestContext                  requestContextV1    `json:"requestContext"`
+	PathParameters                  map[string]string   `json:"pathParameters"`
+	StageVariables                  map[string]string   `json:"stageVariables"`
+	// Body is null when the request had no body.
+	Body            *string `json:"body"`
+	IsBase64Encoded bool    `json:"isBase64Encoded"`
+}
+
+// requestContextV1 is the 1.0 requestContext, members in the captures' order.
+type requestContextV1 struct {
+	AccountID string `json:"accountId"`
+	APIID     string `json:"apiId"`
+	// Authorizer is present only when the route has a JWT or Lambda
+	// authorizer (the real captures of unauthorized routes have none).
+	Authorizer        any        `json:"authorizer,omitempty"`
+	DomainName        string     `json:"domainName"`
+	DomainPrefix      string     `json:"domainPrefix"`
+	ExtendedRequestID string     `json:"extendedRequestId"`
+	HTTPMethod        string     `json:"httpMethod"`
+	Identity          identityV1 `json:"identity"`
+	Path              string     `json:"path"`
+	Protocol          string     `json:"protocol"`
+	RequestID         string     `json:"requestId"`
+	RequestTime       string     `json:"requestTime"`
+	RequestTimeEpoch  int64      `json:"requestTimeEpoch"`
+	ResourceID        string     `json:"resourceId"`
+	ResourcePath      string     `json:"resourcePath"`
+	Stage             string     `json:"stage"`
+}
+
+// identityV1 is requestContext.identity of 1.0: every member null except
+// sourceIp and userAgent on routes without IAM authorization (3.6, C.6; OBS
+// real captures, which also show cognitoAmr).
+type identityV1 struct {
+	AccessKey                     *string     `json:"accessKey"`
+	AccountID                     *string     `json:"accountId"`
+	Caller                        *string     `json:"caller"`
+	CognitoAmr                    []string    `json:"cognitoAmr"`
+	CognitoAuthenticationProvider *string     `json:"cognitoAuthenticationProvider"`
+	CognitoAuthenticationType     *string     `json:"cognitoAuthenticationType"`
+	CognitoIdentityID             *string     `json:"cognitoIdentityId"`
+	CognitoIdentityPoolID         *string     `json:"cognitoIdentityPoolId"`
+	PrincipalOrgID                *string     `json:"principalOrgId"`
+	SourceIP                      string      `json:"sourceIp"`
+	User                          *string     `json:"user"`
+	UserAgent                     string      `json:"userAgent"`
+	UserARN                       *string     `json:"userArn"`
+	ClientCert                    *clientCert `json:"clientCert,omitempty"`
+}
+
+// jwtV1 is requestContext.authorizer of 1.0 for JWT authorizers: flat, no
+// "jwt" level (auth-and-integrations.md A.7).
+type jwtV1 struct {
+	Claims map[string]string `json:"claims"`
+	Scopes []string          `json:"scopes"`
+}
+
+// BuildEventV1 returns the payload format 1.0 event for req with the given
+// request body (dataplane.md 3.3 to 3.6):
+//
+//   - resource and requestContext.resourcePath are the route path ("$default"
+//     for the default route); requestContext.resourceId is the route key;
+//     path is the path as received, percent-encoded, with the stage prefix and
+//     the custom domain's mapping key; requestContext.path is the same path
+//     decoded (3.6, 2.1, 2.3).
+//   - headers hold the last value of each header, multiValueHeaders all of
+//     them; the Cookie header stays (3.3). Names keep the client's spelling
+//     as far as Go lets us know it (see headerNameV1).
+//   - queryStringParameters hold the last value of each name,
+//     multiValueQueryStringParameters all values; both null without a query
+//     (3.4). pathParameters, stageVariables and body are null when empty.
+//   - requestContext.extendedRequestId equals requestId (8.3).
+func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
+	r := req.HTTP
+	if r == nil {
+		return nil, fmt.Errorf("building payload 1.0 event: request has no HTTP request")
+	}
+	g := newGatewayHeaders(req, len(body))
+	h2 := r.ProtoMajor >= 2
+	ev := eventV1{
+		Version:           "1.0",
+		Resource:          routePath(req),
+		Path:              escapedPath(req),
+		HTTPMethod:        r.Method,
+		Headers:           make(map[string]string, len(r.Header)+6),
+		MultiValueHeaders: make(map[string][]string, len(r.Header)+6),
+	}
+	connection := r.Header.Values("Connection")
+	for name, values := range r.Header {
+		canonical := http.CanonicalHeaderKey(name)
+		if skipHeader(canonical, connection) || len(values) == 0 {
+			continue
+		}
+		n := headerNameV1(canonical, h2)
+		ev.MultiValueHeaders[n] = append(ev.MultiValueHeaders[n], values...)
+		ev.Headers[n] = values[len(values)-1]
+	}
+	for _, kv := range [...][2]string{
+		{"Content-Length", g.contentLength},
+		{"Host", g.host},
+		{"X-Amzn-Trace-Id", g.traceID},
+		{"X-Forwarded-For", g.forwardedFor},
+		{"X-Forwarded-Port", g.forwardedPort},
+		{"X-Forwarded-Proto", g.forwardedProto},
+	} {
+		ev.Headers[kv[0]] = kv[1]
+		ev.MultiValueHeaders[kv[0]] = []string{kv[1]}
+	}
+
+	if params := parseQuery(r.URL.RawQuery); len(params) > 0 {
+		ev.QueryStringParameters = make(map[string]string, len(params))
+		ev.MultiValueQueryStringParameters = make(map[string][]string, len(params))
+		for _, p := range params {
+			ev.QueryStringParameters[p.name] = p.value // the last value wins (3.4, OBS)
+			ev.MultiValueQueryStringParameters[p.name] = append(ev.MultiValueQueryStringParameters[p.name], p.value)
+		}
+	}
+	if len(req.PathParameters) > 0 {
+		ev.PathParameters = req.PathParameters
+	}
+	if len(req.StageVariables) > 0 {
+		ev.StageVariables = req.StageVariables
+	}
+	if len(body) > 0 {
+		var b string
+		b, ev.IsBase64Encoded = encodeBody(r.Header.Get("Content-Type"), body)
+		ev.Body = &b
+	}
+
+	t := requestTime(req)
+	ev.RequestContext = requestContextV1{
+		AccountID:         req.AccountID,
+		APIID:             req.APIID,
+		Authorizer:        authorizerFor1(req.Authorizer),
+		DomainName:        req.DomainName,
+		DomainPrefix:      domainPrefix(req),
+		ExtendedRequestID: req.RequestID,
+		HTTPMethod:        r.Method,
+		Identity: identityV1{
+			SourceIP:   req.SourceIP,
+			UserAgent:  r.Header.Get("User-Agent"), // "" when absent (OBS DOTNET)
+			ClientCert: peerCert(r),
+		},
+		Path:             decodedPath(req),
+		Protocol:         protocol,
+		RequestID:        req.RequestID,
+		RequestTime:      t.Format(clfTime),
+		RequestTimeEpoch: t.UnixMilli(),
+		ResourceID:       req.RouteKey,
+		ResourcePath:     ev.Resource,
+		Stage:            req.Stage,
+	}
+	if a := req.Authorizer; a != nil && a.IAM != nil {
+		id := &ev.RequestContext.Identity
+		id.AccessKey = nullable(a.IAM.AccessKey)
+		id.AccountID = nullable(a.IAM.AccountID)
+		id.Caller = nullable(a.IAM.CallerID)
+		id.PrincipalOrgID = nullable(a.IAM.PrincipalOrgID)
+		id.User = nullable(a.IAM.UserID)
+		id.UserARN = nullable(a.IAM.UserARN)
+	}
+	return marshalEvent(&ev)
+}
+
+// headerNameV1 returns the name a header has in a 1.0 event. AWS keeps the
+// client's spelling (3.3), except for the headers its front end handles, which
+// arrive canonically spelled whatever the client sent: the real captures of
+// HTTP/2 clients (all names lower-case on the wire) show Content-Length,
+// Content-Type, Host, User-Agent, X-Amzn-Trace-Id and X-Forwarded-* next to a
+// lower-case "accept" (OBS JAVACONT; ministack-style captures quoted in 3.3).
+//
+// Go's server canonicalizes header names and keeps no other spelling, so the
+// client's spelling is approximated: over HTTP/2 names are lower-case, as they
+// were on the wire; over HTTP/1.x they are written in canonical form, which is
+// what most HTTP/1.1 clients send.
+func headerNameV1(canonical string, h2 bool) string {
+	switch canonical {
+	case "Content-Length", "Content-Type", "Host", "User-Agent",
+		"X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto":
+		return canonical
+	}
+	if h2 {
+		return strings.ToLower(canonical)
+	}
+	return canonical
+}
+
+// authorizerFor1 renders req.Authorizer as requestContext.authorizer of 1.0.
+//
+//   - JWT: {"claims":{...},"scopes":null|[...]} (A.7).
+//   - Lambda: the context's keys at the top level, their JSON types kept, plus
+//     "principalId" when the authorizer returned one (B.8: the REST-compatible
+//     layout; UNCONFIRMED for HTTP APIs, including whether values are
+//     stringified; REST's integrationLatency is not added).
+//   - IAM: no authorizer object; the caller's identity is in
+//     requestContext.identity (C.6).
+func authorizerFor1(a *invoke.AuthorizerContext) any {
+	switch {
+	case a == nil, a.IAM != nil:
+		return nil
+	case a.JWT != nil:
+		claims := a.JWT.Claims
+		if claims == nil {
+			claims = map[string]string{}
+		}
+		return &jwtV1{Claims: claims, Scopes: a.JWT.Scopes}
+	default:
+		m := make(map[string]any, len(a.Lambda)+1)
+		maps.Copy(m, a.Lambda)
+		if a.PrincipalID != "" {
+			m["principalId"] = a.PrincipalID
+		}
+		return m
+	}
+}

@@ -1,0 +1,254 @@
+package lambdaproxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/apigwdev/apigw/internal/invoke"
+)
+
+// eventV2 is the payload format 2.0 request event (dataplane.md 3.2). Field
+// order follows the AWS documentation's example and the real captures (LGO
+// apigw-v2-request-no-authorizer.json, JAVA230); omitempty marks exactly the
+// fields 3.2 lists as present only sometimes.
+type eventV2 struct {
+	Version        string `json:"version"`
+	RouteKey       string `json:"routeKey"`
+	RawPath        string `json:"rawPath"`
+	RawQueryString string `json:"rawQueryString"`
+	// Cookies is present only if the client sent a Cookie header.
+	Cookies []string          `json:"cookies,omitempty"`
+	Headers map[string]string `json:"headers"`
+	// QueryStringParameters is present only if the query has parameters.
+	QueryStringParameters map[string]string `json:"queryStringParameters,omitempty"`
+	RequestContext        requestContextV2  `json:"requestContext"`
+	// Body is present only if the request had a body.
+	Body string `json:"body,omitempty"`
+	// PathParameters is present only if the route captured variables.
+	PathParameters  map[string]string `json:"pathParameters,omitempty"`
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+	// StageVariables is present only if the stage has variables.
+	StageVariables map[string]string `json:"stageVariables,omitempty"`
+}
+
+// requestContextV2 is the 2.0 requestContext, its members in alphabetical
+// order as every capture shows them.
+type requestContextV2 struct {
+	AccountID string `json:"accountId"`
+	APIID     string `json:"apiId"`
+	// Authentication is present only with mutual TLS.
+	Authentication *authenticationV2 `json:"authentication,omitempty"`
+	// Authorizer is present only when the route has an authorizer.
+	Authorizer   *authorizerV2 `json:"authorizer,omitempty"`
+	DomainName   string        `json:"domainName"`
+	DomainPrefix string        `json:"domainPrefix"`
+	HTTP         httpV2        `json:"http"`
+	RequestID    string        `json:"requestId"`
+	RouteKey     string        `json:"routeKey"`
+	Stage        string        `json:"stage"`
+	Time         string        `json:"time"`
+	TimeEpoch    int64         `json:"timeEpoch"`
+}
+
+type authenticationV2 struct {
+	ClientCert *clientCert `json:"clientCert"`
+}
+
+type httpV2 struct {
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	Protocol  string `json:"protocol"`
+	SourceIP  string `json:"sourceIp"`
+	UserAgent string `json:"userAgent"`
+}
+
+// authorizerV2 carries exactly one of its members (dataplane.md 3.2).
+type authorizerV2 struct {
+	JWT *jwtV2 `json:"jwt,omitempty"`
+	IAM *iamV2 `json:"iam,omitempty"`
+	// Lambda holds a map[string]any, possibly empty: an interface holding an
+	// empty map is not omitted, so "lambda":{} is written.
+	Lambda any `json:"lambda,omitempty"`
+}
+
+// jwtV2 is authorizer.jwt (auth-and-integrations.md A.7): claims rendered as
+// strings by the JWT authorizer, scopes null (not []) when the route has no
+// authorization scopes.
+type jwtV2 struct {
+	Claims map[string]string `json:"claims"`
+	Scopes []string          `json:"scopes"`
+}
+
+// iamV2 is authorizer.iam (auth-and-integrations.md C.6). cognitoIdentity is
+// null: the gateway's IAM identities do not come from Cognito identity pools.
+// principalOrgId is null when the caller's account is in no organization.
+type iamV2 struct {
+	AccessKey       string    `json:"accessKey"`
+	AccountID       string    `json:"accountId"`
+	CallerID        string    `json:"callerId"`
+	CognitoIdentity *struct{} `json:"cognitoIdentity"`
+	PrincipalOrgID  *string   `json:"principalOrgId"`
+	UserARN         string    `json:"userArn"`
+	UserID          string    `json:"userId"`
+}
+
+// BuildEventV2 returns the payload format 2.0 event for req with the given
+// request body (dataplane.md 3.2 to 3.5):
+//
+//   - rawPath and requestContext.http.path are req.RawPath: decoded, with a
+//     named stage's prefix, without a custom domain's mapping key (1.3, 2.1,
+//     2.3); rawQueryString is the query exactly as received (3.2).
+//   - headers have lower-case names; repeated headers are joined with ","
+//     without a space (3.3: the docs show none); the Cookie header is removed
+//     and split into cookies, one element per "name=value" pair (3.2).
+//   - queryStringParameters are decoded, repeated names joined with "," in
+//     arrival order (3.4).
+//   - body and isBase64Encoded follow 3.5.
+//   - requestContext.authorizer is built from req.Authorizer (A.7, B.8, C.6).
+func BuildEventV2(req *invoke.Request, body []byte) ([]byte, error) {
+	r := req.HTTP
+	if r == nil {
+		return nil, fmt.Errorf("building payload 2.0 event: request has no HTTP request")
+	}
+	g := newGatewayHeaders(req, len(body))
+	ev := eventV2{
+		Version:        "2.0",
+		RouteKey:       req.RouteKey,
+		RawPath:        rawPath(req),
+		RawQueryString: r.URL.RawQuery,
+		Headers:        make(map[string]string, len(r.Header)+6),
+		PathParameters: req.PathParameters,
+		StageVariables: req.StageVariables,
+	}
+	connection := r.Header.Values("Connection")
+	for name, values := range r.Header {
+		name = http.CanonicalHeaderKey(name)
+		if name == "Cookie" {
+			ev.Cookies = appendCookies(ev.Cookies, values)
+			continue
+		}
+		if skipHeader(name, connection) || len(values) == 0 {
+			continue
+		}
+		lower := strings.ToLower(name)
+		v := strings.Join(values, ",")
+		if prev, ok := ev.Headers[lower]; ok { // a non-canonical spelling of the same name
+			v = prev + "," + v
+		}
+		ev.Headers[lower] = v
+	}
+	ev.Headers["content-length"] = g.contentLength
+	ev.Headers["host"] = g.host
+	ev.Headers["x-amzn-trace-id"] = g.traceID
+	ev.Headers["x-forwarded-for"] = g.forwardedFor
+	ev.Headers["x-forwarded-port"] = g.forwardedPort
+	ev.Headers["x-forwarded-proto"] = g.forwardedProto
+
+	if params := parseQuery(r.URL.RawQuery); len(params) > 0 {
+		ev.QueryStringParameters = make(map[string]string, len(params))
+		for _, p := range params {
+			if prev, ok := ev.QueryStringParameters[p.name]; ok {
+				ev.QueryStringParameters[p.name] = prev + "," + p.value
+			} else {
+				ev.QueryStringParameters[p.name] = p.value
+			}
+		}
+	}
+	ev.Body, ev.IsBase64Encoded = encodeBody(r.Header.Get("Content-Type"), body)
+
+	t := requestTime(req)
+	ev.RequestContext = requestContextV2{
+		AccountID:    req.AccountID,
+		APIID:        req.APIID,
+		Authorizer:   authorizerFor2(req.Authorizer),
+		DomainName:   req.DomainName,
+		DomainPrefix: domainPrefix(req),
+		HTTP: httpV2{
+			Method:    r.Method,
+			Path:      ev.RawPath,
+			Protocol:  protocol,
+			SourceIP:  req.SourceIP,
+			UserAgent: r.Header.Get("User-Agent"), // "" when absent (OBS DOTNET)
+		},
+		RequestID: req.RequestID,
+		RouteKey:  req.RouteKey,
+		Stage:     req.Stage,
+		Time:      t.Format(clfTime),
+		TimeEpoch: t.UnixMilli(),
+	}
+	if c := peerCert(r); c != nil {
+		ev.RequestContext.Authentication = &authenticationV2{ClientCert: c}
+	}
+	return marshalEvent(&ev)
+}
+
+// appendCookies splits Cookie header values into the cookies array: one
+// element per pair, separators "; " removed, empty pairs dropped (3.2, OBS
+// DOTNET: "session=abc123", "theme=dark").
+func appendCookies(cookies []string, values []string) []string {
+	for _, v := range values {
+		for _, c := range strings.Split(v, ";") {
+			if c = strings.TrimSpace(c); c != "" {
+				cookies = append(cookies, c)
+			}
+		}
+	}
+	return cookies
+}
+
+// authorizerFor2 renders req.Authorizer as requestContext.authorizer of 2.0.
+// A Lambda authorizer that returned no context gives "lambda":{} (B.8:
+// UNCONFIRMED, suggested); its principalId, if any, is not added to the map
+// (B.8: UNCONFIRMED; SAM CLI adds it, AWS's example does not).
+func authorizerFor2(a *invoke.AuthorizerContext) *authorizerV2 {
+	switch {
+	case a == nil:
+		return nil
+	case a.JWT != nil:
+		claims := a.JWT.Claims
+		if claims == nil {
+			claims = map[string]string{}
+		}
+		return &authorizerV2{JWT: &jwtV2{Claims: claims, Scopes: a.JWT.Scopes}}
+	case a.IAM != nil:
+		return &authorizerV2{IAM: &iamV2{
+			AccessKey:      a.IAM.AccessKey,
+			AccountID:      a.IAM.AccountID,
+			CallerID:       a.IAM.CallerID,
+			PrincipalOrgID: nullable(a.IAM.PrincipalOrgID),
+			UserARN:        a.IAM.UserARN,
+			UserID:         a.IAM.UserID,
+		}}
+	default:
+		ctx := a.Lambda
+		if ctx == nil {
+			ctx = map[string]any{}
+		}
+		return &authorizerV2{Lambda: ctx}
+	}
+}
+
+// nullable returns nil (JSON null) for "", else a pointer to s.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// marshalEvent encodes an event without HTML escaping: AWS writes "<", ">" and
+// "&" as they are, and so do we (the values are the same after decoding; the
+// bytes are closer to AWS's).
+func marshalEvent(ev any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ev); err != nil {
+		return nil, fmt.Errorf("encoding event: %w", err)
+	}
+	b := buf.Bytes()
+	return b[:len(b)-1], nil // Encode appends a newline
+}

@@ -1,0 +1,283 @@
+package lambdaproxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/apigwdev/apigw/internal/gwerr"
+	"github.com/apigwdev/apigw/internal/invoke"
+)
+
+// Caller invokes a function synchronously (InvocationType RequestResponse)
+// with an event and returns its output. It is implemented by the local
+// function runtime and by the client of a remote Lambda Invoke endpoint.
+//
+// Call must return promptly once ctx is done; the integration timeout is
+// enforced through ctx. A function that ran and failed is not an error: Call
+// returns its error document with CallResult.FunctionError set, as the Invoke
+// API does (wire-contracts.md 2.8). Errors are for failures to invoke; a
+// Caller reports the documented ones by wrapping ErrFunctionNotFound,
+// ErrThrottled or ErrPayloadTooLarge.
+type Caller interface {
+	Call(ctx context.Context, fn FunctionRef, payload []byte) (*CallResult, error)
+}
+
+// CallerFunc adapts a function to the Caller interface.
+type CallerFunc func(ctx context.Context, fn FunctionRef, payload []byte) (*CallResult, error)
+
+// Call calls f.
+func (f CallerFunc) Call(ctx context.Context, fn FunctionRef, payload []byte) (*CallResult, error) {
+	return f(ctx, fn, payload)
+}
+
+// CallResult is a function's output.
+type CallResult struct {
+	// Payload is the function's response, or its error document when
+	// FunctionError is set.
+	Payload []byte
+	// FunctionError is "" for success, or the X-Amz-Function-Error value of
+	// a failed invocation: "Unhandled" (or the legacy "Handled").
+	FunctionError string
+}
+
+// Errors a Caller returns, wrapped, for the failures the gateway answers in a
+// documented way (dataplane.md 3.10).
+var (
+	// ErrFunctionNotFound means the function does not exist or may not be
+	// invoked (Lambda ResourceNotFoundException, a missing permission, a
+	// function the gateway has no configuration for): 500 Internal Server
+	// Error (3.10, DOC D-tslambda).
+	ErrFunctionNotFound = errors.New("lambda function not found")
+	// ErrThrottled means Lambda refused the invocation for lack of
+	// concurrency (TooManyRequestsException, 429): 500 Internal Server Error
+	// (3.10 and D.2: UNCONFIRMED, reports of 429, 500 and 503 exist; 500 is
+	// what HTTP APIs answer for every other failure of the Lambda call, and
+	// what D.2 suggests).
+	ErrThrottled = errors.New("lambda function throttled")
+	// ErrPayloadTooLarge means Lambda refused the event as larger than its
+	// synchronous invocation limit (RequestTooLargeException): 413 Request
+	// Entity Too Large (3.10, 9.2; EMU DOTNET).
+	ErrPayloadTooLarge = errors.New("lambda request payload too large")
+)
+
+// MaxEventSize is the largest event sent to a function, Lambda's 6 MB limit on
+// synchronous invocation payloads (dataplane.md 9.2; wire-contracts.md 2.5).
+// A larger event is answered 413 without calling the function (3.10).
+const MaxEventSize = 6 << 20 // 6291456 bytes
+
+// DefaultTimeout is the integration timeout when Config.Timeout is zero: the
+// HTTP API default and maximum of TimeoutInMillis (dataplane.md 3.1).
+const DefaultTimeout = 30 * time.Second
+
+// Config configures an Invoker.
+type Config struct {
+	// URI is the integration URI naming the function, in one of the forms of
+	// ParseFunctionURI. Required.
+	URI string
+	// PayloadFormatVersion is "1.0" or "2.0". Required: the API requires it
+	// for Lambda integrations (dataplane.md 3.1); defaulting (OpenAPI import,
+	// console) is the caller's business.
+	PayloadFormatVersion string
+	// Timeout is the integration timeout (TimeoutInMillis): past it the client
+	// gets 503 Service Unavailable (3.10). Zero means DefaultTimeout;
+	// negative values are refused. Range checks (50 ms to 30 s) belong to
+	// the resource model.
+	Timeout time.Duration
+	// Caller invokes the function. Required.
+	Caller Caller
+	// Logger receives debug records of invocations. If nil, nothing is
+	// logged.
+	Logger *slog.Logger
+}
+
+// Invoker is the AWS_PROXY integration with a Lambda function: an
+// invoke.Invoker. It is built once per integration and is safe for concurrent
+// use.
+type Invoker struct {
+	fn      *FunctionTemplate
+	static  *FunctionRef // the function, when the URI has no stage variables
+	v2      bool
+	timeout time.Duration
+	caller  Caller
+	log     *slog.Logger
+}
+
+// New validates cfg and returns its Invoker. The URI is parsed now; a URI
+// without stage variables is resolved now.
+func New(cfg Config) (*Invoker, error) {
+	fn, err := ParseFunctionURI(cfg.URI)
+	if err != nil {
+		return nil, fmt.Errorf("creating lambda integration: %w", err)
+	}
+	inv := &Invoker{fn: fn, timeout: cfg.Timeout, caller: cfg.Caller, log: cfg.Logger}
+	switch cfg.PayloadFormatVersion {
+	case "2.0":
+		inv.v2 = true
+	case "1.0":
+	default:
+		return nil, fmt.Errorf("creating lambda integration %q: payload format version %q is not 1.0 or 2.0", cfg.URI, cfg.PayloadFormatVersion)
+	}
+	switch {
+	case cfg.Timeout < 0:
+		return nil, fmt.Errorf("creating lambda integration %q: negative timeout %v", cfg.URI, cfg.Timeout)
+	case cfg.Timeout == 0:
+		inv.timeout = DefaultTimeout
+	}
+	if cfg.Caller == nil {
+		return nil, fmt.Errorf("creating lambda integration %q: no caller", cfg.URI)
+	}
+	if inv.log == nil {
+		inv.log = slog.New(slog.DiscardHandler)
+	}
+	inv.log = inv.log.With("integration", "lambdaproxy", "uri", cfg.URI)
+	if ref, ok := fn.Static(); ok {
+		inv.static = &ref
+	}
+	return inv, nil
+}
+
+// errTimeout is the cause of the integration timeout's context.
+var errTimeout = errors.New("integration timeout")
+
+// Invoke runs the integration for one request (dataplane.md 3):
+//
+//  1. The function is resolved with the stage's variables; a name that cannot
+//     be a function gives 500.
+//  2. The whole request body is read (the data plane limits it to 10 MB; a
+//     *http.MaxBytesError gives 413).
+//  3. The event is built in the configured payload format; one larger than
+//     MaxEventSize gives 413 Request Entity Too Large without a call.
+//  4. The function is called with the integration timeout: past it, 503
+//     Service Unavailable. ErrFunctionNotFound and ErrThrottled give 500,
+//     ErrPayloadTooLarge 413.
+//  5. A result with FunctionError gives 500; otherwise the result is
+//     interpreted by ParseResultV2 or ParseResultV1, a malformed one giving
+//     500.
+//
+// Errors are *gwerr.Error values carrying the real cause for the log.
+func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Response, error) {
+	var fn FunctionRef
+	if i.static != nil {
+		fn = *i.static
+	} else {
+		var err error
+		if fn, err = i.fn.Resolve(req.StageVariables); err != nil {
+			return nil, gwerr.New(gwerr.InternalServerError, err)
+		}
+	}
+
+	body, err := readBody(req.HTTP)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, gwerr.New(gwerr.RequestEntityTooLarge, err)
+		}
+		return nil, gwerr.New(gwerr.InternalServerError, fmt.Errorf("lambda integration %s: %w", fn, err))
+	}
+
+	var event []byte
+	if i.v2 {
+		event, err = BuildEventV2(req, body)
+	} else {
+		event, err = BuildEventV1(req, body)
+	}
+	if err != nil {
+		return nil, gwerr.New(gwerr.InternalServerError, fmt.Errorf("lambda integration %s: %w", fn, err))
+	}
+	if len(event) > MaxEventSize {
+		return nil, gwerr.Newf(gwerr.RequestEntityTooLarge,
+			"lambda integration %s: event of %d bytes exceeds the %d-byte invocation limit", fn, len(event), MaxEventSize)
+	}
+
+	cctx, cancel := context.WithTimeoutCause(ctx, i.timeout, errTimeout)
+	defer cancel()
+	start := time.Now()
+	res, err := i.caller.Call(cctx, fn, event)
+	elapsed := time.Since(start)
+	if errors.Is(context.Cause(cctx), errTimeout) {
+		// The gateway stopped waiting at the deadline, whatever came back.
+		i.log.DebugContext(ctx, "lambda invocation timed out", "function", fn.String(), "requestId", req.RequestID, "timeout", i.timeout)
+		return nil, gwerr.New(gwerr.ServiceUnavailable,
+			fmt.Errorf("lambda integration %s: no response within %v: %w", fn, i.timeout, errTimeout))
+	}
+	if err != nil {
+		kind := gwerr.InternalServerError
+		if errors.Is(err, ErrPayloadTooLarge) {
+			kind = gwerr.RequestEntityTooLarge
+		}
+		if ctx.Err() != nil { // the client went away; nobody will see the answer
+			err = fmt.Errorf("%w (request context: %w)", err, context.Cause(ctx))
+		}
+		return nil, gwerr.New(kind, fmt.Errorf("lambda integration %s: calling function: %w", fn, err))
+	}
+	if res == nil {
+		return nil, gwerr.Newf(gwerr.InternalServerError, "lambda integration %s: caller returned no result", fn)
+	}
+	if res.FunctionError != "" {
+		ferr := &FunctionError{Function: fn, Type: res.FunctionError, Payload: res.Payload}
+		i.log.DebugContext(ctx, "lambda function error", "function", fn.String(), "requestId", req.RequestID, "error", ferr.Error())
+		return nil, gwerr.New(gwerr.InternalServerError, ferr)
+	}
+
+	var resp *invoke.Response
+	if i.v2 {
+		resp, err = ParseResultV2(res.Payload)
+	} else {
+		resp, err = ParseResultV1(res.Payload)
+	}
+	if err != nil {
+		return nil, gwerr.New(gwerr.InternalServerError, fmt.Errorf("lambda integration %s: %w", fn, err))
+	}
+	i.log.DebugContext(ctx, "lambda invocation", "function", fn.String(), "requestId", req.RequestID,
+		"duration", elapsed, "status", resp.StatusCode)
+	return resp, nil
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	if r == nil || r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading request body: %w", err)
+	}
+	return b, nil
+}
+
+// FunctionError is an invocation that ended in a function error (the Invoke
+// API's X-Amz-Function-Error): an exception, a crash, a timeout of the
+// function itself. The client gets 500 Internal Server Error (dataplane.md 3.7
+// step 1, 3.10); the error is logged.
+type FunctionError struct {
+	// Function is the function that failed.
+	Function FunctionRef
+	// Type is the X-Amz-Function-Error value ("Unhandled" or "Handled").
+	Type string
+	// Payload is the error document the function or Lambda returned, usually
+	// {"errorMessage":...,"errorType":...}.
+	Payload []byte
+}
+
+func (e *FunctionError) Error() string {
+	var doc struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}
+	msg := fmt.Sprintf("function %s: %s error", e.Function, e.Type)
+	if json.Unmarshal(e.Payload, &doc) == nil && (doc.ErrorType != "" || doc.ErrorMessage != "") {
+		return msg + ": " + doc.ErrorType + ": " + doc.ErrorMessage
+	}
+	const max = 512
+	if p := e.Payload; len(p) > max {
+		return fmt.Sprintf("%s: %s...", msg, p[:max])
+	}
+	return fmt.Sprintf("%s: %s", msg, e.Payload)
+}
+
+var _ invoke.Invoker = (*Invoker)(nil)
