@@ -177,7 +177,7 @@ func checkSource(s string, response bool) string {
 		if !has {
 			return false, ""
 		}
-		if p == "" || strings.Contains(p, "..") || strings.Contains(p, "?(") {
+		if p == "" || strings.Contains("."+p, "..") || strings.Contains(p, "?(") {
 			return true, "JSONPath in $" + s + " must not be empty or use recursive descent (..) or filters (?())"
 		}
 		return true, ""
