@@ -226,7 +226,7 @@ func parseStatus(raw json.RawMessage) (int, error) {
 		return 0, malformed("statusCode", "null")
 	}
 	text := string(bytes.TrimSpace(raw))
-	if text[0] == '"' {
+	if text != "" && text[0] == '"' {
 		if err := json.Unmarshal(raw, &text); err != nil {
 			return 0, malformed("statusCode", "invalid string")
 		}
@@ -370,7 +370,7 @@ func parseCookies(raw json.RawMessage) ([]string, error) {
 // line breaks (as Python's base64.encodebytes writes) are ignored.
 func decodeBase64(s []byte) ([]byte, error) {
 	s = bytes.TrimRight(s, "\r\n")
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(s))) // an upper bound for both forms
 	n, err := base64.StdEncoding.Decode(out, s)
 	if err != nil {
 		var rerr error
