@@ -1,0 +1,198 @@
+package openapi
+
+import (
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// pair is one key/value entry of a YAML mapping.
+type pair struct {
+	key, val *yaml.Node
+}
+
+// maxMergeDepth bounds nested YAML merge keys ("<<").
+const maxMergeDepth = 8
+
+// deref follows YAML aliases to the anchored node.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 64; i++ {
+		n = n.Alias
+	}
+	if n != nil && n.Kind == yaml.AliasNode {
+		return nil
+	}
+	return n
+}
+
+// pairs returns the entries of mapping n in document order, with YAML merge
+// keys ("<<: *anchor") expanded: merged entries come after the explicit
+// ones and never override them. n must be a mapping.
+func pairs(n *yaml.Node) []pair {
+	budget := maxMergedEntries
+	return mergePairs(n, 0, map[string]bool{}, &budget)
+}
+
+// maxMergedEntries bounds the entries one mapping may gain through merge
+// keys, so that nested aliases cannot blow up.
+const maxMergedEntries = 10000
+
+func mergePairs(n *yaml.Node, depth int, seen map[string]bool, budget *int) []pair {
+	var out []pair
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], deref(n.Content[i+1])
+		if v == nil {
+			continue
+		}
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		seen[k.Value] = true
+		out = append(out, pair{k, v})
+	}
+	if depth >= maxMergeDepth {
+		return out
+	}
+	for _, m := range merges {
+		srcs := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			srcs = m.Content
+		}
+		for _, s := range srcs {
+			s = deref(s)
+			if s == nil || s.Kind != yaml.MappingNode {
+				continue
+			}
+			for _, p := range mergePairs(s, depth+1, map[string]bool{}, budget) {
+				if *budget--; *budget < 0 {
+					return out
+				}
+				if !seen[p.key.Value] {
+					seen[p.key.Value] = true
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// lookup returns the value of key in mapping n, or nil.
+func lookup(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for _, p := range pairs(n) {
+		if p.key.Value == key {
+			return p.val
+		}
+	}
+	return nil
+}
+
+// lookupKey returns the key node of key in mapping n, or nil.
+func lookupKey(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for _, p := range pairs(n) {
+		if p.key.Value == key {
+			return p.key
+		}
+	}
+	return nil
+}
+
+// isNull reports whether n is an explicit YAML/JSON null.
+func isNull(n *yaml.Node) bool {
+	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// kindName names a node's kind for messages.
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "an object"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return "null"
+		case "!!bool":
+			return "a boolean"
+		case "!!int", "!!float":
+			return "a number"
+		}
+		return "a string"
+	}
+	return "a value"
+}
+
+// scalarText returns the text of scalar n; numbers and booleans keep their
+// source text.
+func scalarText(n *yaml.Node) (string, bool) {
+	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return "", false
+	}
+	return n.Value, true
+}
+
+// boolValue parses a YAML/JSON boolean; the strings "true" and "false" are
+// accepted too, as AWS's JSON reader coerces them.
+func boolValue(n *yaml.Node) (bool, bool) {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return false, false
+	}
+	switch {
+	case n.Tag == "!!bool":
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			return false, false
+		}
+		return b, true
+	case n.Tag == "!!str" && (n.Value == "true" || n.Value == "false"):
+		return n.Value == "true", true
+	}
+	return false, false
+}
+
+// intValue parses an integer, given as a number or a string of digits.
+func intValue(n *yaml.Node) (int, bool) {
+	if n == nil || n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!str") {
+		return 0, false
+	}
+	s := strings.TrimSpace(n.Value)
+	if n.Tag == "!!int" {
+		var v int
+		if err := n.Decode(&v); err != nil {
+			return 0, false
+		}
+		return v, true
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, false
+	}
+	return v, true
+}
+
+// versionText normalises a version given as a string or a number
+// ("1.0", 1.0, 1 → "1.0"; "2.0", 2.0, 2 → "2.0"); other values are returned
+// as written.
+func versionText(n *yaml.Node) (string, bool) {
+	s, ok := scalarText(n)
+	if !ok || n.Tag == "!!bool" {
+		return "", false
+	}
+	switch s {
+	case "1", "1.0", "1.00":
+		return "1.0", true
+	case "2", "2.0", "2.00":
+		return "2.0", true
+	}
+	return s, true
+}

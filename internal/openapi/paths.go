@@ -1,0 +1,148 @@
+package openapi
+
+import (
+	"errors"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/apigwdev/apigw/internal/model"
+	"github.com/apigwdev/apigw/internal/routekey"
+)
+
+// defaultPath is the path key of the $default route.
+const defaultPath = "/$default"
+
+// anyMethod is the extension standing for the ANY method.
+const anyMethod = "x-amazon-apigateway-any-method"
+
+// paths imports every path item's operations as routes, in document order.
+func (im *importer) paths(n *yaml.Node) {
+	if !im.mapping(n, "paths") {
+		return
+	}
+	for _, p := range pairs(n) {
+		if im.extension(p.key, "paths") {
+			continue
+		}
+		im.pathItem(p.key, p.val)
+	}
+}
+
+// pathItem imports the operations of one path.
+func (im *importer) pathItem(key, item *yaml.Node) {
+	path := key.Value
+	if !im.mapping(item, "path item "+path) {
+		return
+	}
+	isDefault := path == defaultPath
+	routePath := im.routePath(path)
+	pathOK := true
+	if !isDefault {
+		if _, err := routekey.Parse("GET " + routePath); err != nil {
+			im.routeKeyError(key, err)
+			pathOK = false
+		}
+	}
+	for _, p := range pairs(item) {
+		k := p.key.Value
+		var method string
+		switch k {
+		case "get", "put", "post", "delete", "options", "head", "patch":
+			method = strings.ToUpper(k)
+		case anyMethod:
+			method = routekey.MethodAny
+		case "trace":
+			im.errorf(p.key, "method TRACE of path %s is not supported by HTTP APIs", path)
+			continue
+		case "summary", "description", "servers", "parameters":
+			continue
+		case "$ref":
+			im.errorf(p.key, "path item $ref is not supported; define the operations of %s inline", path)
+			continue
+		default:
+			im.unexpected(p.key, "path item "+path)
+			continue
+		}
+		if !pathOK {
+			continue
+		}
+		if isDefault {
+			if method != routekey.MethodAny {
+				im.errorf(p.key, "%s supports only %s (the $default route), not %s", defaultPath, anyMethod, k)
+				continue
+			}
+			im.operation(model.DefaultRouteKey, key, p.key, p.val, true)
+			continue
+		}
+		im.operation(method+" "+routePath, key, p.key, p.val, false)
+	}
+}
+
+// routeKeyError reports a path that does not make a valid route key, with
+// AWS's message for path problems.
+func (im *importer) routeKeyError(at *yaml.Node, err error) {
+	var ke *routekey.Error
+	reason := err.Error()
+	if errors.As(err, &ke) {
+		reason = ke.Reason
+	}
+	if errors.Is(err, routekey.ErrInvalidPath) {
+		im.errorf(at, "%s: path %s: %s", routekey.ErrInvalidPath, at.Value, reason)
+		return
+	}
+	im.errorf(at, "invalid route key for path %s: %s", at.Value, reason)
+}
+
+// operation imports one operation as the route routeKey.
+func (im *importer) operation(routeKey string, pathKey, methodKey, op *yaml.Node, isDefault bool) {
+	if !im.mapping(op, "operation "+routeKey) {
+		return
+	}
+	const res = model.ResourceRoute
+	id := im.newID("route", routeKey, 7)
+	r := model.Route{RouteID: id, RouteKey: routeKey, AuthorizationType: model.AuthNone}
+	im.loc(res, id, "", methodKey)
+	im.loc(res, id, "routeKey", pathKey)
+	security := im.rootSecurity
+	var auth *yaml.Node
+	for _, p := range pairs(op) {
+		switch p.key.Value {
+		case "operationId":
+			s, ok := im.str(p.val, "operationId")
+			if !ok {
+				continue
+			}
+			if s == "" || len([]rune(s)) > 64 {
+				im.warnf(p.val, "operationId of %s not kept as the route's operationName: it must be 1 to 64 characters long", routeKey)
+				continue
+			}
+			r.OperationName = s
+			im.loc(res, id, "operationName", p.val)
+		case "security":
+			security = p.val
+		case "x-amazon-apigateway-auth":
+			auth = p.val
+		case "x-amazon-apigateway-integration":
+			if iid := im.operationIntegration(p.val, routeKey); iid != "" {
+				r.Target = "integrations/" + iid
+				im.loc(res, id, "target", p.val)
+			}
+		case "isDefaultRoute":
+			b, ok := boolValue(p.val)
+			switch {
+			case !ok:
+				im.errorf(p.val, "isDefaultRoute must be a boolean")
+			case b && !isDefault:
+				im.warnf(p.key, "isDefaultRoute ignored on %s: the $default route is the path %s", routeKey, defaultPath)
+			}
+		case "requestBody":
+			im.infof(p.key, "requestBody of %s ignored: HTTP APIs do not validate request bodies", routeKey)
+		case "tags", "summary", "description", "externalDocs", "parameters", "responses", "callbacks", "deprecated", "servers":
+		default:
+			im.unexpected(p.key, "operation "+routeKey)
+		}
+	}
+	im.security(&r, security, auth)
+	im.def.Routes = append(im.def.Routes, r)
+}
