@@ -165,7 +165,7 @@ func (t *FunctionTemplate) expand(vars map[string]string) FunctionRef {
 	ref := FunctionRef{Region: t.region, AccountID: t.accountID, Name: t.name.expand(vars)}
 	if t.qualifier != nil {
 		ref.Qualifier = t.qualifier.expand(vars)
-	} else if name, qual, ok := strings.Cut(ref.Name, ":"); ok && !t.name.static() {
+	} else if name, qual, ok := strings.Cut(ref.Name, ":"); ok && qual != "" && !t.name.static() {
 		ref.Name, ref.Qualifier = name, qual
 	}
 	return ref
