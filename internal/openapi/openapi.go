@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -257,7 +258,9 @@ func (im *importer) parse(doc []byte) (*yaml.Node, bool) {
 	dec := yaml.NewDecoder(bytes.NewReader(doc))
 	var root yaml.Node
 	if err := dec.Decode(&root); err != nil {
-		im.syntaxError(err)
+		if !im.jsonSyntaxError(doc) {
+			im.syntaxError(err)
+		}
 		return nil, false
 	}
 	var extra yaml.Node
@@ -279,6 +282,40 @@ func (im *importer) parse(doc []byte) (*yaml.Node, bool) {
 	}
 	im.root = n
 	return n, true
+}
+
+// jsonSyntaxError reports the syntax error of a document that looks like
+// JSON with encoding/json's exact position, which yaml.v3's messages lack
+// (they give the line of the enclosing construct). It returns false when
+// the document does not look like JSON or encoding/json accepts it.
+func (im *importer) jsonSyntaxError(doc []byte) bool {
+	trimmed := bytes.TrimLeft(doc, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return false
+	}
+	var v any
+	err := json.Unmarshal(doc, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return false
+	}
+	line, col := position(doc, int(se.Offset))
+	im.diags = append(im.diags, Diagnostic{File: im.opts.Filename, Line: line, Column: col, Severity: Error, Message: "invalid JSON: " + se.Error()})
+	return true
+}
+
+// position converts a byte offset into a 1-based line and column; the
+// offset of encoding/json errors is just past the offending byte.
+func position(doc []byte, off int) (line, col int) {
+	if off > len(doc) {
+		off = len(doc)
+	}
+	if off > 0 {
+		off--
+	}
+	line = 1 + bytes.Count(doc[:off], []byte("\n"))
+	col = off - bytes.LastIndexByte(doc[:off], '\n')
+	return line, col
 }
 
 func (im *importer) syntaxError(err error) {
