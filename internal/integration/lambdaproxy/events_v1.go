@@ -156,7 +156,7 @@ func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
 		AccountID:         req.AccountID,
 		APIID:             req.APIID,
 		Authorizer:        authorizerFor1(req.Authorizer),
-		DomainName:        req.DomainName,
+		DomainName:        domainName(req),
 		DomainPrefix:      domainPrefix(req),
 		ExtendedRequestID: req.RequestID,
 		HTTPMethod:        r.Method,

@@ -164,7 +164,7 @@ func BuildEventV2(req *invoke.Request, body []byte) ([]byte, error) {
 		AccountID:    req.AccountID,
 		APIID:        req.APIID,
 		Authorizer:   authorizerFor2(req.Authorizer),
-		DomainName:   req.DomainName,
+		DomainName:   domainName(req),
 		DomainPrefix: domainPrefix(req),
 		HTTP: httpV2{
 			Method:    r.Method,

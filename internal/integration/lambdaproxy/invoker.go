@@ -264,6 +264,9 @@ type FunctionError struct {
 	Payload []byte
 }
 
+// Error returns the function, the error type and, when the payload is Lambda's
+// error document, its errorType and errorMessage; otherwise the start of the
+// payload.
 func (e *FunctionError) Error() string {
 	var doc struct {
 		ErrorType    string `json:"errorType"`

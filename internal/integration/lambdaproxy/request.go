@@ -67,10 +67,7 @@ type gatewayHeaders struct {
 
 func newGatewayHeaders(req *invoke.Request, bodyLen int) gatewayHeaders {
 	r := req.HTTP
-	g := gatewayHeaders{contentLength: strconv.Itoa(bodyLen), host: req.DomainName}
-	if g.host == "" {
-		g.host = stripPort(r.Host)
-	}
+	g := gatewayHeaders{contentLength: strconv.Itoa(bodyLen), host: domainName(req)}
 	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
 		g.forwardedFor = strings.Join(xff, ", ")
 		if req.SourceIP != "" {
@@ -265,13 +262,22 @@ func routePath(req *invoke.Request) string {
 	return req.RouteKey
 }
 
+// domainName returns requestContext.domainName and the host header: the host
+// the client used, without a port (req.DomainName, else the Host header).
+func domainName(req *invoke.Request) string {
+	if req.DomainName != "" || req.HTTP == nil {
+		return req.DomainName
+	}
+	return stripPort(req.HTTP.Host)
+}
+
 // domainPrefix returns requestContext.domainPrefix: the first label of the
 // domain name (the API id on execute-api hosts).
 func domainPrefix(req *invoke.Request) string {
 	if req.DomainPrefix != "" {
 		return req.DomainPrefix
 	}
-	p, _, _ := strings.Cut(req.DomainName, ".")
+	p, _, _ := strings.Cut(domainName(req), ".")
 	return p
 }
 

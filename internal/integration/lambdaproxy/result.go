@@ -27,6 +27,7 @@ type ResultError struct {
 	Reason string
 }
 
+// Error returns the field at fault and the reason.
 func (e *ResultError) Error() string {
 	if e.Field == "" {
 		return "malformed lambda result: " + e.Reason

@@ -37,6 +37,7 @@ type URIError struct {
 	Reason string
 }
 
+// Error returns the URI and the reason it is refused.
 func (e *URIError) Error() string {
 	return fmt.Sprintf("lambda integration uri %q: %s", e.URI, e.Reason)
 }
