@@ -195,12 +195,15 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 			"lambda integration %s: event of %d bytes exceeds the %d-byte invocation limit", fn, len(event), MaxEventSize)
 	}
 
-	cctx, cancel := context.WithTimeoutCause(ctx, i.timeout, errTimeout)
-	defer cancel()
 	start := time.Now()
+	deadline := start.Add(i.timeout)
+	cctx, cancel := context.WithDeadlineCause(ctx, deadline, errTimeout)
+	defer cancel()
 	res, err := i.caller.Call(cctx, fn, event)
 	elapsed := time.Since(start)
-	if errors.Is(context.Cause(cctx), errTimeout) {
+	// The context's timer may not have fired yet when a late answer comes
+	// back, so the clock is checked too.
+	if errors.Is(context.Cause(cctx), errTimeout) || (ctx.Err() == nil && !time.Now().Before(deadline)) {
 		// The gateway stopped waiting at the deadline, whatever came back.
 		i.log.DebugContext(ctx, "lambda invocation timed out", "function", fn.String(), "requestId", req.RequestID, "timeout", i.timeout)
 		return nil, gwerr.New(gwerr.ServiceUnavailable,
