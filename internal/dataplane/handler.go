@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -179,6 +180,24 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 	return nil
 }
 
+// skipResponseHeader reports integration response headers the gateway does
+// not pass on: its own request id, and the framing and hop-by-hop headers it
+// computes itself (dataplane.md 3.9: content-length is the gateway's).
+func skipResponseHeader(k string) bool {
+	switch http.CanonicalHeaderKey(k) {
+	case RequestIDHeader, "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive",
+		"Proxy-Connection", "Te", "Trailer", "Upgrade":
+		return true
+	}
+	return false
+}
+
+// bodyAllowed reports whether a response with status may carry a body
+// (RFC 9110: not 1xx, 204 or 304).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
 func isGatewayError(err error) bool {
 	var ge *gwerr.Error
 	return errors.As(err, &ge)
@@ -192,7 +211,7 @@ func (h *Handler) writeResponse(w http.ResponseWriter, r *http.Request, st *snap
 	}
 	hdr := w.Header()
 	for k, v := range resp.Header {
-		if strings.EqualFold(k, RequestIDHeader) {
+		if skipResponseHeader(k) {
 			continue
 		}
 		hdr[k] = v
@@ -207,8 +226,11 @@ func (h *Handler) writeResponse(w http.ResponseWriter, r *http.Request, st *snap
 	if status == 0 {
 		status = http.StatusOK
 	}
+	if resp.ContentLength > 0 && bodyAllowed(status) {
+		hdr["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
+	}
 	w.WriteHeader(status)
-	if resp.Body == nil {
+	if resp.Body == nil || !bodyAllowed(status) || r.Method == http.MethodHead {
 		return
 	}
 	if _, err := copyFlushing(w, resp.Body); err != nil && r.Context().Err() == nil {

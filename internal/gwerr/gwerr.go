@@ -116,6 +116,10 @@ func Write(w http.ResponseWriter, e *Error) {
 	}
 	if ent.contentType {
 		h.Set("Content-Type", "application/json")
+	} else {
+		// A nil value stops net/http from sniffing and adding text/plain:
+		// AWS sends these answers without a content-type.
+		h["Content-Type"] = nil
 	}
 	h.Set("Content-Length", strconv.Itoa(len(ent.body)))
 	w.WriteHeader(ent.status)

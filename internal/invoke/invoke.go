@@ -39,6 +39,9 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       io.ReadCloser
+	// ContentLength is the body's exact length in bytes when known in advance
+	// (sent as content-length); 0 means unknown, and the body is streamed.
+	ContentLength int64
 	// Cookies are Set-Cookie values to send before any set-cookie in Header
 	// (payload 2.0 "cookies").
 	Cookies []string

@@ -157,6 +157,9 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 		StatusCode: resp.StatusCode,
 		Header:     resp.Header,
 		Body:       &responseBody{inv: i, rc: resp.Body, parent: ctx, ctx: tctx, cancel: cancel},
+		// A backend's content-length is kept, as AWS keeps it; -1 (unknown)
+		// streams.
+		ContentLength: max(resp.ContentLength, 0),
 	}, nil
 }
 

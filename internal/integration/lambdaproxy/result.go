@@ -140,9 +140,10 @@ func firstByte(b []byte) byte {
 // 2): 200, content-type application/json, the body as given.
 func inferredResult(body []byte) *invoke.Response {
 	return &invoke.Response{
-		StatusCode: http.StatusOK,
-		Header:     http.Header{"Content-Type": {"application/json"}},
-		Body:       bodyReader(body),
+		StatusCode:    http.StatusOK,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          bodyReader(body),
+		ContentLength: int64(len(body)),
 	}
 }
 
@@ -201,6 +202,7 @@ func structuredResult(obj map[string]json.RawMessage, v2 bool) (*invoke.Response
 		}
 	}
 	resp.Body = bodyReader(body)
+	resp.ContentLength = int64(len(body))
 	if _, ok := resp.Header["Content-Type"]; !ok {
 		resp.Header["Content-Type"] = []string{defaultContentType}
 	}
