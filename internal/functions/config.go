@@ -1,0 +1,289 @@
+package functions
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Defaults and limits. Durations are wall-clock time; sizes are bytes unless
+// stated otherwise.
+const (
+	// DefaultTimeout is a function's timeout when Config.Timeout is zero: 3 s,
+	// Lambda's default.
+	DefaultTimeout = 3 * time.Second
+	// MaxTimeout is the largest Config.Timeout: 900 s, Lambda's limit.
+	MaxTimeout = 900 * time.Second
+	// DefaultMemorySize is Config.MemorySize when zero: 128 MB, Lambda's
+	// default.
+	DefaultMemorySize = 128
+	// DefaultConcurrency is Config.Concurrency when zero: 10 instances.
+	DefaultConcurrency = 10
+	// DefaultIdleTimeout is Options.IdleTimeout when zero: an instance that
+	// served nothing for 5 minutes is stopped.
+	DefaultIdleTimeout = 5 * time.Minute
+	// DefaultQueueTimeout is Options.QueueTimeout when zero: a request that
+	// finds every instance of its function busy waits up to 10 s for one
+	// before it is throttled.
+	DefaultQueueTimeout = 10 * time.Second
+	// DefaultInitTimeout is Options.InitTimeout when zero: 10 s, Lambda's
+	// limit on the init phase.
+	DefaultInitTimeout = 10 * time.Second
+	// DefaultStopGrace is Options.StopGrace when zero: 2 s between SIGTERM
+	// and SIGKILL, as the RIE's reset (resetDefaultTimeoutMs).
+	DefaultStopGrace = 2 * time.Second
+	// MaxPayloadSize is the largest synchronous invocation payload, and the
+	// largest function response: 6,291,556 bytes (6 MiB + 100, the RIE's
+	// interop.MaxPayloadSize).
+	MaxPayloadSize = 6*1024*1024 + 100
+)
+
+// Config describes one function, as the config file's `functions:` map does
+// (interface.md section 3). A function is either local (Command set: a program
+// speaking the Lambda Runtime API, run and supervised by the Manager) or
+// remote (Endpoint set: invoked through the Lambda Invoke API).
+type Config struct {
+	// Name is the function name: 1 to 64 characters of letters, digits,
+	// hyphens and underscores, as in arn:aws:lambda:{region}:{account}:function:{name}.
+	Name string
+	// Command is the program and its arguments, started for each instance
+	// with the Lambda environment (see Manager). A first element containing a
+	// slash is resolved relative to Dir; otherwise it is looked up in the
+	// gateway's PATH. Mutually exclusive with Endpoint.
+	Command []string
+	// Build is an optional command run in Dir, with the gateway's environment,
+	// before the function's first instance starts (for example
+	// ["go", "build", "-o", "bootstrap", "."]). Concurrent cold starts share
+	// one run. If it fails, the invocations waiting for it fail with
+	// Runtime.InvalidEntrypoint and the build runs again on the next
+	// invocation. Local functions only.
+	Build []string
+	// Dir is the working directory of Build and of every instance, and
+	// LAMBDA_TASK_ROOT. Relative paths are resolved against the gateway's
+	// working directory when New is called; "" means that directory.
+	Dir string
+	// Env are extra environment variables for the function. Names Lambda
+	// reserves for its runtime (AWS_LAMBDA_*, AWS_REGION, _HANDLER, ...) are
+	// rejected; credentials (AWS_ACCESS_KEY_ID, ...) are allowed, since a
+	// local function has no execution role. Local functions only.
+	Env map[string]string
+	// Timeout is how long one invocation may run, from the moment the runtime
+	// takes the event until it asks for the next one; then the instance is
+	// killed and the invocation fails with "Task timed out". Zero means
+	// DefaultTimeout (3 s); at most MaxTimeout. Local functions only.
+	Timeout time.Duration
+	// MemorySize is the memory in MB reported to the function in
+	// AWS_LAMBDA_FUNCTION_MEMORY_SIZE and in REPORT log lines; it is not
+	// enforced. Zero means DefaultMemorySize (128); 128 to 10240 as on
+	// Lambda. Local functions only.
+	MemorySize int
+	// Concurrency is the most instances of the function that run at once.
+	// Zero means DefaultConcurrency (10). Local functions only.
+	Concurrency int
+	// Endpoint is the base URL of a Lambda Invoke API to call instead of
+	// running a process: real Lambda, `sam local start-lambda`, the runtime
+	// interface emulator. Mutually exclusive with Command.
+	Endpoint string
+	// RemoteName is the function name (or ARN) sent to Endpoint; "" means
+	// Name. The runtime interface emulator only answers to "function".
+	RemoteName string
+}
+
+// Options configures a Manager. The zero value is usable.
+type Options struct {
+	// Region is the region in function ARNs, AWS_REGION and
+	// AWS_DEFAULT_REGION, and the signing region for remote endpoints.
+	// "" means us-east-1.
+	Region string
+	// AccountID is the account in function ARNs. "" means 000000000000.
+	AccountID string
+	// Logger receives the manager's and the functions' logs (process output,
+	// START/END/REPORT lines). If nil, slog.Default() is used.
+	Logger *slog.Logger
+	// IdleTimeout is how long an instance may sit unused before it is
+	// stopped. Zero means DefaultIdleTimeout (5 min); negative keeps idle
+	// instances until Close.
+	IdleTimeout time.Duration
+	// QueueTimeout is how long a request waits for an instance when all
+	// Concurrency instances of its function are busy; after that the request
+	// fails with ErrThrottled (Lambda's TooManyRequestsException). Zero means
+	// DefaultQueueTimeout (10 s); negative throttles at once, as Lambda does
+	// when a function's reserved concurrency is exhausted.
+	QueueTimeout time.Duration
+	// InitTimeout is how long a new instance may take from process start to
+	// its first request for an event; after that it is killed and the
+	// invocation fails with "Task timed out". Zero means DefaultInitTimeout
+	// (10 s). Commands that compile on start (`go run`) may need more; prefer
+	// Config.Build, which is not counted.
+	InitTimeout time.Duration
+	// StopGrace is how long a stopping instance gets between SIGTERM and
+	// SIGKILL. Zero means DefaultStopGrace (2 s).
+	StopGrace time.Duration
+	// Credentials sign requests to remote endpoints. If nil, the AWS SDK's
+	// default chain is used (environment, shared config, SSO, IMDS, ...).
+	// Local emulators (sam local, the runtime interface emulator) accept any
+	// credentials; aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(...))
+	// is enough for them.
+	Credentials aws.CredentialsProvider
+}
+
+func (o Options) withDefaults() Options {
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.AccountID == "" {
+		o.AccountID = "000000000000"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.QueueTimeout == 0 {
+		o.QueueTimeout = DefaultQueueTimeout
+	}
+	if o.InitTimeout <= 0 {
+		o.InitTimeout = DefaultInitTimeout
+	}
+	if o.StopGrace <= 0 {
+		o.StopGrace = DefaultStopGrace
+	}
+	return o
+}
+
+// ConfigError is a problem with one function's configuration.
+type ConfigError struct {
+	// Function is the function's name ("" when the name itself is missing).
+	Function string
+	// Field is the Config field at fault ("Name", "Command", ...).
+	Field string
+	// Problem says what is wrong.
+	Problem string
+}
+
+// Error renders "function NAME: FIELD: PROBLEM".
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("function %q: %s: %s", e.Function, strings.ToLower(e.Field), e.Problem)
+}
+
+// namePattern is Lambda's function name syntax (the name part of an ARN).
+var namePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// reservedEnv are the environment variables Lambda sets itself and refuses in
+// a function's configuration ("Defined runtime environment variables"), plus
+// the two that would change how aws-lambda-go talks to this host.
+var reservedEnv = map[string]bool{
+	"_HANDLER": true, "_X_AMZN_TRACE_ID": true, "AWS_DEFAULT_REGION": true, "AWS_REGION": true,
+	"AWS_EXECUTION_ENV": true, "AWS_LAMBDA_FUNCTION_NAME": true, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": true,
+	"AWS_LAMBDA_FUNCTION_VERSION": true, "AWS_LAMBDA_INITIALIZATION_TYPE": true, "AWS_LAMBDA_LOG_GROUP_NAME": true,
+	"AWS_LAMBDA_LOG_STREAM_NAME": true, "AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true,
+	"LAMBDA_RUNTIME_DIR": true, "_LAMBDA_SERVER_PORT": true, "AWS_LAMBDA_MAX_CONCURRENCY": true,
+}
+
+// normalize checks c, fills its defaults and makes Dir absolute. It returns
+// a *ConfigError naming the function.
+func (c Config) normalize() (Config, error) {
+	bad := func(field, format string, args ...any) (Config, error) {
+		return c, &ConfigError{Function: c.Name, Field: field, Problem: fmt.Sprintf(format, args...)}
+	}
+	if !namePattern.MatchString(c.Name) {
+		return bad("Name", "must be 1 to 64 letters, digits, hyphens or underscores")
+	}
+	switch {
+	case len(c.Command) == 0 && c.Endpoint == "":
+		return bad("Command", "either command or endpoint is required")
+	case len(c.Command) > 0 && c.Endpoint != "":
+		return bad("Endpoint", "command and endpoint are mutually exclusive")
+	}
+	if c.Endpoint != "" {
+		u, err := url.Parse(c.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("Endpoint", "%q is not an http or https URL", c.Endpoint)
+		}
+		for _, f := range []struct {
+			field string
+			set   bool
+		}{{"Build", len(c.Build) > 0}, {"Env", len(c.Env) > 0}, {"Dir", c.Dir != ""}} {
+			if f.set {
+				return bad(f.field, "only applies to local functions (command), not to an endpoint")
+			}
+		}
+		if c.RemoteName == "" {
+			c.RemoteName = c.Name
+		}
+		return c, nil
+	}
+	if c.RemoteName != "" {
+		return bad("RemoteName", "only applies to functions with an endpoint")
+	}
+	if c.Command[0] == "" {
+		return bad("Command", "the program is empty")
+	}
+	if len(c.Build) > 0 && c.Build[0] == "" {
+		return bad("Build", "the program is empty")
+	}
+	for k := range c.Env {
+		switch {
+		case k == "" || strings.ContainsAny(k, "=\x00"):
+			return bad("Env", "%q is not a valid variable name", k)
+		case reservedEnv[k] || strings.HasPrefix(k, "AWS_LAMBDA_"):
+			return bad("Env", "%s is reserved by the Lambda runtime environment", k)
+		}
+	}
+	switch {
+	case c.Timeout == 0:
+		c.Timeout = DefaultTimeout
+	case c.Timeout < 0 || c.Timeout > MaxTimeout:
+		return bad("Timeout", "%v is outside 1ms..%v", c.Timeout, MaxTimeout)
+	}
+	switch {
+	case c.MemorySize == 0:
+		c.MemorySize = DefaultMemorySize
+	case c.MemorySize < 128 || c.MemorySize > 10240:
+		return bad("MemorySize", "%d MB is outside 128..10240", c.MemorySize)
+	}
+	switch {
+	case c.Concurrency == 0:
+		c.Concurrency = DefaultConcurrency
+	case c.Concurrency < 0:
+		return bad("Concurrency", "%d is negative", c.Concurrency)
+	}
+	dir, err := filepath.Abs(c.Dir)
+	if err != nil {
+		return bad("Dir", "%v", err)
+	}
+	c.Dir = dir
+	return c, nil
+}
+
+// partition returns the ARN partition of region.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	}
+	return "aws"
+}
+
+// FunctionARN returns arn:{partition}:lambda:{region}:{account}:function:{name},
+// with ":{qualifier}" appended when qualifier is not empty.
+func FunctionARN(region, accountID, name, qualifier string) string {
+	arn := "arn:" + partition(region) + ":lambda:" + region + ":" + accountID + ":function:" + name
+	if qualifier != "" {
+		arn += ":" + qualifier
+	}
+	return arn
+}

@@ -1,0 +1,144 @@
+package functions
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+)
+
+// Log attribute keys.
+const (
+	attrFunction  = "function"
+	attrRequestID = "requestId"
+	attrStream    = "stream"
+)
+
+// tailSize is how much of an invocation's log X-Amz-Log-Type: Tail returns:
+// the last 4 KB (Lambda Invoke API, LogType).
+const tailSize = 4 * 1024
+
+// instanceLog writes an instance's log: its process output, tagged with the
+// request id of the invocation it belongs to, and Lambda's START, END and
+// REPORT lines. While an invocation that asked for it runs, it also keeps the
+// invocation's log tail.
+type instanceLog struct {
+	log *slog.Logger // carries the function attribute
+
+	mu        sync.Mutex
+	requestID string // guarded by mu; "" between invocations
+	tail      []byte // guarded by mu; nil unless the running invocation wants the tail
+}
+
+// begin tags what follows with requestID and, if wantTail, starts keeping
+// the tail.
+func (l *instanceLog) begin(requestID string, wantTail bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.requestID = requestID
+	l.tail = nil
+	if wantTail {
+		l.tail = make([]byte, 0, tailSize)
+	}
+}
+
+// takeTail returns the kept tail (at most tailSize bytes) and stops keeping
+// it.
+func (l *instanceLog) takeTail() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.tail
+	l.tail = nil
+	if len(t) > tailSize {
+		t = t[len(t)-tailSize:]
+	}
+	return string(t)
+}
+
+// tailing reports whether the running invocation's tail is being kept.
+func (l *instanceLog) tailing() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.tail != nil
+}
+
+// detach ends the tagging begun by begin: the runtime asked for its next
+// event, so later output belongs to no invocation.
+func (l *instanceLog) detach() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.requestID = ""
+	l.tail = nil
+}
+
+// output logs one line of process output.
+func (l *instanceLog) output(stream, line string) {
+	id := l.record(line)
+	if id == "" {
+		l.log.Info(line, attrStream, stream)
+		return
+	}
+	l.log.Info(line, attrRequestID, id, attrStream, stream)
+}
+
+// platform logs one of Lambda's own lines (START, END, REPORT, timeouts) for
+// invocation requestID.
+func (l *instanceLog) platform(requestID, line string) {
+	l.record(line)
+	l.log.Info(line, attrRequestID, requestID)
+}
+
+// record adds line to the tail, if kept, and returns the current request id.
+func (l *instanceLog) record(line string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.tail != nil {
+		l.tail = append(l.tail, line...)
+		l.tail = append(l.tail, '\n')
+		if len(l.tail) > 2*tailSize {
+			l.tail = append(l.tail[:0], l.tail[len(l.tail)-tailSize:]...)
+		}
+	}
+	return l.requestID
+}
+
+func startLine(requestID, version string) string {
+	return "START RequestId: " + requestID + " Version: " + version
+}
+
+func endLine(requestID string) string { return "END RequestId: " + requestID }
+
+// report holds the figures of a REPORT line.
+type report struct {
+	requestID    string
+	duration     time.Duration // from hand-off to the runtime's answer (or failure)
+	initDuration time.Duration // process start to first /next; zero on warm invocations
+	memorySize   int           // MB, as configured
+	maxMemory    int           // MB, peak RSS of the instance process (see maxMemoryMB)
+	status       string        // "" on success, "timeout", "error"
+	errorType    string        // with status "error"
+}
+
+// String renders the line as Lambda does, fields separated by tabs:
+// "REPORT RequestId: … Duration: 1.23 ms Billed Duration: 2 ms Memory Size:
+// 128 MB Max Memory Used: 20 MB Init Duration: 45.67 ms". Billed duration is
+// the duration plus the init duration, rounded up to the millisecond (Lambda
+// bills the init phase of custom runtimes). Failed invocations get Lambda's
+// newer "Status: timeout" / "Status: error Error Type: …" fields.
+func (r report) String() string {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	s := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+		r.requestID, ms(r.duration), int64(math.Ceil(ms(r.duration+r.initDuration))), r.memorySize, r.maxMemory)
+	if r.initDuration > 0 {
+		s += fmt.Sprintf("\tInit Duration: %.2f ms", ms(r.initDuration))
+	}
+	switch r.status {
+	case "":
+	case "error":
+		s += "\tStatus: error\tError Type: " + r.errorType
+	default:
+		s += "\tStatus: " + r.status
+	}
+	return s
+}
