@@ -555,8 +555,8 @@ func TestTimeoutDuringBody(t *testing.T) {
 		t.Fatalf("Invoke: %v", err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("status = %d; want 200", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK || resp.ContentLength != 0 {
+		t.Errorf("status, length = %d, %d; want 200, 0 (unknown)", resp.StatusCode, resp.ContentLength)
 	}
 	got, err := io.ReadAll(resp.Body)
 	if string(got) != "first" {
@@ -695,5 +695,17 @@ func BenchmarkInvoke(b *testing.B) {
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+}
+
+func TestContentLength(t *testing.T) {
+	t.Parallel()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "hello")
+	}))
+	t.Cleanup(backend.Close)
+	resp := invokeAndClose(t, mustNew(t, Config{URI: backend.URL}), newRequest("GET", "/", nil))
+	if resp.ContentLength != 5 {
+		t.Errorf("ContentLength = %d; want 5 (sent by the backend)", resp.ContentLength)
 	}
 }
