@@ -1,0 +1,424 @@
+// Package config loads apigw's YAML config file (interface.md section 3).
+//
+// Decoding is strict: unknown keys, values of the wrong type, bad durations,
+// addresses, names, ids and duplicates are all problems, and every problem
+// of the file is reported at once, each as "file:line:col: message", in one
+// *Error. Relative paths in the file (openapi, dir, dataDir, and a command's
+// or build command's first word when it contains a slash) are resolved
+// against the directory of the file itself.
+//
+// The lifecycle of a configuration:
+//
+//  1. Load (or Parse) decodes the file strictly, applies the defaults and
+//     validates every value, stages through model.Stage.Validate.
+//  2. Apply lays the command-line flags of `apigw serve` over it; flags win.
+//  3. The gateway reads the result; it never changes afterwards.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apigwdev/apigw/internal/model"
+)
+
+// Defaults of the config file and of `apigw serve`'s flags (interface.md
+// sections 1 and 3).
+const (
+	DefaultListen      = "127.0.0.1:3000"
+	DefaultAdminListen = "127.0.0.1:3300"
+	DefaultDataDir     = ".apigw"
+	DefaultRegion      = "us-east-1"
+	DefaultAccountID   = "000000000000"
+
+	// DefaultFunctionTimeout is a function's timeout when the file gives
+	// none: 3 s, as Lambda's.
+	DefaultFunctionTimeout = 3 * time.Second
+	// MaxFunctionTimeout is Lambda's limit, 900 s.
+	MaxFunctionTimeout = 900 * time.Second
+	// DefaultMemorySize is a function's memory size in MB when the file
+	// gives none, as Lambda's; sizes range over 128..10240.
+	DefaultMemorySize = 128
+	// DefaultConcurrency is the most instances of a function running at
+	// once when the file gives none; the range is 1..1000.
+	DefaultConcurrency = 10
+	// DefaultHealthCheckInterval is the interval of a private target's
+	// active health checks when its healthCheck gives none.
+	DefaultHealthCheckInterval = 10 * time.Second
+)
+
+// Config is a loaded config file with its defaults applied.
+type Config struct {
+	// File is the absolute path of the file loaded, "" for Default().
+	File string
+	// Listen is the data plane's host:port; default 127.0.0.1:3000.
+	Listen string
+	// AdminListen is the control plane's host:port; default 127.0.0.1:3300.
+	AdminListen string
+	// DataDir is where the gateway keeps its store; default .apigw (relative
+	// to the working directory when the file does not set it).
+	DataDir string
+	// Region is the region in ARNs, endpoints and SigV4 scopes; default
+	// us-east-1.
+	Region string
+	// AccountID is the 12-digit account in ARNs; default 000000000000.
+	AccountID string
+	// Functions are what Lambda ARNs point at, by function name.
+	Functions map[string]Function
+	// APIs are imported from their OpenAPI documents at every start.
+	APIs []API
+	// Identities may call AWS_IAM routes.
+	Identities []Identity
+	// AWS configures AWS service integrations.
+	AWS AWSConfig
+	// VpcLinks are the VPC links private integrations name in connectionId.
+	VpcLinks []VpcLink
+	// PrivateTargets say what each private integration URI (listener or
+	// Cloud Map service ARN) stands for on this network.
+	PrivateTargets map[string]PrivateTarget
+}
+
+// Function is a function of the functions map: local (Command, run as a
+// Lambda Runtime API client) or remote (Endpoint, called through the Lambda
+// Invoke API), never both.
+type Function struct {
+	// Name is the map key: 1..64 letters, digits, '-' and '_'.
+	Name string
+	// Command is the program and its arguments; a YAML string is split on
+	// white space. Its first word is resolved against the file's directory
+	// when it contains a slash.
+	Command []string
+	// Build is an optional command run before the function starts, in Dir;
+	// its first word is resolved like Command's.
+	Build []string
+	// Dir is the working directory; default the file's directory.
+	Dir string
+	// Env is added to the function's environment. Lambda's reserved
+	// variable names are refused.
+	Env map[string]string
+	// Timeout is the function's own timeout, 0 < Timeout <= 900s; default 3s.
+	Timeout time.Duration
+	// MemorySize is reported to the function, in MB: 128..10240, default 128.
+	MemorySize int
+	// Concurrency is the most instances running at once: 1..1000, default 10.
+	Concurrency int
+	// Endpoint is the base URL of a Lambda Invoke API (http or https).
+	Endpoint string
+	// Line and Column locate the function's key in the file.
+	Line, Column int
+}
+
+// API is an entry of apis.
+type API struct {
+	// ID is the fixed apiId: 1..63 lower-case letters and digits (AWS's own
+	// ids are 10 characters of the same alphabet; the 63 limit keeps the id
+	// usable as a host label). "" means generated.
+	ID string
+	// OpenAPI is the absolute path of the OpenAPI 3.0 document.
+	OpenAPI string
+	// Default makes the API serve requests that name no API; at most one
+	// API is the default.
+	Default bool
+	// Stages default to one auto-deployed $default stage.
+	Stages []Stage
+	// Line and Column locate the entry in the file.
+	Line, Column int
+}
+
+// Stage is a stage of a configured API. Stages of configured APIs always
+// serve the definition imported at start; deploymentId cannot be set.
+type Stage struct {
+	// Name is $default (the default) or 1..128 letters, digits, '-' and '_'.
+	Name           string
+	Description    string
+	StageVariables map[string]string
+	// DefaultRouteSettings and RouteSettings (by route key) carry
+	// throttlingBurstLimit, throttlingRateLimit and detailedMetricsEnabled.
+	DefaultRouteSettings *model.RouteSettings
+	RouteSettings        map[string]model.RouteSettings
+	AccessLogSettings    *model.AccessLogSettings
+	// AutoDeploy is true unless the file says autoDeploy: false.
+	AutoDeploy bool
+	// Line and Column locate the stage in the file.
+	Line, Column int
+}
+
+// Model returns the stage as an apigatewayv2 Stage resource.
+func (s *Stage) Model() model.Stage {
+	vars := s.StageVariables
+	if vars == nil {
+		vars = map[string]string{}
+	}
+	rs := s.RouteSettings
+	if rs == nil {
+		rs = map[string]model.RouteSettings{}
+	}
+	return model.Stage{
+		StageName:            s.Name,
+		AutoDeploy:           s.AutoDeploy,
+		Description:          s.Description,
+		DefaultRouteSettings: s.DefaultRouteSettings,
+		RouteSettings:        rs,
+		StageVariables:       vars,
+		AccessLogSettings:    s.AccessLogSettings,
+		Tags:                 map[string]string{},
+	}
+}
+
+// Identity is a caller of AWS_IAM routes.
+type Identity struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	// SessionToken, when set, must accompany the access key.
+	SessionToken string
+	// ARN is the caller's IAM user or role ARN.
+	ARN string
+	// Policy is the identity's IAM policy document as decoded from YAML
+	// (maps, lists, strings, numbers, booleans); nil when the file gives
+	// none, which allows nothing.
+	Policy any
+	// PolicyJSON is Policy encoded as JSON, for policy evaluators that
+	// parse JSON; nil when there is no policy.
+	PolicyJSON []byte
+	// Line and Column locate the entry in the file.
+	Line, Column int
+}
+
+// AWSConfig configures the AWS service integrations.
+type AWSConfig struct {
+	// Endpoints maps an SDK service id (sqs, kinesis, eventbridge, sfn,
+	// appconfig, appconfigdata, lambda, sts; lower case) to its endpoint URL;
+	// services not listed use the real AWS endpoints.
+	Endpoints map[string]string
+	// Credentials, when set, sign the calls; else the standard AWS chain.
+	Credentials *Credentials
+}
+
+// Credentials are static AWS credentials.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+// VpcLink is a VPC link private integrations may name.
+type VpcLink struct {
+	// ID is the vpcLinkId: 1..63 lower-case letters and digits.
+	ID string
+	// Name is 1..128 characters; default the ID.
+	Name string
+	// Line and Column locate the entry in the file.
+	Line, Column int
+}
+
+// PrivateTarget is what one private integration URI stands for: a static
+// list of instances, or a DNS name re-resolved as the target set.
+type PrivateTarget struct {
+	// Instances are host:port addresses.
+	Instances []string
+	// DNS is host:port (A/AAAA records) or an SRV name (_service._tcp.name,
+	// port taken from the records).
+	DNS string
+	// HealthCheck enables active health checks; nil disables them.
+	HealthCheck *HealthCheck
+	// Line and Column locate the entry's key in the file.
+	Line, Column int
+}
+
+// HealthCheck configures active health checks of a private target.
+type HealthCheck struct {
+	// Path is the HTTP path probed, starting with "/".
+	Path string
+	// Interval is the time between probes; default 10s.
+	Interval time.Duration
+}
+
+// Default returns the configuration used when there is no config file.
+func Default() *Config {
+	return &Config{
+		Listen:         DefaultListen,
+		AdminListen:    DefaultAdminListen,
+		DataDir:        DefaultDataDir,
+		Region:         DefaultRegion,
+		AccountID:      DefaultAccountID,
+		Functions:      map[string]Function{},
+		PrivateTargets: map[string]PrivateTarget{},
+		AWS:            AWSConfig{Endpoints: map[string]string{}},
+	}
+}
+
+// Problem is one problem of a config file.
+type Problem struct {
+	File         string
+	Line, Column int
+	Message      string
+}
+
+// String renders the problem as "file:line:col: message", leaving out
+// unknown parts.
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.File != "" {
+		b.WriteString(p.File)
+		b.WriteByte(':')
+	}
+	if p.Line > 0 {
+		b.WriteString(strconv.Itoa(p.Line))
+		b.WriteByte(':')
+		if p.Column > 0 {
+			b.WriteString(strconv.Itoa(p.Column))
+			b.WriteByte(':')
+		}
+	}
+	if b.Len() > 0 {
+		b.WriteByte(' ')
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// Error lists every problem of a config file, in file order.
+type Error struct {
+	Problems []Problem
+}
+
+// Error renders one problem per line.
+func (e *Error) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Unwrap returns one error per problem.
+func (e *Error) Unwrap() []error {
+	out := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = errors.New(p.String())
+	}
+	return out
+}
+
+// Load reads and decodes the config file at path (see Parse), and also
+// checks that every API's OpenAPI document exists.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	c, err := Parse(data, path)
+	if err != nil {
+		return nil, err
+	}
+	var probs []Problem
+	for _, a := range c.APIs {
+		if _, err := os.Stat(a.OpenAPI); err != nil {
+			probs = append(probs, Problem{File: path, Line: a.Line, Column: a.Column, Message: fmt.Sprintf("apis: openapi document %s: %v", a.OpenAPI, errors.Unwrap(err))})
+		}
+	}
+	if len(probs) > 0 {
+		return nil, &Error{Problems: probs}
+	}
+	return c, nil
+}
+
+// Parse decodes a config file's contents strictly, applies the defaults and
+// validates the result. file names the file in problems and anchors
+// relative paths (its directory); "" leaves relative paths as written. It
+// returns *Error listing every problem found.
+func Parse(data []byte, file string) (*Config, error) {
+	c := Default()
+	d := &decoder{file: file}
+	if file != "" {
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			return nil, fmt.Errorf("resolving config path: %w", err)
+		}
+		c.File = abs
+		d.dir = filepath.Dir(abs)
+	}
+	root := d.parse(data)
+	if root != nil {
+		d.config(root, c)
+	}
+	if len(d.probs) > 0 {
+		return nil, &Error{Problems: d.sorted()}
+	}
+	return c, nil
+}
+
+// Overrides are the command-line flags of `apigw serve`; empty fields
+// leave the file's values.
+type Overrides struct {
+	Listen, AdminListen, DataDir, Region, AccountID string
+	// OpenAPI imports this document as an extra API with a $default stage
+	// and makes it the default API.
+	OpenAPI string
+	// Functions are NAME=COMMAND definitions; COMMAND is split on white
+	// space. A flag function replaces a file function of the same name.
+	Functions []string
+}
+
+// Apply lays the flags over the configuration, validating each value;
+// paths given by flags are relative to the working directory.
+func (c *Config) Apply(o Overrides) error {
+	var errs []error
+	set := func(flag, v string, dst *string, check func(string) string) {
+		if v == "" {
+			return
+		}
+		if msg := check(v); msg != "" {
+			errs = append(errs, fmt.Errorf("--%s: %s", flag, msg))
+			return
+		}
+		*dst = v
+	}
+	set("listen", o.Listen, &c.Listen, checkAddress)
+	set("admin-listen", o.AdminListen, &c.AdminListen, checkAddress)
+	set("data-dir", o.DataDir, &c.DataDir, func(string) string { return "" })
+	set("region", o.Region, &c.Region, checkRegion)
+	set("account-id", o.AccountID, &c.AccountID, checkAccount)
+	if c.Functions == nil {
+		c.Functions = map[string]Function{}
+	}
+	for _, f := range o.Functions {
+		name, cmd, ok := strings.Cut(f, "=")
+		fields := strings.Fields(cmd)
+		switch {
+		case !ok || len(fields) == 0:
+			errs = append(errs, fmt.Errorf("--function %q: want NAME=COMMAND", f))
+			continue
+		case checkFunctionName(name) != "":
+			errs = append(errs, fmt.Errorf("--function %q: %s", f, checkFunctionName(name)))
+			continue
+		}
+		if strings.Contains(fields[0], "/") {
+			if abs, err := filepath.Abs(fields[0]); err == nil {
+				fields[0] = abs
+			}
+		}
+		dir, _ := os.Getwd()
+		c.Functions[name] = Function{Name: name, Command: fields, Dir: dir, Timeout: DefaultFunctionTimeout,
+			MemorySize: DefaultMemorySize, Concurrency: DefaultConcurrency}
+	}
+	if o.OpenAPI != "" {
+		abs, err := filepath.Abs(o.OpenAPI)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--openapi: %w", err))
+		} else {
+			for i := range c.APIs {
+				c.APIs[i].Default = false
+			}
+			c.APIs = append(c.APIs, API{OpenAPI: abs, Default: true, Stages: []Stage{defaultStage(0, 0)}})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func defaultStage(line, col int) Stage {
+	return Stage{Name: model.DefaultStageName, AutoDeploy: true, Line: line, Column: col}
+}
