@@ -68,24 +68,31 @@ func requestHeader(req *invoke.Request, noBody bool) http.Header {
 	}
 	removeConnectionHeaders(out, in)
 
-	out[headerForwarded] = []string{forwardedValue(req)}
+	// One backing array for the values set here; each header gets a
+	// capacity-1 slice of it, so appending to one cannot touch another.
+	vals := make([]string, 0, 5)
+	set := func(k, v string) {
+		vals = append(vals, v)
+		out[k] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	set(headerForwarded, forwardedValue(req))
 	if via := in.Values(headerVia); len(via) > 0 {
-		out[headerVia] = []string{strings.Join(via, ", ") + ", " + viaValue}
+		set(headerVia, strings.Join(via, ", ")+", "+viaValue)
 	} else {
-		out[headerVia] = []string{viaValue}
+		set(headerVia, viaValue)
 	}
 	if _, ok := in[headerTraceID]; !ok {
-		out[headerTraceID] = []string{newTraceID(req.Time)}
+		set(headerTraceID, newTraceID(req.Time))
 	}
 	if noBody {
 		if _, ok := in[headerContentType]; !ok {
-			out[headerContentType] = []string{emptyBodyContentType}
+			set(headerContentType, emptyBodyContentType)
 		}
 	}
 	if _, ok := in[headerUserAgent]; !ok {
 		// An empty value stops the transport from adding Go's own
 		// User-Agent: the backend sees what the client sent.
-		out[headerUserAgent] = []string{""}
+		set(headerUserAgent, "")
 	}
 	return out
 }
