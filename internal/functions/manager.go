@@ -36,6 +36,11 @@ type Invocation struct {
 	// Tail asks for the invocation's log tail in Result.Log, as the Invoke
 	// API's X-Amz-Log-Type: Tail.
 	Tail bool
+	// RequestID is the request id to run a local function under; "" means a
+	// new random UUID. The Invoke API sets it for Event invocations, whose
+	// id is answered before the function runs. Remote functions ignore it:
+	// the endpoint assigns its own.
+	RequestID string
 }
 
 // Result is the outcome of an invocation that reached the function.
@@ -218,10 +223,14 @@ const maxAttempts = 3
 
 // invoke runs one invocation on an instance of a local function.
 func (f *function) invoke(ctx context.Context, in *Invocation, clientContext string) (*Result, error) {
+	requestID := in.RequestID
+	if requestID == "" {
+		requestID = newRequestID()
+	}
 	c := &call{
 		ctx:           ctx,
 		in:            in,
-		requestID:     newRequestID(),
+		requestID:     requestID,
 		arn:           FunctionARN(f.mgr.opts.Region, f.mgr.opts.AccountID, f.cfg.Name, in.Qualifier),
 		clientContext: clientContext,
 		reply:         make(chan callResult, 1),
@@ -300,6 +309,9 @@ func (f *function) environ(addr string) []string {
 	}
 	return env
 }
+
+// NewRequestID returns a new Lambda request id: a random version 4 UUID.
+func NewRequestID() string { return newRequestID() }
 
 // logStreamName is Lambda's log stream name form: 2024/01/02/[$LATEST]{32 hex}.
 func logStreamName(version string, now time.Time) string {
