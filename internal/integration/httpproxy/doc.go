@@ -39,9 +39,27 @@
 //     names; RFC 9110 section 7.6.1), Expect (the gateway already answered
 //     100-continue), Content-Length (written from the body) and the
 //     X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto and Forwarded
-//     headers, which become one Forwarded header (see forwardedValue for the
-//     exact format). X-Forwarded-Port and other X-Forwarded-* headers pass
-//     unchanged.
+//     headers, which become one Forwarded header (RFC 7239). X-Forwarded-Port
+//     and other X-Forwarded-* headers pass unchanged.
+//   - Forwarded: AWS documents that incoming X-Forwarded-* headers are
+//     translated into Forwarded and the gateway appends the client IP, host
+//     and protocol; a capture shows the appended element as
+//     "by=1.2.3.4;for=5.6.7.8;host=my.example.com;proto=https"
+//     (expressjs/session#886). The translation is UNCONFIRMED; this one is:
+//     a client Forwarded header is kept as received (its X-Forwarded-* are
+//     then dropped); otherwise each X-Forwarded-For entry becomes a "for="
+//     element in order, the first carrying ";host=" and ";proto=" from
+//     X-Forwarded-Host and X-Forwarded-Proto (an element of their own when
+//     there is no X-Forwarded-For). Then, after ", ", the gateway's element
+//     "by=<IP of the listener that accepted the connection>;for=<client
+//     IP>;host=<Host as received>;proto=<https if the client used TLS, else
+//     http>", parameters with unknown values left out. Values are tokens
+//     where possible, otherwise quoted strings; IPv6 addresses are written
+//     "[v6]" in quotes, and a host with a port is quoted (RFC 7239 section
+//     4 and 6). Example: X-Forwarded-For "203.0.113.1, 2001:db8::1" and
+//     X-Forwarded-Proto "https" to a gateway at 10.0.0.5 give
+//     `for=203.0.113.1;proto=https, for="[2001:db8::1]",
+//     by=10.0.0.5;for=192.0.2.1;host="localhost:3000";proto=http`.
 //   - Via: "HTTP/1.1 AmazonAPIGateway" is appended, as observed.
 //   - X-Amzn-Trace-Id: "Root=1-<8 hex epoch seconds>-<24 random hex>" when the
 //     client sent none; a client's value is forwarded unchanged.
