@@ -74,7 +74,38 @@ func (d *decoder) parse(data []byte) *yaml.Node {
 		d.errf(n, "the config file must be a YAML mapping, not %s", kindName(n))
 		return nil
 	}
+	before := len(d.probs)
+	d.duplicates(n, 0)
+	if len(d.probs) > before {
+		return nil
+	}
 	return n
+}
+
+// duplicates reports keys given twice in a mapping, anywhere in the tree
+// (yaml.v3 detects them only when decoding into Go values). Aliases are
+// not followed: their targets are checked where they are defined.
+func (d *decoder) duplicates(n *yaml.Node, depth int) {
+	if depth > 256 {
+		return
+	}
+	if n.Kind == yaml.MappingNode {
+		seen := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
+				continue
+			}
+			if line, dup := seen[k.Value]; dup {
+				d.errf(k, "duplicate key %q (first at line %d)", k.Value, line)
+				continue
+			}
+			seen[k.Value] = k.Line
+		}
+	}
+	for _, c := range n.Content {
+		d.duplicates(c, depth+1)
+	}
 }
 
 func (d *decoder) syntax(err error) {
