@@ -75,11 +75,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.now()
 	reqID := newRequestID()
 	w.Header()[RequestIDHeader] = []string{reqID}
-	err := h.serve(w, r, reqID, start)
+	var st *snapshot.Stage
+	err := h.serve(w, r, reqID, start, &st)
 	if err == nil {
 		return
 	}
 	ge := gwerr.As(err)
+	if st != nil && st.CORS != nil {
+		// Gateway-generated answers carry the CORS headers too, so a browser
+		// can read the error (docs/compatibility.md).
+		st.CORS.Apply(r.Header, w.Header())
+	}
 	h.log.LogAttrs(r.Context(), logLevel(ge), "request failed",
 		slog.String("request_id", reqID),
 		slog.String("method", r.Method),
@@ -103,7 +109,9 @@ var (
 	errNoRoute = errors.New("no route matches and there is no $default route")
 )
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, start time.Time) error {
+// serve runs the pipeline; it sets *stage once the stage is known, so that the
+// caller can add the stage's CORS headers to an error answer.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, start time.Time, stage **snapshot.Stage) error {
 	if n := requestHeaderSize(r); n > MaxHeaderBytes {
 		return gwerr.Newf(gwerr.HeaderFieldsTooLarge, "request line and headers are %d bytes, more than %d", n, MaxHeaderBytes)
 	}
@@ -124,6 +132,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 		return gwerr.Newf(gwerr.NotFound, "path %q is not valid percent-encoding", t.rest)
 	}
 	st := t.stage
+	*stage = st
 	idx, found := st.Table.Select(r.Method, segs)
 	if st.CORS != nil && r.Method == http.MethodOptions && !found && st.CORS.IsPreflight(r) {
 		st.CORS.Preflight(w, r)

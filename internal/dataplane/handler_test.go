@@ -19,8 +19,8 @@ import (
 // seen is what the echo invoker reports about the request it got.
 type seen struct {
 	RouteKey, Stage, Path, RawPath, EscapedPath, BasePath, Domain, DomainPrefix, APIID, RequestID string
-	Params                                                                                       map[string]string
-	Body                                                                                         string
+	Params                                                                                        map[string]string
+	Body                                                                                          string
 }
 
 // echoInvoker answers 200 with a JSON description of the resolved request.

@@ -1,0 +1,412 @@
+// Package compile turns resource definitions (package model) into the
+// immutable snapshot the data plane serves (package snapshot).
+//
+// All parsing and pre-computation happens here, once per deployment: route
+// keys are parsed into a route table, integration URIs into invokers, CORS
+// configurations into policies. The request path only matches and calls.
+//
+// Compile either returns a complete snapshot or an error; it never returns a
+// half-built one, so a failed deployment leaves the previous snapshot serving.
+// Features that are parsed but not served yet are errors (UnsupportedError),
+// never silently ignored.
+package compile
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apigwdev/apigw/internal/dataplane/cors"
+	"github.com/apigwdev/apigw/internal/integration/httpproxy"
+	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/model"
+	"github.com/apigwdev/apigw/internal/routekey"
+	"github.com/apigwdev/apigw/internal/snapshot"
+)
+
+// Input is everything to compile: every API with its stages, and the custom
+// domains.
+type Input struct {
+	Region    string
+	AccountID string
+	APIs      []API
+	Domains   []Domain
+}
+
+// API is one API to serve.
+type API struct {
+	// Definition is the API's latest definition; stages without a deployment
+	// of their own serve it.
+	Definition *model.Definition
+	Stages     []Stage
+	// Default marks the API serving requests that name no API.
+	Default bool
+}
+
+// Stage is one stage and the deployed definition it serves.
+type Stage struct {
+	Stage model.Stage
+	// Definition is the deployment's definition; nil means the API's latest.
+	Definition *model.Definition
+}
+
+// Domain is a custom domain with its API mappings.
+type Domain struct {
+	Name     model.DomainName
+	Mappings []model.APIMapping
+}
+
+// Deps are the services compiled invokers call.
+type Deps struct {
+	// Functions invokes Lambda functions. If nil, Lambda integrations are
+	// unsupported.
+	Functions lambdaproxy.Caller
+	// HasFunction reports whether a function name is configured locally or
+	// remotely; routes naming an unknown function compile with a warning and
+	// answer 500 as AWS does for a missing function. If nil, every name is
+	// assumed known.
+	HasFunction func(name string) bool
+	// Transport is shared by HTTP proxy integrations. If nil, httpproxy's
+	// default transport is used.
+	Transport http.RoundTripper
+	// Logger is given to invokers. If nil, slog.Default() is used.
+	Logger *slog.Logger
+}
+
+// UnsupportedError reports a feature that apigw parses but does not serve yet.
+type UnsupportedError struct {
+	APIID   string
+	Where   string // "route GET /pets", "stage prod", "integration abc1234"
+	Feature string
+}
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("api %s: %s: %s is not supported yet", e.APIID, e.Where, e.Feature)
+}
+
+// Compile builds a snapshot from in. Warnings are problems that do not prevent
+// serving (for example a route naming an unconfigured function). The error, if
+// any, joins every problem found (errors.Join).
+func Compile(in *Input, deps Deps) (*snapshot.Snapshot, []string, error) {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	c := &compiler{deps: deps, in: in}
+	s := &snapshot.Snapshot{
+		Region:    in.Region,
+		AccountID: in.AccountID,
+		APIs:      make(map[string]*snapshot.API, len(in.APIs)),
+		Domains:   make(map[string]*snapshot.Domain, len(in.Domains)),
+		Built:     time.Now(),
+	}
+	for i := range in.APIs {
+		a := &in.APIs[i]
+		sa := c.api(a)
+		if sa == nil {
+			continue
+		}
+		if _, dup := s.APIs[sa.ID]; dup {
+			c.errs = append(c.errs, fmt.Errorf("api %s: duplicate API id", sa.ID))
+			continue
+		}
+		s.APIs[sa.ID] = sa
+		if a.Default {
+			if s.Default != nil {
+				c.errs = append(c.errs, fmt.Errorf("api %s: only one API can be the default API (%s already is)", sa.ID, s.Default.ID))
+			}
+			s.Default = sa
+		}
+	}
+	for i := range in.Domains {
+		if d := c.domain(s, &in.Domains[i]); d != nil {
+			s.Domains[d.Name] = d
+		}
+	}
+	if len(c.errs) > 0 {
+		return nil, c.warnings, errors.Join(c.errs...)
+	}
+	return s, c.warnings, nil
+}
+
+type compiler struct {
+	deps     Deps
+	in       *Input
+	errs     []error
+	warnings []string
+}
+
+func (c *compiler) unsupported(apiID, where, feature string) {
+	c.errs = append(c.errs, &UnsupportedError{APIID: apiID, Where: where, Feature: feature})
+}
+
+func (c *compiler) api(a *API) *snapshot.API {
+	def := a.Definition
+	if def == nil {
+		c.errs = append(c.errs, errors.New("api without a definition"))
+		return nil
+	}
+	id := def.API.APIID
+	if def.API.ProtocolType != "" && def.API.ProtocolType != model.ProtocolHTTP {
+		c.unsupported(id, "api", fmt.Sprintf("protocol type %s (only HTTP APIs are served)", def.API.ProtocolType))
+		return nil
+	}
+	sa := &snapshot.API{
+		ID:                        id,
+		Name:                      def.API.Name,
+		DisableExecuteAPIEndpoint: def.API.DisableExecuteAPIEndpoint,
+		Stages:                    make(map[string]*snapshot.Stage, len(a.Stages)),
+	}
+	// Stages sharing a definition share its compiled routes.
+	compiled := make(map[*model.Definition]*routesResult)
+	for i := range a.Stages {
+		st := &a.Stages[i]
+		d := st.Definition
+		if d == nil {
+			d = def
+		}
+		rr := compiled[d]
+		if rr == nil {
+			rr = c.routes(d)
+			compiled[d] = rr
+		}
+		ss := c.stage(id, st, rr)
+		if ss == nil {
+			continue
+		}
+		if ss.Name == model.DefaultStageName {
+			sa.DefaultStage = ss
+		} else {
+			sa.Stages[ss.Name] = ss
+		}
+	}
+	return sa
+}
+
+// routesResult is the compiled route set of one definition.
+type routesResult struct {
+	table  *routekey.Table
+	routes []*snapshot.Route
+	cors   snapshot.CORSPolicy
+}
+
+func (c *compiler) routes(d *model.Definition) *routesResult {
+	apiID := d.API.APIID
+	rr := &routesResult{}
+	if d.API.CorsConfiguration != nil {
+		p, err := cors.Compile(d.API.CorsConfiguration)
+		if err != nil {
+			c.errs = append(c.errs, fmt.Errorf("api %s: cors configuration: %w", apiID, err))
+		} else if p != nil {
+			rr.cors = p
+		}
+	}
+	integrations := make(map[string]*snapshot.Integration, len(d.Integrations))
+	byID := make(map[string]*model.Integration, len(d.Integrations))
+	for i := range d.Integrations {
+		byID[d.Integrations[i].IntegrationID] = &d.Integrations[i]
+	}
+	keys := make([]*routekey.Key, 0, len(d.Routes))
+	for i := range d.Routes {
+		r := &d.Routes[i]
+		where := "route " + r.RouteKey
+		k, err := routekey.Parse(r.RouteKey)
+		if err != nil {
+			c.errs = append(c.errs, fmt.Errorf("api %s: %w", apiID, err))
+			continue
+		}
+		sr := &snapshot.Route{Key: k, AuthorizationType: r.AuthorizationType}
+		if sr.AuthorizationType == "" {
+			sr.AuthorizationType = model.AuthNone
+		}
+		if sr.AuthorizationType != model.AuthNone {
+			c.unsupported(apiID, where, fmt.Sprintf("authorization type %s (authorizers)", sr.AuthorizationType))
+		}
+		if r.Target != "" {
+			intID, ok := strings.CutPrefix(r.Target, "integrations/")
+			mi := byID[intID]
+			if !ok || mi == nil {
+				c.errs = append(c.errs, fmt.Errorf("api %s: %s: target %q names no integration of this API", apiID, where, r.Target))
+				continue
+			}
+			si := integrations[intID]
+			if si == nil {
+				si = c.integration(d, mi, r)
+				if si == nil {
+					continue
+				}
+				integrations[intID] = si
+			}
+			sr.Integration = si
+		}
+		keys = append(keys, k)
+		rr.routes = append(rr.routes, sr)
+	}
+	t, err := routekey.Build(keys)
+	if err != nil {
+		c.errs = append(c.errs, fmt.Errorf("api %s: %w", apiID, err))
+		return rr
+	}
+	rr.table = t
+	return rr
+}
+
+func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *model.Route) *snapshot.Integration {
+	apiID := d.API.APIID
+	where := "integration " + mi.IntegrationID
+	nerr := len(c.errs)
+	if mi.IntegrationSubtype != "" {
+		c.unsupported(apiID, where, fmt.Sprintf("AWS service integration %s", mi.IntegrationSubtype))
+	}
+	if mi.ConnectionType == model.ConnectionVPCLink {
+		c.unsupported(apiID, where, "private integration (connectionType VPC_LINK)")
+	}
+	if len(mi.RequestParameters) > 0 {
+		c.unsupported(apiID, where, "request parameter mapping (requestParameters)")
+	}
+	if len(mi.ResponseParameters) > 0 {
+		c.unsupported(apiID, where, "response parameter mapping (responseParameters)")
+	}
+	if len(c.errs) > nerr {
+		return nil
+	}
+	si := &snapshot.Integration{ID: mi.IntegrationID, Type: mi.IntegrationType}
+	switch mi.IntegrationType {
+	case model.IntegrationHTTPProxy:
+		inv, err := httpproxy.New(httpproxy.Config{
+			URI:            mi.IntegrationURI,
+			Method:         mi.IntegrationMethod,
+			Timeout:        mi.EffectiveTimeout(),
+			Transport:      c.deps.Transport,
+			IsDefaultRoute: r.RouteKey == model.DefaultRouteKey,
+			Logger:         c.deps.Logger,
+		})
+		if err != nil {
+			c.errs = append(c.errs, fmt.Errorf("api %s: %s: %w", apiID, where, err))
+			return nil
+		}
+		si.Invoker = inv
+	case model.IntegrationAWSProxy:
+		if c.deps.Functions == nil {
+			c.unsupported(apiID, where, "Lambda proxy integration (AWS_PROXY)")
+			return nil
+		}
+		tmpl, err := lambdaproxy.ParseFunctionURI(mi.IntegrationURI)
+		if err != nil {
+			c.errs = append(c.errs, fmt.Errorf("api %s: %s: %w", apiID, where, err))
+			return nil
+		}
+		if c.deps.HasFunction != nil {
+			if ref, ok := tmpl.Static(); ok && !c.deps.HasFunction(ref.Name) {
+				name := ref.Name
+				c.warnings = append(c.warnings, fmt.Sprintf("api %s: route %s: function %q is not configured; the route answers 500 Internal Server Error, as AWS does for a missing function", apiID, r.RouteKey, name))
+			}
+		}
+		pfv := mi.PayloadFormatVersion
+		if pfv == "" {
+			// OpenAPI import defaults an aws_proxy integration to the latest
+			// format (auth-and-integrations.md D.2).
+			pfv = "2.0"
+		}
+		inv, err := lambdaproxy.New(lambdaproxy.Config{
+			URI:                  mi.IntegrationURI,
+			PayloadFormatVersion: pfv,
+			Timeout:              mi.EffectiveTimeout(),
+			Caller:               c.deps.Functions,
+			Logger:               c.deps.Logger,
+		})
+		if err != nil {
+			c.errs = append(c.errs, fmt.Errorf("api %s: %s: %w", apiID, where, err))
+			return nil
+		}
+		si.Invoker = inv
+	default:
+		c.unsupported(apiID, where, fmt.Sprintf("integration type %s (HTTP APIs serve AWS_PROXY and HTTP_PROXY)", mi.IntegrationType))
+		return nil
+	}
+	return si
+}
+
+func (c *compiler) stage(apiID string, st *Stage, rr *routesResult) *snapshot.Stage {
+	ms := &st.Stage
+	where := "stage " + ms.StageName
+	nerr := len(c.errs)
+	if rs := ms.DefaultRouteSettings; rs != nil {
+		c.routeSettings(apiID, where+" defaultRouteSettings", rs)
+	}
+	keys := make([]string, 0, len(ms.RouteSettings))
+	for k := range ms.RouteSettings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		rs := ms.RouteSettings[k]
+		c.routeSettings(apiID, where+" routeSettings "+k, &rs)
+	}
+	if ms.AccessLogSettings != nil && (ms.AccessLogSettings.Format != "" || ms.AccessLogSettings.DestinationArn != "") {
+		c.unsupported(apiID, where, "access logging (accessLogSettings)")
+	}
+	if len(c.errs) > nerr || rr.table == nil {
+		return nil
+	}
+	var vars map[string]string
+	if len(ms.StageVariables) > 0 {
+		vars = make(map[string]string, len(ms.StageVariables))
+		for k, v := range ms.StageVariables {
+			vars[k] = v
+		}
+	}
+	return &snapshot.Stage{
+		APIID:        apiID,
+		Name:         ms.StageName,
+		Variables:    vars,
+		CORS:         rr.cors,
+		Table:        rr.table,
+		Routes:       rr.routes,
+		DeploymentID: ms.DeploymentID,
+	}
+}
+
+func (c *compiler) routeSettings(apiID, where string, rs *model.RouteSettings) {
+	if rs.ThrottlingBurstLimit != nil || rs.ThrottlingRateLimit != nil {
+		c.unsupported(apiID, where, "throttling (throttlingBurstLimit/throttlingRateLimit)")
+	}
+	if rs.DetailedMetricsEnabled != nil && *rs.DetailedMetricsEnabled {
+		c.unsupported(apiID, where, "detailed metrics (detailedMetricsEnabled)")
+	}
+}
+
+func (c *compiler) domain(s *snapshot.Snapshot, d *Domain) *snapshot.Domain {
+	name := strings.ToLower(strings.TrimSuffix(d.Name.DomainName, "."))
+	sd := &snapshot.Domain{Name: name}
+	for _, m := range d.Mappings {
+		api := s.APIs[m.APIID]
+		if api == nil {
+			c.errs = append(c.errs, fmt.Errorf("domain %s: api mapping %q names unknown API %s", name, m.APIMappingKey, m.APIID))
+			continue
+		}
+		var st *snapshot.Stage
+		if m.Stage == model.DefaultStageName {
+			st = api.DefaultStage
+		} else {
+			st = api.Stages[m.Stage]
+		}
+		if st == nil {
+			c.errs = append(c.errs, fmt.Errorf("domain %s: api mapping %q names unknown stage %s of API %s", name, m.APIMappingKey, m.Stage, m.APIID))
+			continue
+		}
+		key := strings.Trim(m.APIMappingKey, "/")
+		var segs []string
+		if key != "" {
+			segs = strings.Split(key, "/")
+		}
+		sd.Mappings = append(sd.Mappings, &snapshot.Mapping{Key: key, Segments: segs, API: api, Stage: st})
+	}
+	sort.SliceStable(sd.Mappings, func(i, j int) bool {
+		return len(sd.Mappings[i].Segments) > len(sd.Mappings[j].Segments)
+	})
+	return sd
+}
