@@ -18,10 +18,12 @@ import (
 //  1. The pool creates it and starts run; nothing else happens yet.
 //  2. The first call starts the process (init, after the function's build)
 //     with AWS_LAMBDA_RUNTIME_API pointing at the instance's own server.
-//  3. Each call is handed to the runtime's parked /next; the answer goes back
-//     to the caller at once, and the instance returns to the pool when the
-//     runtime asks for its next event (Lambda's "the invocation ends at the
-//     next /next"), all within the function's timeout.
+//  3. Each call is handed to the runtime's parked /next. When the runtime
+//     answers, the instance returns to the pool and then the answer goes to
+//     the caller, so a caller invoking again at once finds it warm. Until its
+//     runtime asks for the next event (Lambda's "the invocation ends at the
+//     next /next") the instance is finishing: still bound by the last
+//     invocation's timeout, and the next call waits for that /next.
 //  4. It ends when its process exits or times out, when the pool stops it
 //     for idleness, or when the manager closes: the process is stopped
 //     (SIGTERM, SIGKILL after the grace), the server closed, and the pool told.
