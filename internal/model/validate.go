@@ -36,8 +36,8 @@ const (
 	MaxAccessLogFormatLen    = 3072
 	MaxAPIMappingKeyLen      = 300
 	MaxAuthorizerTTL         = 3600
-	MaxCorsMaxAge            = 86400
-	MinCorsMaxAge            = -1
+	MaxCORSMaxAge            = 86400
+	MinCORSMaxAge            = -1
 	MaxDescriptionLen        = 1024
 	MaxSubnetsPerVpcLink     = 10
 	MaxStageVariableNameLen  = 64
@@ -265,8 +265,8 @@ func (co *Cors) Validate() error {
 func (co *Cors) validate(resource, id string) error {
 	c := &collector{resource: resource, id: id}
 	const f = "corsConfiguration"
-	if co.MaxAge != nil && (*co.MaxAge < MinCorsMaxAge || *co.MaxAge > MaxCorsMaxAge) {
-		c.addf(f+".maxAge", "maxAge must be between %d and %d", MinCorsMaxAge, MaxCorsMaxAge)
+	if co.MaxAge != nil && (*co.MaxAge < MinCORSMaxAge || *co.MaxAge > MaxCORSMaxAge) {
+		c.addf(f+".maxAge", "maxAge must be between %d and %d", MinCORSMaxAge, MaxCORSMaxAge)
 	}
 	if co.AllowCredentials != nil && *co.AllowCredentials {
 		for _, o := range co.AllowOrigins {

@@ -130,7 +130,7 @@ func (a *Authorizer) validateRequest(c *collector, ttl int) {
 	if a.JWTConfiguration != nil {
 		c.add("jwtConfiguration", "jwtConfiguration is supported only for JWT authorizers")
 	}
-	if a.AuthorizerCredentialsArn != "" && !validCredentialsArn(a.AuthorizerCredentialsArn) {
+	if a.AuthorizerCredentialsArn != "" && !validCredentialsARN(a.AuthorizerCredentialsArn) {
 		c.add("authorizerCredentialsArn", "Invalid authorizerCredentialsArn; must be an IAM role ARN")
 	}
 }

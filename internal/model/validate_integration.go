@@ -22,100 +22,100 @@ import (
 //     VPC_LINK, tlsConfig only for private integrations;
 //   - request and response parameter mappings (keys, reserved headers,
 //     values of at most 512 characters).
-func (in *Integration) Validate() error {
-	c := &collector{resource: ResourceIntegration, id: in.IntegrationID}
-	switch in.IntegrationType {
+func (i *Integration) Validate() error {
+	c := &collector{resource: ResourceIntegration, id: i.IntegrationID}
+	switch i.IntegrationType {
 	case IntegrationAWSProxy, IntegrationHTTPProxy:
 	case IntegrationAWS, IntegrationHTTP, IntegrationMock:
-		c.addf("integrationType", "Integration type %s is not supported for HTTP APIs; use AWS_PROXY or HTTP_PROXY", in.IntegrationType)
+		c.addf("integrationType", "Integration type %s is not supported for HTTP APIs; use AWS_PROXY or HTTP_PROXY", i.IntegrationType)
 	case "":
 		c.add("integrationType", "integrationType is required")
 	default:
-		c.addf("integrationType", "Invalid integrationType %q; HTTP APIs support AWS_PROXY and HTTP_PROXY", in.IntegrationType)
+		c.addf("integrationType", "Invalid integrationType %q; HTTP APIs support AWS_PROXY and HTTP_PROXY", i.IntegrationType)
 	}
-	switch in.ConnectionType {
+	switch i.ConnectionType {
 	case "", ConnectionInternet:
-		if in.ConnectionID != "" {
+		if i.ConnectionID != "" {
 			c.add("connectionId", "connectionId can only be set when connectionType is VPC_LINK")
 		}
 	case ConnectionVPCLink:
-		if in.IntegrationType != IntegrationHTTPProxy {
+		if i.IntegrationType != IntegrationHTTPProxy {
 			c.add("connectionType", "VPC_LINK connections are supported only for HTTP_PROXY integrations")
 		}
-		if in.ConnectionID == "" {
+		if i.ConnectionID == "" {
 			c.add("connectionId", "connectionId is required when connectionType is VPC_LINK")
 		}
 	default:
-		c.addf("connectionType", "Invalid connectionType %q; must be INTERNET or VPC_LINK", in.ConnectionType)
+		c.addf("connectionType", "Invalid connectionType %q; must be INTERNET or VPC_LINK", i.ConnectionType)
 	}
-	if in.TimeoutInMillis != 0 && (in.TimeoutInMillis < MinTimeoutInMillis || in.TimeoutInMillis > MaxTimeoutInMillis) {
+	if i.TimeoutInMillis != 0 && (i.TimeoutInMillis < MinTimeoutInMillis || i.TimeoutInMillis > MaxTimeoutInMillis) {
 		c.addf("timeoutInMillis", "timeoutInMillis must be between %d and %d", MinTimeoutInMillis, MaxTimeoutInMillis)
 	}
-	if in.IntegrationMethod != "" && !validMethod(in.IntegrationMethod) {
-		c.addf("integrationMethod", "Invalid integrationMethod %q; must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY", in.IntegrationMethod)
+	if i.IntegrationMethod != "" && !validMethod(i.IntegrationMethod) {
+		c.addf("integrationMethod", "Invalid integrationMethod %q; must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY", i.IntegrationMethod)
 	}
-	c.length("description", in.Description, 0, MaxDescriptionLen)
-	if in.CredentialsArn != "" && !validCredentialsArn(in.CredentialsArn) {
+	c.length("description", i.Description, 0, MaxDescriptionLen)
+	if i.CredentialsArn != "" && !validCredentialsARN(i.CredentialsArn) {
 		c.add("credentialsArn", "Invalid credentialsArn; must be an IAM role ARN (arn:aws:iam::{account}:role/{name}) or arn:aws:iam::*:user/*")
 	}
-	if in.TLSConfig != nil && in.ConnectionType != ConnectionVPCLink {
+	if i.TLSConfig != nil && i.ConnectionType != ConnectionVPCLink {
 		c.add("tlsConfig", "tlsConfig is supported only for private integrations (connectionType VPC_LINK)")
 	}
-	if in.IntegrationSubtype != "" && in.IntegrationType != IntegrationAWSProxy {
+	if i.IntegrationSubtype != "" && i.IntegrationType != IntegrationAWSProxy {
 		c.add("integrationSubtype", "integrationSubtype is supported only for AWS_PROXY integrations")
 	}
 
 	switch {
-	case in.IntegrationType == IntegrationAWSProxy && in.IntegrationSubtype != "":
-		in.validateService(c)
-	case in.IntegrationType == IntegrationAWSProxy:
-		in.validateLambda(c)
-	case in.IntegrationType == IntegrationHTTPProxy:
-		in.validateHTTP(c)
+	case i.IntegrationType == IntegrationAWSProxy && i.IntegrationSubtype != "":
+		i.validateService(c)
+	case i.IntegrationType == IntegrationAWSProxy:
+		i.validateLambda(c)
+	case i.IntegrationType == IntegrationHTTPProxy:
+		i.validateHTTP(c)
 	}
-	if in.IntegrationSubtype == "" {
-		validateRequestParameters(c, in.RequestParameters)
+	if i.IntegrationSubtype == "" {
+		validateRequestParameters(c, i.RequestParameters)
 	}
-	validateResponseParameters(c, in.ResponseParameters)
+	validateResponseParameters(c, i.ResponseParameters)
 	return c.err()
 }
 
-func (in *Integration) validateLambda(c *collector) {
+func (i *Integration) validateLambda(c *collector) {
 	switch {
-	case in.IntegrationURI == "":
+	case i.IntegrationURI == "":
 		c.add("integrationUri", "integrationUri is required for Lambda integrations")
-	case !ValidLambdaURI(in.IntegrationURI):
+	case !ValidLambdaURI(i.IntegrationURI):
 		e := c.add("integrationUri", "Invalid integrationUri specified for a Lambda integration")
 		e.Detail = "want arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}] or arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations"
 	}
-	switch in.PayloadFormatVersion {
+	switch i.PayloadFormatVersion {
 	case "1.0", "2.0":
 	case "":
 		c.add("payloadFormatVersion", "payloadFormatVersion is required for Lambda integrations of HTTP APIs; must be 1.0 or 2.0")
 	default:
-		c.addf("payloadFormatVersion", "Invalid payloadFormatVersion %q; Lambda integrations support 1.0 and 2.0", in.PayloadFormatVersion)
+		c.addf("payloadFormatVersion", "Invalid payloadFormatVersion %q; Lambda integrations support 1.0 and 2.0", i.PayloadFormatVersion)
 	}
 }
 
-func (in *Integration) validateHTTP(c *collector) {
-	if in.IntegrationMethod == "" {
+func (i *Integration) validateHTTP(c *collector) {
+	if i.IntegrationMethod == "" {
 		c.add("integrationMethod", "integrationMethod is required for HTTP_PROXY integrations")
 	}
-	checkPayload1(c, in.PayloadFormatVersion, "HTTP_PROXY integrations")
-	if in.IntegrationURI == "" {
+	checkPayload1(c, i.PayloadFormatVersion, "HTTP_PROXY integrations")
+	if i.IntegrationURI == "" {
 		c.add("integrationUri", "integrationUri is required for HTTP_PROXY integrations")
 		return
 	}
-	if in.ConnectionType == ConnectionVPCLink {
-		if !ValidPrivateIntegrationURI(in.IntegrationURI) {
+	if i.ConnectionType == ConnectionVPCLink {
+		if !ValidPrivateIntegrationURI(i.IntegrationURI) {
 			e := c.add("integrationUri", "Invalid integrationUri specified for a private integration")
 			e.Detail = "want an Application or Network Load Balancer listener ARN or an AWS Cloud Map service ARN"
 		}
 		return
 	}
-	if !ValidHTTPURI(in.IntegrationURI) {
+	if !ValidHTTPURI(i.IntegrationURI) {
 		e := c.add("integrationUri", "Invalid integrationUri specified; HTTP_PROXY integrations need an absolute http or https URL")
-		e.Detail = in.IntegrationURI
+		e.Detail = i.IntegrationURI
 	}
 }
 
@@ -127,29 +127,29 @@ func checkPayload1(c *collector, v, what string) {
 	}
 }
 
-func (in *Integration) validateService(c *collector) {
-	spec, ok := subtypeSpec(in.IntegrationSubtype)
+func (i *Integration) validateService(c *collector) {
+	spec, ok := subtypeSpec(i.IntegrationSubtype)
 	if !ok {
-		e := c.addf("integrationSubtype", "Invalid integrationSubtype %q", in.IntegrationSubtype)
+		e := c.addf("integrationSubtype", "Invalid integrationSubtype %q", i.IntegrationSubtype)
 		e.Detail = "supported: " + strings.Join(subtypeNames(), ", ")
 		return
 	}
-	checkPayload1(c, in.PayloadFormatVersion, "AWS service integrations")
-	if in.CredentialsArn == "" {
-		c.addf("credentialsArn", "credentialsArn is required for integration subtype %s", in.IntegrationSubtype)
+	checkPayload1(c, i.PayloadFormatVersion, "AWS service integrations")
+	if i.CredentialsArn == "" {
+		c.addf("credentialsArn", "credentialsArn is required for integration subtype %s", i.IntegrationSubtype)
 	}
 	for _, p := range spec.required {
-		if _, ok := in.RequestParameters[p]; !ok {
-			c.add("requestParameters", mappingError("selection", "Missing required parameter "+p+" for integration subtype "+in.IntegrationSubtype))
+		if _, ok := i.RequestParameters[p]; !ok {
+			c.add("requestParameters", mappingError("selection", "Missing required parameter "+p+" for integration subtype "+i.IntegrationSubtype))
 		}
 	}
-	for _, k := range sortedKeys(in.RequestParameters) {
+	for _, k := range sortedKeys(i.RequestParameters) {
 		f := FieldKey("requestParameters", k)
 		if !spec.has(k) {
-			c.add(f, mappingError("selection", "Parameter "+k+" is not supported for integration subtype "+in.IntegrationSubtype))
+			c.add(f, mappingError("selection", "Parameter "+k+" is not supported for integration subtype "+i.IntegrationSubtype))
 			continue
 		}
-		v := in.RequestParameters[k]
+		v := i.RequestParameters[k]
 		if v == "" || len([]rune(v)) > MaxParameterValueLen {
 			c.add(f, mappingError("selection", "Invalid source: "+v+" specified for destination: "+k))
 			continue
@@ -303,7 +303,7 @@ func ValidPrivateIntegrationURI(uri string) bool {
 	return false
 }
 
-func validCredentialsArn(s string) bool {
+func validCredentialsARN(s string) bool {
 	if strings.Contains(s, "${stageVariables.") {
 		return strings.HasPrefix(s, "arn:")
 	}

@@ -93,19 +93,6 @@ func lookup(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// lookupKey returns the key node of key in mapping n, or nil.
-func lookupKey(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for _, p := range pairs(n) {
-		if p.key.Value == key {
-			return p.key
-		}
-	}
-	return nil
-}
-
 // isNull reports whether n is an explicit YAML/JSON null.
 func isNull(n *yaml.Node) bool {
 	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!null"

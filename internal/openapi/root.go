@@ -185,11 +185,11 @@ func (im *importer) serverBasePath(s *yaml.Node) string {
 			return strings.Trim(bp, "/")
 		}
 	}
-	u, ok := scalarText(lookup(s, "url"))
-	if !ok {
+	urlNode := lookup(s, "url")
+	if _, ok := scalarText(urlNode); !ok {
 		return ""
 	}
-	u, _ = im.text(lookup(s, "url"))
+	u, _ := im.text(urlNode)
 	for k, v := range defaults {
 		u = strings.ReplaceAll(u, "{"+k+"}", v)
 	}
