@@ -1,0 +1,189 @@
+package compile
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/model"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func definition(id string) *model.Definition {
+	return &model.Definition{
+		API: model.API{APIID: id, Name: id, ProtocolType: model.ProtocolHTTP},
+		Integrations: []model.Integration{
+			{IntegrationID: "http001", IntegrationType: model.IntegrationHTTPProxy, IntegrationMethod: "ANY", IntegrationURI: "http://127.0.0.1:9/x", PayloadFormatVersion: "1.0"},
+			{IntegrationID: "fn00001", IntegrationType: model.IntegrationAWSProxy, IntegrationURI: "arn:aws:lambda:us-east-1:000000000000:function:pets", PayloadFormatVersion: "2.0"},
+		},
+		Routes: []model.Route{
+			{RouteKey: "GET /x", Target: "integrations/http001"},
+			{RouteKey: "GET /pets", Target: "integrations/fn00001"},
+			{RouteKey: "$default", Target: "integrations/http001"},
+		},
+	}
+}
+
+var noCall = lambdaproxy.CallerFunc(func(context.Context, lambdaproxy.FunctionRef, []byte) (*lambdaproxy.CallResult, error) {
+	return nil, errors.New("not called in compile tests")
+})
+
+func TestCompile(t *testing.T) {
+	t.Parallel()
+	def := definition("api0000001")
+	in := &Input{
+		Region: "us-east-1", AccountID: "000000000000",
+		APIs: []API{{Definition: def, Default: true, Stages: []Stage{
+			{Stage: model.Stage{StageName: "$default"}},
+			{Stage: model.Stage{StageName: "prod", StageVariables: map[string]string{"a": "b"}}},
+		}}},
+		Domains: []Domain{{
+			Name:     model.DomainName{DomainName: "API.example.com"},
+			Mappings: []model.APIMapping{{APIID: "api0000001", Stage: "prod", APIMappingKey: "v1"}, {APIID: "api0000001", Stage: "$default", APIMappingKey: "/v1/deeper/"}, {APIID: "api0000001", Stage: "$default"}},
+		}},
+	}
+	s, warnings, err := Compile(in, Deps{Functions: noCall, HasFunction: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings %v", warnings)
+	}
+	api := s.APIs["api0000001"]
+	if s.Default != api || api.DefaultStage == nil || api.Stages["prod"] == nil {
+		t.Fatalf("api %+v", api)
+	}
+	if api.DefaultStage.Table != api.Stages["prod"].Table {
+		t.Error("stages sharing a definition should share its compiled routes")
+	}
+	if got := api.Stages["prod"].Variables["a"]; got != "b" {
+		t.Errorf("stage variable a = %q", got)
+	}
+	d := s.Domains["api.example.com"]
+	if d == nil || len(d.Mappings) != 3 || d.Mappings[0].Key != "v1/deeper" || d.Mappings[2].Key != "" {
+		t.Fatalf("domain mappings not ordered longest first: %+v", d)
+	}
+	idx, ok := api.DefaultStage.Table.Select("GET", []string{"pets"})
+	if !ok || api.DefaultStage.Routes[idx].Integration.Type != model.IntegrationAWSProxy {
+		t.Error("GET /pets does not select the Lambda integration")
+	}
+}
+
+func TestCompileRefusesUnsupported(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		mutate func(*model.Definition, *model.Stage)
+		want   string
+	}{
+		{"jwt route", func(d *model.Definition, _ *model.Stage) {
+			d.Routes[0].AuthorizationType = model.AuthJWT
+		}, "route GET /x: authorization type JWT"},
+		{"request parameters", func(d *model.Definition, _ *model.Stage) {
+			d.Integrations[0].RequestParameters = map[string]string{"overwrite:path": "/y"}
+		}, "integration http001: request parameter mapping"},
+		{"response parameters", func(d *model.Definition, _ *model.Stage) {
+			d.Integrations[0].ResponseParameters = map[string]map[string]string{"500": {"overwrite:statuscode": "403"}}
+		}, "response parameter mapping"},
+		{"service integration", func(d *model.Definition, _ *model.Stage) {
+			d.Integrations[0].IntegrationType = model.IntegrationAWSProxy
+			d.Integrations[0].IntegrationSubtype = "SQS-SendMessage"
+		}, "AWS service integration SQS-SendMessage"},
+		{"vpc link", func(d *model.Definition, _ *model.Stage) {
+			d.Integrations[0].ConnectionType = model.ConnectionVPCLink
+		}, "private integration"},
+		{"stage throttling", func(_ *model.Definition, s *model.Stage) {
+			s.DefaultRouteSettings = &model.RouteSettings{ThrottlingBurstLimit: ptr(1)}
+		}, "stage $default defaultRouteSettings: throttling"},
+		{"route throttling", func(_ *model.Definition, s *model.Stage) {
+			s.RouteSettings = map[string]model.RouteSettings{"GET /x": {ThrottlingRateLimit: ptr(1.0)}}
+		}, "routeSettings GET /x: throttling"},
+		{"access log", func(_ *model.Definition, s *model.Stage) {
+			s.AccessLogSettings = &model.AccessLogSettings{Format: "$context.requestId"}
+		}, "access logging"},
+		{"detailed metrics", func(_ *model.Definition, s *model.Stage) {
+			s.DefaultRouteSettings = &model.RouteSettings{DetailedMetricsEnabled: ptr(true)}
+		}, "detailed metrics"},
+		{"websocket", func(d *model.Definition, _ *model.Stage) {
+			d.API.ProtocolType = model.ProtocolWebSocket
+		}, "protocol type WEBSOCKET"},
+		{"mock integration", func(d *model.Definition, _ *model.Stage) {
+			d.Integrations[0].IntegrationType = model.IntegrationMock
+		}, "integration type MOCK"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			def := definition("api0000001")
+			st := model.Stage{StageName: "$default"}
+			tt.mutate(def, &st)
+			_, _, err := Compile(&Input{APIs: []API{{Definition: def, Stages: []Stage{{Stage: st}}}}}, Deps{Functions: noCall})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not mention %q", err, tt.want)
+			}
+			var ue *UnsupportedError
+			if tt.name != "websocket" && tt.name != "mock integration" && !errors.As(err, &ue) {
+				t.Errorf("error %v is not an *UnsupportedError", err)
+			}
+		})
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	t.Parallel()
+	t.Run("lambda without runtime", func(t *testing.T) {
+		_, _, err := Compile(&Input{APIs: []API{{Definition: definition("a"), Stages: []Stage{{Stage: model.Stage{StageName: "$default"}}}}}}, Deps{})
+		if err == nil || !strings.Contains(err.Error(), "Lambda proxy integration") {
+			t.Errorf("err %v", err)
+		}
+	})
+	t.Run("unknown target", func(t *testing.T) {
+		def := definition("a")
+		def.Routes[0].Target = "integrations/nope"
+		_, _, err := Compile(&Input{APIs: []API{{Definition: def, Stages: []Stage{{Stage: model.Stage{StageName: "$default"}}}}}}, Deps{Functions: noCall})
+		if err == nil || !strings.Contains(err.Error(), `target "integrations/nope"`) {
+			t.Errorf("err %v", err)
+		}
+	})
+	t.Run("unknown function warns", func(t *testing.T) {
+		_, warnings, err := Compile(&Input{APIs: []API{{Definition: definition("a"), Stages: []Stage{{Stage: model.Stage{StageName: "$default"}}}}}}, Deps{Functions: noCall, HasFunction: func(string) bool { return false }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(warnings) != 1 || !strings.Contains(warnings[0], `route GET /pets: function "pets" is not configured`) {
+			t.Errorf("warnings %v", warnings)
+		}
+	})
+	t.Run("two default APIs", func(t *testing.T) {
+		_, _, err := Compile(&Input{APIs: []API{
+			{Definition: definition("a"), Default: true, Stages: []Stage{{Stage: model.Stage{StageName: "$default"}}}},
+			{Definition: definition("b"), Default: true, Stages: []Stage{{Stage: model.Stage{StageName: "$default"}}}},
+		}}, Deps{Functions: noCall})
+		if err == nil || !strings.Contains(err.Error(), "only one API can be the default API") {
+			t.Errorf("err %v", err)
+		}
+	})
+	t.Run("mapping to unknown stage", func(t *testing.T) {
+		_, _, err := Compile(&Input{
+			APIs:    []API{{Definition: definition("a"), Stages: []Stage{{Stage: model.Stage{StageName: "$default"}}}}},
+			Domains: []Domain{{Name: model.DomainName{DomainName: "x.example.com"}, Mappings: []model.APIMapping{{APIID: "a", Stage: "prod"}}}},
+		}, Deps{Functions: noCall})
+		if err == nil || !strings.Contains(err.Error(), "unknown stage prod") {
+			t.Errorf("err %v", err)
+		}
+	})
+	t.Run("conflicting routes", func(t *testing.T) {
+		def := definition("a")
+		def.Routes = append(def.Routes, model.Route{RouteKey: "GET /{id}", Target: "integrations/http001"}, model.Route{RouteKey: "GET /{other}", Target: "integrations/http001"})
+		_, _, err := Compile(&Input{APIs: []API{{Definition: def, Stages: []Stage{{Stage: model.Stage{StageName: "$default"}}}}}}, Deps{Functions: noCall})
+		if err == nil || !strings.Contains(err.Error(), "conflicts") {
+			t.Errorf("err %v", err)
+		}
+	})
+}
