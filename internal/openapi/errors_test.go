@@ -198,6 +198,11 @@ func TestImportAccepts(t *testing.T) {
 				t.Errorf("route %+v", r.Definition.Routes[0])
 			}
 		}},
+		{"null path item and operation", head + "  /a:\n  /b:\n    get:\n", func(t *testing.T, r *Result) {
+			if len(r.Definition.Routes) != 1 || r.Definition.Routes[0].RouteKey != "GET /b" {
+				t.Errorf("routes %+v", r.Definition.Routes)
+			}
+		}},
 		{"any method beside get", head + "  /a:\n    get: {}\n    x-amazon-apigateway-any-method: {}\n", func(t *testing.T, r *Result) {
 			if len(r.Definition.Routes) != 2 || r.Definition.Routes[1].RouteKey != "ANY /a" {
 				t.Errorf("routes %+v", r.Definition.Routes)

@@ -32,6 +32,9 @@ func (im *importer) paths(n *yaml.Node) {
 // pathItem imports the operations of one path.
 func (im *importer) pathItem(key, item *yaml.Node) {
 	path := key.Value
+	if isNull(item) {
+		return
+	}
 	if !im.mapping(item, "path item "+path) {
 		return
 	}
@@ -96,6 +99,9 @@ func (im *importer) routeKeyError(at *yaml.Node, err error) {
 
 // operation imports one operation as the route routeKey.
 func (im *importer) operation(routeKey string, pathKey, methodKey, op *yaml.Node, isDefault bool) {
+	if isNull(op) {
+		op = &yaml.Node{Kind: yaml.MappingNode, Line: op.Line, Column: op.Column}
+	}
 	if !im.mapping(op, "operation "+routeKey) {
 		return
 	}
