@@ -134,14 +134,19 @@ type API struct {
 // serve the definition imported at start; deploymentId cannot be set.
 type Stage struct {
 	// Name is $default (the default) or 1..128 letters, digits, '-' and '_'.
-	Name           string
-	Description    string
+	Name string
+	// Description is free text, at most 1024 characters.
+	Description string
+	// StageVariables are name → value (names [A-Za-z0-9_], values
+	// [A-Za-z0-9-._~:/?#&=,]+ of at most 512 characters; at most 100).
 	StageVariables map[string]string
 	// DefaultRouteSettings and RouteSettings (by route key) carry
 	// throttlingBurstLimit, throttlingRateLimit and detailedMetricsEnabled.
 	DefaultRouteSettings *model.RouteSettings
 	RouteSettings        map[string]model.RouteSettings
-	AccessLogSettings    *model.AccessLogSettings
+	// AccessLogSettings, when set, needs both format and destinationArn
+	// ("stdout", "stderr" or an ARN; interpreted by the access logger).
+	AccessLogSettings *model.AccessLogSettings
 	// AutoDeploy is true unless the file says autoDeploy: false.
 	AutoDeploy bool
 	// Line and Column locate the stage in the file.
@@ -172,7 +177,9 @@ func (s *Stage) Model() model.Stage {
 
 // Identity is a caller of AWS_IAM routes.
 type Identity struct {
-	AccessKeyID     string
+	// AccessKeyID is 1..128 letters and digits, unique among identities.
+	AccessKeyID string
+	// SecretAccessKey is the signing secret; required.
 	SecretAccessKey string
 	// SessionToken, when set, must accompany the access key.
 	SessionToken string
@@ -201,6 +208,8 @@ type AWSConfig struct {
 
 // Credentials are static AWS credentials.
 type Credentials struct {
+	// AccessKeyID and SecretAccessKey are required; SessionToken is
+	// optional.
 	AccessKeyID, SecretAccessKey, SessionToken string
 }
 
@@ -252,9 +261,13 @@ func Default() *Config {
 
 // Problem is one problem of a config file.
 type Problem struct {
-	File         string
+	// File is the file name as given to Load or Parse.
+	File string
+	// Line and Column are 1-based; Column is 0 for YAML syntax errors,
+	// whose column yaml.v3 does not report.
 	Line, Column int
-	Message      string
+	// Message says what is wrong.
+	Message string
 }
 
 // String renders the problem as "file:line:col: message", leaving out
@@ -354,6 +367,8 @@ func Parse(data []byte, file string) (*Config, error) {
 // Overrides are the command-line flags of `apigw serve`; empty fields
 // leave the file's values.
 type Overrides struct {
+	// Listen, AdminListen, DataDir, Region and AccountID replace the
+	// file's values; DataDir is relative to the working directory.
 	Listen, AdminListen, DataDir, Region, AccountID string
 	// OpenAPI imports this document as an extra API with a $default stage
 	// and makes it the default API.
