@@ -22,6 +22,15 @@ func killGroup(pid int) error {
 	return p.Kill()
 }
 
-// drainPipe does nothing: pipes here have no read deadlines, so outputPipe.sync
-// never wakes the reader.
-func drainPipe(*os.File, []byte, func([]byte)) {}
+// pipeFD reports that pipes are read with blocking reads here.
+func pipeFD(*os.File) int { return -1 }
+
+// run reads until every writer is gone.
+func (p *outputPipe) run() {
+	defer close(p.done)
+	p.runBlocking()
+}
+
+// sync does nothing: without a poller there is no way to read the pipe
+// without blocking, so late output may follow END.
+func (p *outputPipe) sync() {}

@@ -2,12 +2,12 @@ package functions
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -83,7 +83,9 @@ func startProcess(g *routines, spec procSpec) (*process, error) {
 	p.stdout, p.stderr = newOutputPipe(outR, "stdout", spec.out), newOutputPipe(errR, "stderr", spec.out)
 	for _, o := range []*outputPipe{p.stdout, p.stderr} {
 		if !g.Go(o.run) {
-			o.f.Close()
+			o.mu.Lock()
+			o.closeLocked()
+			o.mu.Unlock()
 			close(o.done)
 		}
 	}
@@ -113,53 +115,31 @@ func (p *process) stop(grace time.Duration) {
 // line. Output arrives asynchronously: a function prints, then posts its
 // response, and the print may still sit in the pipe when the response is in.
 // sync closes that gap, so that output is attributed to the invocation that
-// wrote it and lands in its log tail before END and REPORT.
+// wrote it and lands in its log tail before END and REPORT. Reading and
+// passing on happen under mu, so whoever holds mu has seen everything taken
+// out of the pipe so far (see pipe_unix.go).
 type outputPipe struct {
 	f      *os.File
 	stream string
 	out    func(stream, line string)
-	syncs  chan chan struct{} // sync requests; buffered 1
-	done   chan struct{}      // closed when run returns
-	buf    []byte
-	line   []byte // an incomplete last line
+	done   chan struct{} // closed when run returns
+
+	mu     sync.Mutex
+	buf    []byte // guarded by mu
+	line   []byte // guarded by mu; an incomplete last line
+	closed bool   // guarded by mu; f is closed
+	fd     int    // the pipe's descriptor (non-blocking), -1 if unknown
 }
 
 // maxLine is the longest line passed on in one piece; longer lines are split.
 const maxLine = 64 * 1024
 
 func newOutputPipe(f *os.File, stream string, out func(stream, line string)) *outputPipe {
-	return &outputPipe{f: f, stream: stream, out: out, syncs: make(chan chan struct{}, 1), done: make(chan struct{}), buf: make([]byte, maxLine)}
+	return &outputPipe{f: f, stream: stream, out: out, done: make(chan struct{}), buf: make([]byte, maxLine), fd: pipeFD(f)}
 }
 
-// run reads until every writer (the process group) is gone.
-func (p *outputPipe) run() {
-	defer close(p.done)
-	defer p.f.Close()
-	for {
-		n, err := p.f.Read(p.buf)
-		p.take(p.buf[:n])
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			// sync woke us: read what is already in the pipe, then answer.
-			_ = p.f.SetReadDeadline(time.Time{})
-			drainPipe(p.f, p.buf, p.take)
-			select {
-			case ack := <-p.syncs:
-				close(ack)
-			default:
-			}
-			continue
-		}
-		if err != nil {
-			if len(p.line) > 0 {
-				p.out(p.stream, string(p.line))
-			}
-			return
-		}
-	}
-}
-
-// take passes on the complete lines of b and keeps the rest.
-func (p *outputPipe) take(b []byte) {
+// takeLocked passes on the complete lines of b and keeps the rest.
+func (p *outputPipe) takeLocked(b []byte) {
 	p.line = append(p.line, b...)
 	for {
 		i := bytes.IndexByte(p.line, '\n')
@@ -174,26 +154,34 @@ func (p *outputPipe) take(b []byte) {
 		p.line = p.line[:0]
 	}
 	if len(p.line) == 0 {
-		p.line = p.line[:0:0] // drop the consumed backing array
+		p.line = nil // drop the consumed backing array
 	}
 }
 
-// sync returns once everything written to the pipe before the call has been
-// passed on (or the reader has ended). It wakes the reader by expiring its
-// read deadline; on systems whose pipes have no deadlines it returns at once.
-func (p *outputPipe) sync() {
-	ack := make(chan struct{})
-	select {
-	case p.syncs <- ack:
-	case <-p.done:
-		return
+// closeLocked passes on an incomplete last line and closes the pipe.
+func (p *outputPipe) closeLocked() {
+	if len(p.line) > 0 {
+		p.out(p.stream, string(p.line))
+		p.line = nil
 	}
-	if p.f.SetReadDeadline(time.Now()) != nil {
-		return
-	}
-	select {
-	case <-ack:
-	case <-p.done:
+	p.closed = true
+	_ = p.f.Close()
+}
+
+// runBlocking reads with plain blocking reads, for pipes the poller cannot
+// watch; sync then has nothing to add.
+func (p *outputPipe) runBlocking() {
+	buf := make([]byte, maxLine)
+	for {
+		n, err := p.f.Read(buf)
+		p.mu.Lock()
+		p.takeLocked(buf[:n])
+		if err != nil {
+			p.closeLocked()
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
 	}
 }
 
