@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -471,4 +472,32 @@ func TestRelativeCommandResolvesAgainstDir(t *testing.T) {
 	if got := decode[echoReply](t, h.invoke("rel", map[string]any{})); got.Cwd != dir {
 		t.Errorf("cwd = %q; want %q", got.Cwd, dir)
 	}
+}
+
+// TestChildrenDieWithTheInstance runs a function whose command leaves a child
+// process behind (a shell starting `sleep` in the background, then becoming
+// the runtime) and checks that stopping the instance stops the child too:
+// instances are process groups.
+func TestChildrenDieWithTheInstance(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	h := newHarness(t, functions.Options{}, functions.Config{
+		Name: "sh", Dir: dir,
+		Command: []string{"sh", "-c", `sleep 300 & echo $! > child.pid; exec '` + fn("echo") + `'`},
+	})
+	decode[echoReply](t, h.invoke("sh", map[string]any{}))
+	b, err := os.ReadFile(filepath.Join(dir, "child.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	if _, err := fmt.Sscan(string(b), &child); err != nil || !alive(child) {
+		t.Fatalf("background child %q not running (%v)", b, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.m.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitDead(t, child)
 }
