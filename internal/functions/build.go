@@ -92,6 +92,7 @@ type lineWriter struct {
 	buf  []byte // guarded by mu; an incomplete last line
 }
 
+// Write buffers p and emits every line it completes.
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

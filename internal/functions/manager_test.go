@@ -209,12 +209,12 @@ func TestThrottlingAndQueueing(t *testing.T) {
 
 func TestTimeoutKillsAndReplaces(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, functions.Options{}, functions.Config{Name: "sleep", Command: []string{fn("sleep")}, Timeout: 300 * time.Millisecond})
+	h := newHarness(t, functions.Options{}, functions.Config{Name: "sleep", Command: []string{fn("sleep")}, Timeout: time.Second})
 	warm := decode[sleepReply](t, h.invoke("sleep", map[string]int{"ms": 0}))
 
 	res := h.invoke("sleep", map[string]int{"ms": 5000})
 	e := functionError(t, res)
-	if !strings.HasSuffix(e.ErrorMessage, " "+res.RequestID+" Task timed out after 0.30 seconds") {
+	if !strings.HasSuffix(e.ErrorMessage, " "+res.RequestID+" Task timed out after 1.00 seconds") {
 		t.Errorf("timeout message = %q", e.ErrorMessage)
 	}
 	waitDead(t, warm.PID)

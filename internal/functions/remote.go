@@ -135,6 +135,7 @@ type rieCompatClient struct {
 	}
 }
 
+// Do sends req and rewrites an RIE crash answer as described on the type.
 func (c rieCompatClient) Do(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.Do(req)
 	if err != nil || resp.StatusCode != http.StatusBadGateway || resp.Header.Get("X-Amzn-Errortype") != "" {
