@@ -58,6 +58,36 @@ func (b *builder) ensure(ctx context.Context) error {
 	return err
 }
 
+// rebuild runs the build now, even if one succeeded before (after waiting
+// for a build already running), and returns its error. Cold starts meanwhile
+// wait for it.
+func (b *builder) rebuild(ctx context.Context) error {
+	for {
+		b.mu.Lock()
+		ch := b.running
+		if ch == nil {
+			break
+		}
+		b.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	ch := make(chan struct{})
+	b.running, b.ok = ch, false
+	b.mu.Unlock()
+
+	err := b.run(ctx)
+
+	b.mu.Lock()
+	b.running, b.err, b.ok = nil, err, err == nil
+	b.mu.Unlock()
+	close(ch)
+	return err
+}
+
 // run runs the build command once, with the gateway's environment, logging
 // its output line by line.
 func (b *builder) run(ctx context.Context) error {

@@ -40,6 +40,7 @@ type instance struct {
 	logs  *instanceLog
 
 	idleSince time.Time // guarded by fn.pool.mu
+	gen       int       // the pool generation it belongs to; set before run starts
 
 	// Owned by run.
 	srv         *rapi.Server

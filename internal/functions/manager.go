@@ -258,6 +258,40 @@ func (f *function) invoke(ctx context.Context, in *Invocation, clientContext str
 	return nil, fmt.Errorf("no instance stayed up long enough to take the event (%d attempts)", maxAttempts)
 }
 
+// Restart replaces the instances of function name, for a development loop
+// that rebuilds on source changes: it runs the function's Build command now
+// (if it has one) and, if that succeeds, retires the current instances. Idle
+// ones stop at once; invocations in flight finish on theirs, which then stop;
+// later invocations start fresh instances. No request is dropped. If the
+// build fails, the old instances keep serving, cold starts fail with
+// Runtime.InvalidEntrypoint until a build succeeds, and the build error is
+// returned. ctx bounds the build. Remote functions have nothing to restart.
+func (m *Manager) Restart(ctx context.Context, name string) error {
+	f, ok := m.fns[name]
+	if !ok {
+		return fmt.Errorf("restarting function %s: %w", name, ErrFunctionNotFound)
+	}
+	if f.pool == nil {
+		return nil
+	}
+	if m.ctx.Err() != nil {
+		return fmt.Errorf("restarting function %s: %w", name, ErrClosed)
+	}
+	if f.build != nil {
+		bctx, cancel := context.WithCancel(ctx)
+		stop := context.AfterFunc(m.ctx, cancel) // Close kills the build too
+		err := f.build.rebuild(bctx)
+		stop()
+		cancel()
+		if err != nil {
+			return fmt.Errorf("restarting function %s: %w", name, err)
+		}
+	}
+	f.pool.retire()
+	f.log.Info("function instances replaced")
+	return nil
+}
+
 // failure is the Result of an invocation that failed before any instance
 // could run it (a failed build, a command that does not start).
 func (f *function) failure(requestID string, payload []byte) *Result {

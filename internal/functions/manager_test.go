@@ -501,3 +501,49 @@ func TestChildrenDieWithTheInstance(t *testing.T) {
 	}
 	waitDead(t, child)
 }
+
+// TestRestartReplacesInstances rebuilds a function while an invocation runs:
+// the invocation finishes on its old instance, the next one runs on a fresh
+// instance of the new build, and a failing rebuild leaves the old instance
+// serving.
+func TestRestartReplacesInstances(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := `test ! -f broken && echo build >> builds.log && rm -f bootstrap && cp '` + fn("sleep") + `' bootstrap`
+	h := newHarness(t, functions.Options{}, functions.Config{
+		Name: "dev", Dir: dir, Command: []string{"./bootstrap"}, Build: []string{"sh", "-c", script}, Concurrency: 1,
+	})
+	old := decode[sleepReply](t, h.invoke("dev", map[string]int{"ms": 0}))
+
+	inflight := make(chan *functions.Result, 1)
+	go func() { inflight <- h.invoke("dev", map[string]int{"ms": 300}) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(h.logs.find("START RequestId:")) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := h.m.Restart(context.Background(), "dev"); err != nil {
+		t.Fatalf("Restart: %v", err)
+	}
+	if r := decode[sleepReply](t, <-inflight); r.PID != old.PID {
+		t.Errorf("the in-flight invocation ran in %d; want the old instance %d", r.PID, old.PID)
+	}
+	fresh := decode[sleepReply](t, h.invoke("dev", map[string]int{"ms": 0}))
+	if fresh.PID == old.PID {
+		t.Error("invocation after Restart ran in the old instance")
+	}
+	waitDead(t, old.PID)
+
+	if err := os.WriteFile(filepath.Join(dir, "broken"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.m.Restart(context.Background(), "dev"); err == nil {
+		t.Fatal("Restart with a failing build succeeded")
+	}
+	if again := decode[sleepReply](t, h.invoke("dev", map[string]int{"ms": 0})); again.PID != fresh.PID {
+		t.Errorf("after a failed rebuild the invocation ran in %d; want the still-serving %d", again.PID, fresh.PID)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "builds.log"))
+	if n := strings.Count(string(log), "build"); n != 2 {
+		t.Errorf("%d successful builds; want 2", n)
+	}
+}

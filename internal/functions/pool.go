@@ -30,6 +30,7 @@ type pool struct {
 	open    int         // guarded by mu; instances alive (idle, busy, starting or stopping)
 	waiters []*waiter   // guarded by mu; queued requests, oldest first
 	seq     int         // guarded by mu; numbers instances for logs
+	gen     int         // guarded by mu; bumped by retire; instances of older generations stop when released
 	closed  bool        // guarded by mu
 }
 
@@ -113,6 +114,7 @@ func (p *pool) removeWaiter(w *waiter) bool {
 func (p *pool) newLocked() (*instance, error) {
 	p.seq++
 	in := newInstance(p.fn, p.seq)
+	in.gen = p.gen
 	if !p.fn.mgr.routines.Go(in.run) {
 		return nil, ErrClosed
 	}
@@ -121,12 +123,12 @@ func (p *pool) newLocked() (*instance, error) {
 }
 
 // release gives a healthy instance back: to the oldest waiter, else to the
-// idle list. It reports false if the pool is closed and the instance should
-// stop.
+// idle list. It reports false if the instance should stop instead: the pool
+// is closed, or the instance was retired.
 func (p *pool) release(in *instance) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed || in.gen != p.gen {
 		return false
 	}
 	if len(p.waiters) > 0 {
@@ -159,6 +161,19 @@ func (p *pool) dead(in *instance) {
 	w := p.waiters[0]
 	p.waiters = p.waiters[1:]
 	w.ch <- fresh
+}
+
+// retire makes every current instance old: idle ones stop now, busy ones
+// when their invocation ends. Later requests get new instances.
+func (p *pool) retire() {
+	p.mu.Lock()
+	p.gen++
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, in := range idle {
+		in.requestStop()
+	}
 }
 
 // close turns queued requests away. Instances stop on their own when the
