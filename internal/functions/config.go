@@ -59,8 +59,10 @@ type Config struct {
 	Command []string
 	// Build is an optional command run in Dir, with the gateway's environment,
 	// before the function's first instance starts (for example
-	// ["go", "build", "-o", "bootstrap", "."]). Concurrent cold starts share
-	// one run. If it fails, the invocations waiting for it fail with
+	// ["go", "build", "-o", "bootstrap", "."]), and again on
+	// Manager.Restart. Concurrent cold starts share one run. A rebuild must
+	// replace the program file rather than rewrite it in place, which Linux
+	// refuses while instances run it (ETXTBSY); `go build -o` replaces it. If it fails, the invocations waiting for it fail with
 	// Runtime.InvalidEntrypoint and the build runs again on the next
 	// invocation. Local functions only.
 	Build []string
