@@ -2,6 +2,7 @@ package functions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -226,7 +227,7 @@ func (in *instance) start(c *call) (*Result, error) {
 	proc, err := startProcess(&fn.mgr.routines, spec)
 	if err != nil {
 		_ = srv.Close()
-		if err == ErrClosed { //nolint:errorlint // startProcess returns the sentinel itself
+		if errors.Is(err, ErrClosed) {
 			return nil, err
 		}
 		fn.log.Error("function instance failed to start", "command", fn.cfg.Command, "dir", fn.cfg.Dir, "err", err)
