@@ -1,0 +1,231 @@
+// Package app wires the gateway's components together and runs them: it turns
+// the loaded configuration into a compiled snapshot, starts the function
+// runtime, the data plane listener and the admin listener, and stops them in
+// order.
+//
+// Lifecycle of a Gateway:
+//
+//  1. New: import every API of the configuration (OpenAPI documents), build
+//     the function runtime and compile the first snapshot. Any error, including
+//     a feature that is parsed but not served yet, stops here and nothing is
+//     left running.
+//  2. Start: bind both listeners and serve.
+//  3. Shutdown: stop accepting, let requests in flight finish (bounded by the
+//     context), then stop every function process.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/apigwdev/apigw/internal/compile"
+	"github.com/apigwdev/apigw/internal/config"
+	"github.com/apigwdev/apigw/internal/dataplane"
+	"github.com/apigwdev/apigw/internal/functions"
+	"github.com/apigwdev/apigw/internal/functions/invokeapi"
+	"github.com/apigwdev/apigw/internal/integration/httpproxy"
+)
+
+// Options are what the command line adds to the configuration.
+type Options struct {
+	// Stderr receives the "listening on" lines. If nil, os.Stderr is used.
+	Stderr io.Writer
+	// Logger is the gateway's logger. If nil, a text logger on Stderr is used.
+	Logger *slog.Logger
+	// ShutdownTimeout bounds how long in-flight requests may run after a stop
+	// signal. Zero means 30 seconds.
+	ShutdownTimeout time.Duration
+}
+
+// Gateway is a running (or ready to run) apigw instance.
+type Gateway struct {
+	cfg  *config.Config
+	opts Options
+	log  *slog.Logger
+	data *dataplane.Handler
+	fns  *functions.Manager
+	// transport is shared by every HTTP proxy integration (one connection
+	// pool per backend, not per route).
+	transport *http.Transport
+	dataLn    net.Listener
+	admLn     net.Listener
+	dataSv    *http.Server
+	admSv     *http.Server
+	wg        sync.WaitGroup
+	// serveErr receives the first listener failure.
+	serveErr chan error
+}
+
+// New prepares a gateway from cfg: imports its APIs, builds the function
+// runtime and compiles the first snapshot.
+func New(cfg *config.Config, opts Options) (*Gateway, error) {
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(opts.Stderr, nil))
+	}
+	if opts.ShutdownTimeout == 0 {
+		opts.ShutdownTimeout = 30 * time.Second
+	}
+	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger, serveErr: make(chan error, 2)}
+	fns, err := newFunctions(cfg, g.log)
+	if err != nil {
+		return nil, err
+	}
+	g.fns = fns
+	g.transport = httpproxy.NewTransport()
+	in, err := buildInput(cfg)
+	if err != nil {
+		g.closeFunctions()
+		return nil, err
+	}
+	snap, warnings, err := compile.Compile(in, compile.Deps{
+		Functions:   functionCaller{fns},
+		HasFunction: fns.Has,
+		Transport:   g.transport,
+		Logger:      g.log,
+	})
+	for _, w := range warnings {
+		g.log.Warn(w)
+	}
+	if err != nil {
+		g.closeFunctions()
+		return nil, fmt.Errorf("compiling APIs: %w", err)
+	}
+	g.data = dataplane.New(snap, dataplane.Options{Logger: g.log.With("component", "dataplane")})
+	return g, nil
+}
+
+func (g *Gateway) closeFunctions() {
+	if g.fns == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.fns.Close(ctx); err != nil {
+		g.log.Error("stopping functions", "err", err)
+	}
+}
+
+// Start binds the data plane and admin listeners and serves them. It prints
+// one line per listener to Stderr with its actual address.
+func (g *Gateway) Start() error {
+	var err error
+	g.dataLn, err = net.Listen("tcp", g.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("data plane listener %s: %w", g.cfg.Listen, err)
+	}
+	g.admLn, err = net.Listen("tcp", g.cfg.AdminListen)
+	if err != nil {
+		g.dataLn.Close()
+		return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
+	}
+	g.dataSv = &http.Server{
+		Handler:           g.data,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// The data plane answers over-large headers itself, in AWS's shape;
+		// this bound only protects the process.
+		MaxHeaderBytes: 1 << 20,
+		ErrorLog:       slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
+	}
+	g.admSv = &http.Server{
+		Handler:           g.adminHandler(),
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
+	}
+	g.serve(g.dataSv, g.dataLn)
+	g.serve(g.admSv, g.admLn)
+	fmt.Fprintf(g.opts.Stderr, "data plane listening on %s\n", g.DataURL())
+	fmt.Fprintf(g.opts.Stderr, "admin listening on %s\n", g.AdminURL())
+	return nil
+}
+
+func (g *Gateway) serve(s *http.Server, ln net.Listener) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			g.serveErr <- err
+		}
+	}()
+}
+
+// DataURL is the data plane's base URL, e.g. http://127.0.0.1:3000.
+func (g *Gateway) DataURL() string { return "http://" + g.dataLn.Addr().String() }
+
+// AdminURL is the admin listener's base URL, e.g. http://127.0.0.1:3300.
+func (g *Gateway) AdminURL() string { return "http://" + g.admLn.Addr().String() }
+
+// Errors reports a listener that stopped on its own.
+func (g *Gateway) Errors() <-chan error { return g.serveErr }
+
+func (g *Gateway) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.Handle("/2015-03-31/functions/", invokeapi.New(g.fns, invokeapi.Options{
+		Region: g.cfg.Region, AccountID: g.cfg.AccountID, Logger: g.log.With("component", "invokeapi"),
+	}))
+	return mux
+}
+
+// Shutdown stops accepting requests, waits for requests in flight (bounded by
+// ctx), then stops every function process.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, s := range []*http.Server{g.dataSv, g.admSv} {
+		if s == nil {
+			continue
+		}
+		if err := s.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+			_ = s.Close()
+		}
+	}
+	g.wg.Wait()
+	g.transport.CloseIdleConnections()
+	g.closeFunctions()
+	return errors.Join(errs...)
+}
+
+// Run starts a gateway and serves until ctx is done (SIGINT/SIGTERM), then
+// drains requests in flight and stops.
+func Run(ctx context.Context, cfg *config.Config, opts Options) error {
+	g, err := New(cfg, opts)
+	if err != nil {
+		return err
+	}
+	if err := g.Start(); err != nil {
+		g.closeFunctions()
+		return err
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		g.log.Info("shutting down: draining requests in flight", "timeout", g.opts.ShutdownTimeout)
+	case runErr = <-g.serveErr:
+		g.log.Error("listener failed", "err", runErr)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), g.opts.ShutdownTimeout)
+	defer cancel()
+	if err := g.Shutdown(sctx); err != nil {
+		g.log.Warn("shutdown did not finish cleanly", "err", err)
+	}
+	return runErr
+}
+
+// Close releases what New built (the function runtime) for a gateway that was
+// never started.
+func (g *Gateway) Close() { g.closeFunctions() }

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestQuickStartExample runs the README's first command (with ephemeral
+// ports): the example API, its Go function built by the gateway, answering.
+func TestQuickStartExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and the example function")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, dataURL, _, _ := startServe(t, bin, root, "--config", "examples/petstore/apigw.yaml")
+
+	get := func(path string) (int, string, http.Header) {
+		t.Helper()
+		resp, err := http.Get(dataURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	status, body, hdr := get("/pets")
+	var pets []map[string]any
+	if status != 200 || json.Unmarshal([]byte(body), &pets) != nil || len(pets) != 3 {
+		t.Fatalf("GET /pets: %d %q", status, body)
+	}
+	if hdr.Get("apigw-requestid") == "" {
+		t.Error("no apigw-requestid")
+	}
+	resp, err := http.Post(dataURL+"/pets", "application/json", strings.NewReader(`{"type":"lizard","price":9.5}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || !strings.Contains(string(b), `"lizard"`) {
+		t.Fatalf("POST /pets: %d %q", resp.StatusCode, b)
+	}
+	if status, body, _ := get("/pets/4"); status != 200 || !strings.Contains(body, `"lizard"`) {
+		t.Errorf("GET /pets/4 (same warm instance keeps state): %d %q", status, body)
+	}
+	if status, body, _ := get("/nothing"); status != 404 || body != `{"message":"Not Found"}` {
+		t.Errorf("GET /nothing: %d %q", status, body)
+	}
+}

@@ -1,0 +1,147 @@
+// Package gatewaytest starts a complete gateway in-process on ephemeral ports
+// for end-to-end tests: it writes a config file and its documents into a
+// temporary directory, loads them exactly as `apigw serve --config` does, and
+// serves both listeners on 127.0.0.1:0 until the test ends.
+package gatewaytest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apigwdev/apigw/internal/app"
+	"github.com/apigwdev/apigw/internal/config"
+)
+
+// Gateway is a running gateway under test.
+type Gateway struct {
+	// DataURL and AdminURL are the listeners' base URLs.
+	DataURL  string
+	AdminURL string
+	// Dir is the directory holding the config file and its documents.
+	Dir string
+
+	g   *app.Gateway
+	log *syncBuffer
+}
+
+// Files maps file names (relative to the config directory) to contents.
+type Files map[string]string
+
+// Start writes files into a fresh directory, loads "apigw.yaml" from it with
+// both listeners on 127.0.0.1:0, and serves until the test ends. The
+// gateway's log is printed if the test fails.
+func Start(t testing.TB, files Files) *Gateway {
+	t.Helper()
+	g, err := TryStart(t, files)
+	if err != nil {
+		t.Fatalf("starting gateway: %v", err)
+	}
+	return g
+}
+
+// TryStart is Start returning the error instead of failing the test.
+func TryStart(t testing.TB, files Files) (*Gateway, error) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config.Load(filepath.Join(dir, "apigw.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(dir, ".apigw")}); err != nil {
+		return nil, err
+	}
+	buf := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ag, err := app.New(cfg, app.Options{Stderr: buf, Logger: logger, ShutdownTimeout: 5 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	if err := ag.Start(); err != nil {
+		ag.Close()
+		return nil, err
+	}
+	gw := &Gateway{DataURL: ag.DataURL(), AdminURL: ag.AdminURL(), Dir: dir, g: ag, log: buf}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := ag.Shutdown(ctx); err != nil {
+			t.Errorf("gateway shutdown: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("gateway log:\n%s", buf.String())
+		}
+	})
+	return gw, nil
+}
+
+// Log returns what the gateway logged so far.
+func (g *Gateway) Log() string { return g.log.String() }
+
+// Response is a fully read response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// Do sends a request to the data plane. host, if not empty, replaces the Host
+// header; headers are "Name: value" strings.
+func (g *Gateway) Do(t testing.TB, method, host, path string, body io.Reader, headers ...string) Response {
+	t.Helper()
+	req, err := http.NewRequest(method, g.DataURL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading body: %v", method, path, err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer // guarded by mu
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
