@@ -196,8 +196,8 @@ type routesResult struct {
 func (c *compiler) routes(d *model.Definition) *routesResult {
 	apiID := d.API.APIID
 	rr := &routesResult{}
-	if d.API.CorsConfiguration != nil {
-		p, err := cors.Compile(d.API.CorsConfiguration)
+	if d.API.CORSConfiguration != nil {
+		p, err := cors.Compile(d.API.CORSConfiguration)
 		if err != nil {
 			c.errs = append(c.errs, fmt.Errorf("api %s: cors configuration: %w", apiID, err))
 		} else if p != nil {
@@ -346,7 +346,7 @@ func (c *compiler) stage(apiID string, st *Stage, rr *routesResult) *snapshot.St
 		rs := ms.RouteSettings[k]
 		c.routeSettings(apiID, where+" routeSettings "+k, &rs)
 	}
-	if ms.AccessLogSettings != nil && (ms.AccessLogSettings.Format != "" || ms.AccessLogSettings.DestinationArn != "") {
+	if ms.AccessLogSettings != nil && (ms.AccessLogSettings.Format != "" || ms.AccessLogSettings.DestinationARN != "") {
 		c.unsupported(apiID, where, "access logging (accessLogSettings)")
 	}
 	if len(c.errs) > nerr || rr.table == nil {

@@ -55,7 +55,7 @@ func TestInterfaceExample(t *testing.T) {
 		StageVariables:       map[string]string{"backend": "127.0.0.1:8080"},
 		DefaultRouteSettings: &model.RouteSettings{ThrottlingBurstLimit: ptr(100), ThrottlingRateLimit: ptr(50.0)},
 		RouteSettings:        map[string]model.RouteSettings{},
-		AccessLogSettings:    &model.AccessLogSettings{Format: "$context.requestId $context.status", DestinationArn: "stdout"},
+		AccessLogSettings:    &model.AccessLogSettings{Format: "$context.requestId $context.status", DestinationARN: "stdout"},
 		Tags:                 map[string]string{},
 	}
 	if !reflect.DeepEqual(st, want) {

@@ -324,7 +324,7 @@ func (d *decoder) stages(n *yaml.Node) []Stage {
 					if key == "format" {
 						s.AccessLogSettings.Format = str
 					} else {
-						s.AccessLogSettings.DestinationArn = str
+						s.AccessLogSettings.DestinationARN = str
 					}
 				})
 			case "autoDeploy":

@@ -165,8 +165,7 @@ type harness struct {
 	t    *testing.T
 	m    *functions.Manager
 	logs *logCapture
-	mu   sync.Mutex
-	pids map[int]bool
+	pids map[int]bool // only touched by close, on the test goroutine
 }
 
 func newHarness(t *testing.T, opts functions.Options, cfgs ...functions.Config) *harness {

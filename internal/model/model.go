@@ -72,7 +72,7 @@ type API struct {
 	ProtocolType              string            `json:"protocolType"`
 	RouteSelectionExpression  string            `json:"routeSelectionExpression,omitempty"`
 	APIKeySelectionExpression string            `json:"apiKeySelectionExpression,omitempty"`
-	CorsConfiguration         *Cors             `json:"corsConfiguration,omitempty"`
+	CORSConfiguration         *CORS             `json:"corsConfiguration,omitempty"`
 	Description               string            `json:"description,omitempty"`
 	DisableExecuteAPIEndpoint bool              `json:"disableExecuteApiEndpoint"`
 	DisableSchemaValidation   bool              `json:"disableSchemaValidation,omitempty"`
@@ -86,8 +86,8 @@ type API struct {
 	Warnings                  []string          `json:"warnings,omitempty"`
 }
 
-// Cors is an Api's CORS configuration. All fields are optional.
-type Cors struct {
+// CORS is an Api's CORS configuration. All fields are optional.
+type CORS struct {
 	AllowCredentials *bool    `json:"allowCredentials,omitempty"`
 	AllowHeaders     []string `json:"allowHeaders,omitempty"`
 	AllowMethods     []string `json:"allowMethods,omitempty"`
@@ -138,7 +138,7 @@ type Integration struct {
 	TimeoutInMillis    int                          `json:"timeoutInMillis,omitempty"`
 	ConnectionType     string                       `json:"connectionType,omitempty"`
 	ConnectionID       string                       `json:"connectionId,omitempty"`
-	CredentialsArn     string                       `json:"credentialsArn,omitempty"`
+	CredentialsARN     string                       `json:"credentialsArn,omitempty"`
 	Description        string                       `json:"description,omitempty"`
 	RequestParameters  map[string]string            `json:"requestParameters,omitempty"`
 	ResponseParameters map[string]map[string]string `json:"responseParameters,omitempty"`
@@ -179,7 +179,7 @@ type Authorizer struct {
 	// AuthorizerResultTTLInSeconds is 0..3600; nil means unset (0, no caching).
 	AuthorizerResultTTLInSeconds *int   `json:"authorizerResultTtlInSeconds,omitempty"`
 	EnableSimpleResponses        bool   `json:"enableSimpleResponses,omitempty"`
-	AuthorizerCredentialsArn     string `json:"authorizerCredentialsArn,omitempty"`
+	AuthorizerCredentialsARN     string `json:"authorizerCredentialsArn,omitempty"`
 	IdentityValidationExpression string `json:"identityValidationExpression,omitempty"`
 }
 
@@ -196,7 +196,7 @@ type RouteSettings struct {
 
 // AccessLogSettings configures a stage's access log.
 type AccessLogSettings struct {
-	DestinationArn string `json:"destinationArn,omitempty"`
+	DestinationARN string `json:"destinationArn,omitempty"`
 	Format         string `json:"format,omitempty"`
 }
 
@@ -231,7 +231,7 @@ type Deployment struct {
 // DomainNameConfiguration is one endpoint configuration of a DomainName.
 type DomainNameConfiguration struct {
 	APIGatewayDomainName                string     `json:"apiGatewayDomainName,omitempty"`
-	CertificateArn                      string     `json:"certificateArn,omitempty"`
+	CertificateARN                      string     `json:"certificateArn,omitempty"`
 	CertificateName                     string     `json:"certificateName,omitempty"`
 	CertificateUploadDate               *time.Time `json:"certificateUploadDate,omitempty"`
 	DomainNameStatus                    string     `json:"domainNameStatus,omitempty"`
@@ -240,7 +240,7 @@ type DomainNameConfiguration struct {
 	HostedZoneID                        string     `json:"hostedZoneId,omitempty"`
 	IPAddressType                       string     `json:"ipAddressType,omitempty"`
 	SecurityPolicy                      string     `json:"securityPolicy,omitempty"`
-	OwnershipVerificationCertificateArn string     `json:"ownershipVerificationCertificateArn,omitempty"`
+	OwnershipVerificationCertificateARN string     `json:"ownershipVerificationCertificateArn,omitempty"`
 }
 
 // MutualTLSAuthentication configures mutual TLS on a DomainName.
@@ -253,7 +253,7 @@ type MutualTLSAuthentication struct {
 // DomainName is an apigatewayv2 DomainName resource (a custom domain).
 type DomainName struct {
 	DomainName                    string                    `json:"domainName"`
-	DomainNameArn                 string                    `json:"domainNameArn,omitempty"`
+	DomainNameARN                 string                    `json:"domainNameArn,omitempty"`
 	APIMappingSelectionExpression string                    `json:"apiMappingSelectionExpression,omitempty"`
 	DomainNameConfigurations      []DomainNameConfiguration `json:"domainNameConfigurations,omitempty"`
 	MutualTLSAuthentication       *MutualTLSAuthentication  `json:"mutualTlsAuthentication,omitempty"`

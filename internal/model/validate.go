@@ -229,8 +229,8 @@ func (a *API) Validate() error {
 		c.addf("ipAddressType", "Invalid ipAddressType %q; must be ipv4 or dualstack", a.IPAddressType)
 	}
 	validateTags(c, "tags", a.Tags, 0)
-	if a.CorsConfiguration != nil {
-		c.merge(a.CorsConfiguration.validate(c.resource, c.id))
+	if a.CORSConfiguration != nil {
+		c.merge(a.CORSConfiguration.validate(c.resource, c.id))
 	}
 	return c.err()
 }
@@ -258,11 +258,11 @@ func validateTags(c *collector, field string, tags map[string]string, max int) {
 // Validate checks a CORS configuration: maxAge -1..86400, credentials not
 // combined with the "*" origin (AWS's message), and non-empty list items
 // (methods at most 64 characters).
-func (co *Cors) Validate() error {
+func (co *CORS) Validate() error {
 	return co.validate(ResourceAPI, "")
 }
 
-func (co *Cors) validate(resource, id string) error {
+func (co *CORS) validate(resource, id string) error {
 	c := &collector{resource: resource, id: id}
 	const f = "corsConfiguration"
 	if co.MaxAge != nil && (*co.MaxAge < MinCORSMaxAge || *co.MaxAge > MaxCORSMaxAge) {

@@ -94,7 +94,7 @@ func (a *Authorizer) validateJWT(c *collector, ttl int) {
 	if ttl > 0 {
 		onlyRequest("authorizerResultTtlInSeconds")
 	}
-	if a.AuthorizerCredentialsArn != "" {
+	if a.AuthorizerCredentialsARN != "" {
 		onlyRequest("authorizerCredentialsArn")
 	}
 }
@@ -130,7 +130,7 @@ func (a *Authorizer) validateRequest(c *collector, ttl int) {
 	if a.JWTConfiguration != nil {
 		c.add("jwtConfiguration", "jwtConfiguration is supported only for JWT authorizers")
 	}
-	if a.AuthorizerCredentialsArn != "" && !validCredentialsARN(a.AuthorizerCredentialsArn) {
+	if a.AuthorizerCredentialsARN != "" && !validCredentialsARN(a.AuthorizerCredentialsARN) {
 		c.add("authorizerCredentialsArn", "Invalid authorizerCredentialsArn; must be an IAM role ARN")
 	}
 }

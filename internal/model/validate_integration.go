@@ -55,7 +55,7 @@ func (i *Integration) Validate() error {
 		c.addf("integrationMethod", "Invalid integrationMethod %q; must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY", i.IntegrationMethod)
 	}
 	c.length("description", i.Description, 0, MaxDescriptionLen)
-	if i.CredentialsArn != "" && !validCredentialsARN(i.CredentialsArn) {
+	if i.CredentialsARN != "" && !validCredentialsARN(i.CredentialsARN) {
 		c.add("credentialsArn", "Invalid credentialsArn; must be an IAM role ARN (arn:aws:iam::{account}:role/{name}) or arn:aws:iam::*:user/*")
 	}
 	if i.TLSConfig != nil && i.ConnectionType != ConnectionVPCLink {
@@ -135,7 +135,7 @@ func (i *Integration) validateService(c *collector) {
 		return
 	}
 	checkPayload1(c, i.PayloadFormatVersion, "AWS service integrations")
-	if i.CredentialsArn == "" {
+	if i.CredentialsARN == "" {
 		c.addf("credentialsArn", "credentialsArn is required for integration subtype %s", i.IntegrationSubtype)
 	}
 	for _, p := range spec.required {

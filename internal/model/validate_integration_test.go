@@ -20,7 +20,7 @@ func TestIntegrationValidate(t *testing.T) {
 	}
 	service := func(mod func(*Integration)) Integration {
 		in := Integration{IntegrationType: IntegrationAWSProxy, IntegrationSubtype: "SQS-SendMessage", PayloadFormatVersion: "1.0",
-			CredentialsArn:    "arn:aws:iam::123456789012:role/apigw-sqs",
+			CredentialsARN:    "arn:aws:iam::123456789012:role/apigw-sqs",
 			RequestParameters: map[string]string{"QueueUrl": "$request.header.queueUrl", "MessageBody": "$request.body.message"}}
 		mod(&in)
 		return in
@@ -63,9 +63,9 @@ func TestIntegrationValidate(t *testing.T) {
 		{"timeout bounds", lambda(func(in *Integration) { in.TimeoutInMillis = 50 }), nil},
 		{"timeout max", lambda(func(in *Integration) { in.TimeoutInMillis = 30000 }), nil},
 		{"bad method", lambda(func(in *Integration) { in.IntegrationMethod = "FETCH" }), []problem{{"integrationMethod", "Invalid integrationMethod", false}}},
-		{"credentials role", lambda(func(in *Integration) { in.CredentialsArn = "arn:aws:iam::123456789012:role/r" }), nil},
-		{"credentials caller", lambda(func(in *Integration) { in.CredentialsArn = "arn:aws:iam::*:user/*" }), nil},
-		{"credentials bad", lambda(func(in *Integration) { in.CredentialsArn = "role/r" }), []problem{{"credentialsArn", "IAM role ARN", false}}},
+		{"credentials role", lambda(func(in *Integration) { in.CredentialsARN = "arn:aws:iam::123456789012:role/r" }), nil},
+		{"credentials caller", lambda(func(in *Integration) { in.CredentialsARN = "arn:aws:iam::*:user/*" }), nil},
+		{"credentials bad", lambda(func(in *Integration) { in.CredentialsARN = "role/r" }), []problem{{"credentialsArn", "IAM role ARN", false}}},
 
 		{"http valid", httpProxy(none), nil},
 		{"http stage variable host", httpProxy(func(in *Integration) { in.IntegrationURI = "http://${stageVariables.host}/pets/{id}" }), nil},
@@ -115,10 +115,10 @@ func TestIntegrationValidate(t *testing.T) {
 		{"service bad source", service(func(in *Integration) { in.RequestParameters["MessageBody"] = "$request.bodyx" }),
 			[]problem{{"requestParameters[MessageBody]", "errors : [Invalid source: $request.bodyx specified for destination: MessageBody]", false}}},
 		{"service payload 2.0", service(func(in *Integration) { in.PayloadFormatVersion = "2.0" }), []problem{{"payloadFormatVersion", "AWS service integrations support only 1.0", false}}},
-		{"service credentials missing", service(func(in *Integration) { in.CredentialsArn = "" }), []problem{{"credentialsArn", "required for integration subtype SQS-SendMessage", false}}},
-		{"eventbridge all required", Integration{IntegrationType: IntegrationAWSProxy, IntegrationSubtype: "EventBridge-PutEvents", CredentialsArn: "arn:aws:iam::111122223333:role/r",
+		{"service credentials missing", service(func(in *Integration) { in.CredentialsARN = "" }), []problem{{"credentialsArn", "required for integration subtype SQS-SendMessage", false}}},
+		{"eventbridge all required", Integration{IntegrationType: IntegrationAWSProxy, IntegrationSubtype: "EventBridge-PutEvents", CredentialsARN: "arn:aws:iam::111122223333:role/r",
 			RequestParameters: map[string]string{"Detail": "$request.body", "DetailType": "T", "Source": "s"}}, nil},
-		{"stepfunctions missing arn", Integration{IntegrationType: IntegrationAWSProxy, IntegrationSubtype: "StepFunctions-StartExecution", CredentialsArn: "arn:aws:iam::111122223333:role/r"},
+		{"stepfunctions missing arn", Integration{IntegrationType: IntegrationAWSProxy, IntegrationSubtype: "StepFunctions-StartExecution", CredentialsARN: "arn:aws:iam::111122223333:role/r"},
 			[]problem{{"requestParameters", "Missing required parameter StateMachineArn", false}}},
 
 		{"request params valid", httpProxy(func(in *Integration) {

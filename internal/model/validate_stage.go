@@ -61,7 +61,7 @@ func (s *Stage) Validate() error {
 		validateRouteSettings(c, f, &rs)
 	}
 	if al := s.AccessLogSettings; al != nil {
-		if al.DestinationArn == "" {
+		if al.DestinationARN == "" {
 			c.add("accessLogSettings.destinationArn", "accessLogSettings.destinationArn is required when access logging is configured")
 		}
 		switch {

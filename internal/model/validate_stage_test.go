@@ -63,8 +63,8 @@ func TestAuthorizerValidate(t *testing.T) {
 		{"request simple responses 1.0", req(func(a *Authorizer) { a.EnableSimpleResponses = true; a.AuthorizerPayloadFormatVersion = "1.0" }),
 			[]problem{{"enableSimpleResponses", "only with authorizerPayloadFormatVersion 2.0", false}}},
 		{"request with jwt config", req(func(a *Authorizer) { a.JWTConfiguration = &JWTConfiguration{} }), []problem{{"jwtConfiguration", "only for JWT", false}}},
-		{"request credentials", req(func(a *Authorizer) { a.AuthorizerCredentialsArn = "arn:aws:iam::123456789012:role/invoke" }), nil},
-		{"request bad credentials", req(func(a *Authorizer) { a.AuthorizerCredentialsArn = "x" }), []problem{{"authorizerCredentialsArn", "IAM role", false}}},
+		{"request credentials", req(func(a *Authorizer) { a.AuthorizerCredentialsARN = "arn:aws:iam::123456789012:role/invoke" }), nil},
+		{"request bad credentials", req(func(a *Authorizer) { a.AuthorizerCredentialsARN = "x" }), []problem{{"authorizerCredentialsArn", "IAM role", false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,10 +107,10 @@ func TestStageValidate(t *testing.T) {
 		{"route settings bad key", Stage{StageName: "p", RouteSettings: map[string]RouteSettings{"GET pets": {}}}, []problem{{"routeSettings[GET pets]", "One or more path parts appear to be invalid", true}}},
 		{"route settings default key", Stage{StageName: "p", RouteSettings: map[string]RouteSettings{"$default": {ThrottlingBurstLimit: ptr(5)}}}, nil},
 		{"logging level", Stage{StageName: "p", DefaultRouteSettings: &RouteSettings{LoggingLevel: "DEBUG"}}, []problem{{"defaultRouteSettings.loggingLevel", "ERROR, INFO or OFF", false}}},
-		{"access log valid", Stage{StageName: "p", AccessLogSettings: &AccessLogSettings{DestinationArn: "stdout", Format: "$context.requestId"}}, nil},
-		{"access log no format", Stage{StageName: "p", AccessLogSettings: &AccessLogSettings{DestinationArn: "stdout"}}, []problem{{"accessLogSettings.format", "required", false}}},
+		{"access log valid", Stage{StageName: "p", AccessLogSettings: &AccessLogSettings{DestinationARN: "stdout", Format: "$context.requestId"}}, nil},
+		{"access log no format", Stage{StageName: "p", AccessLogSettings: &AccessLogSettings{DestinationARN: "stdout"}}, []problem{{"accessLogSettings.format", "required", false}}},
 		{"access log no destination", Stage{StageName: "p", AccessLogSettings: &AccessLogSettings{Format: "x"}}, []problem{{"accessLogSettings.destinationArn", "required", false}}},
-		{"access log format too long", Stage{StageName: "p", AccessLogSettings: &AccessLogSettings{DestinationArn: "stdout", Format: strings.Repeat("x", 3073)}},
+		{"access log format too long", Stage{StageName: "p", AccessLogSettings: &AccessLogSettings{DestinationARN: "stdout", Format: strings.Repeat("x", 3073)}},
 			[]problem{{"accessLogSettings.format", "at most 3 KB", false}}},
 		{"51 tags", Stage{StageName: "p", Tags: vars(51)}, []problem{{"tags", "At most 50 tags", false}}},
 	}

@@ -89,17 +89,17 @@ func TestAPIValidate(t *testing.T) {
 		{"tag aws prefix", func(a *API) { a.Tags = map[string]string{"aws:x": "1", "ok": ""} }, []problem{{"tags[aws:x]", "must not start with aws:", false}}},
 		{"tag value too long", func(a *API) { a.Tags = map[string]string{"k": strings.Repeat("v", 1601)} }, []problem{{"tags[k]", "at most 1600", false}}},
 		{"cors credentials wildcard", func(a *API) {
-			a.CorsConfiguration = &Cors{AllowCredentials: ptr(true), AllowOrigins: []string{"https://a.example", "*"}}
+			a.CORSConfiguration = &CORS{AllowCredentials: ptr(true), AllowOrigins: []string{"https://a.example", "*"}}
 		}, []problem{{"corsConfiguration.allowCredentials", "allow-credentials is not supported if 'allow-origin' is *", true}}},
 		{"cors credentials false wildcard", func(a *API) {
-			a.CorsConfiguration = &Cors{AllowCredentials: ptr(false), AllowOrigins: []string{"*"}}
+			a.CORSConfiguration = &CORS{AllowCredentials: ptr(false), AllowOrigins: []string{"*"}}
 		}, nil},
-		{"cors maxAge low", func(a *API) { a.CorsConfiguration = &Cors{MaxAge: ptr(-2)} }, []problem{{"corsConfiguration.maxAge", "between -1 and 86400", false}}},
-		{"cors maxAge bounds", func(a *API) { a.CorsConfiguration = &Cors{MaxAge: ptr(86400)} }, nil},
-		{"cors maxAge -1", func(a *API) { a.CorsConfiguration = &Cors{MaxAge: ptr(-1)} }, nil},
-		{"cors maxAge high", func(a *API) { a.CorsConfiguration = &Cors{MaxAge: ptr(86401)} }, []problem{{"corsConfiguration.maxAge", "between -1 and 86400", false}}},
-		{"cors empty method", func(a *API) { a.CorsConfiguration = &Cors{AllowMethods: []string{"GET", ""}} }, []problem{{"corsConfiguration.allowMethods[1]", "must not be empty", false}}},
-		{"cors long method", func(a *API) { a.CorsConfiguration = &Cors{AllowMethods: []string{strings.Repeat("M", 65)}} }, []problem{{"corsConfiguration.allowMethods[0]", "at most 64", false}}},
+		{"cors maxAge low", func(a *API) { a.CORSConfiguration = &CORS{MaxAge: ptr(-2)} }, []problem{{"corsConfiguration.maxAge", "between -1 and 86400", false}}},
+		{"cors maxAge bounds", func(a *API) { a.CORSConfiguration = &CORS{MaxAge: ptr(86400)} }, nil},
+		{"cors maxAge -1", func(a *API) { a.CORSConfiguration = &CORS{MaxAge: ptr(-1)} }, nil},
+		{"cors maxAge high", func(a *API) { a.CORSConfiguration = &CORS{MaxAge: ptr(86401)} }, []problem{{"corsConfiguration.maxAge", "between -1 and 86400", false}}},
+		{"cors empty method", func(a *API) { a.CORSConfiguration = &CORS{AllowMethods: []string{"GET", ""}} }, []problem{{"corsConfiguration.allowMethods[1]", "must not be empty", false}}},
+		{"cors long method", func(a *API) { a.CORSConfiguration = &CORS{AllowMethods: []string{strings.Repeat("M", 65)}} }, []problem{{"corsConfiguration.allowMethods[0]", "at most 64", false}}},
 		{"several problems", func(a *API) { a.Name = ""; a.ProtocolType = "REST" }, []problem{{"name", "required", false}, {"protocolType", "Invalid protocolType", false}}},
 	}
 	for _, tt := range tests {

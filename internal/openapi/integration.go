@@ -140,7 +140,7 @@ func (im *importer) integration(n *yaml.Node, name string, at *yaml.Node) string
 			in.IntegrationSubtype, _ = im.str(p.val, k)
 		case "credentials":
 			field = "credentialsArn"
-			in.CredentialsArn, _ = im.str(p.val, k)
+			in.CredentialsARN, _ = im.str(p.val, k)
 		case "description":
 			in.Description, _ = im.str(p.val, k)
 		case "timeoutInMillis":

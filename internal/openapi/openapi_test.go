@@ -152,7 +152,7 @@ func TestF8Expectations(t *testing.T) {
 	if want := "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:111122223333:function:edge-auth/invocations"; edge.AuthorizerURI != want {
 		t.Errorf("edgeLambda URI %q; want %q", edge.AuthorizerURI, want)
 	}
-	if d.API.Tags["team"] != "payments" || d.API.CorsConfiguration == nil || *d.API.CorsConfiguration.MaxAge != 600 || d.API.Name != "orders-api" {
+	if d.API.Tags["team"] != "payments" || d.API.CORSConfiguration == nil || *d.API.CORSConfiguration.MaxAge != 600 || d.API.Name != "orders-api" {
 		t.Errorf("API: %+v", d.API)
 	}
 }

@@ -270,7 +270,7 @@ func (im *importer) cors(n *yaml.Node) {
 	if !im.mapping(n, "x-amazon-apigateway-cors") {
 		return
 	}
-	c := &model.Cors{}
+	c := &model.CORS{}
 	const f = "corsConfiguration"
 	im.loc(model.ResourceAPI, "", f, n)
 	for _, p := range pairs(n) {
@@ -310,7 +310,7 @@ func (im *importer) cors(n *yaml.Node) {
 			im.unexpected(p.key, "x-amazon-apigateway-cors")
 		}
 	}
-	im.def.API.CorsConfiguration = c
+	im.def.API.CORSConfiguration = c
 }
 
 // components reads security schemes and shared integrations; other

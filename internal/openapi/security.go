@@ -121,7 +121,7 @@ func (im *importer) authorizer(name string, key, schemeNode, n *yaml.Node) (sche
 			a.AuthorizerURI, _ = im.str(p.val, k)
 		case "authorizerCredentials":
 			field = "authorizerCredentialsArn"
-			a.AuthorizerCredentialsArn, _ = im.str(p.val, k)
+			a.AuthorizerCredentialsARN, _ = im.str(p.val, k)
 		case "authorizerPayloadFormatVersion":
 			v, ok := versionText(p.val)
 			if !ok {

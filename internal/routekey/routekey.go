@@ -91,7 +91,9 @@ func (k *Key) Shape() string {
 
 // ErrInvalidPath is matched (errors.Is) by every error about the path of a route
 // key. Its text is AWS's BadRequestException message.
-var ErrInvalidPath = errors.New("One or more path parts appear to be invalid") //nolint:staticcheck // AWS's message text, capitalised as AWS sends it
+//
+//lint:ignore ST1005 AWS's message text, capitalised as AWS sends it.
+var ErrInvalidPath = errors.New("One or more path parts appear to be invalid")
 
 // Error describes why a route key is invalid.
 type Error struct {

@@ -28,7 +28,7 @@ const (
 	accessControlPrefix = "access-control-"
 )
 
-// Limits of the configuration (dataplane.md section 6.1, botocore Cors shape).
+// Limits of the configuration (dataplane.md section 6.1, botocore CORS shape).
 const (
 	MinMaxAge       = -1
 	MaxMaxAge       = 86400
@@ -78,7 +78,7 @@ func (o originPattern) match(origin string) bool {
 
 // Compile checks c and precomputes its header values. A nil configuration
 // gives a nil Policy. Errors name the offending field and value.
-func Compile(c *model.Cors) (*Policy, error) {
+func Compile(c *model.CORS) (*Policy, error) {
 	if c == nil {
 		return nil, nil
 	}

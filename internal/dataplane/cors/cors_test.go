@@ -15,7 +15,7 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-func mustCompile(t testing.TB, c *model.Cors) *Policy {
+func mustCompile(t testing.TB, c *model.CORS) *Policy {
 	t.Helper()
 	p, err := Compile(c)
 	if err != nil {
@@ -40,24 +40,24 @@ func TestCompile(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		cfg  model.Cors
+		cfg  model.CORS
 		want string // error substring; "" for success
 	}{
-		{name: "empty configuration", cfg: model.Cors{}},
-		{name: "full", cfg: model.Cors{AllowOrigins: []string{"https://a.example", "https://*"}, AllowCredentials: ptr(true),
+		{name: "empty configuration", cfg: model.CORS{}},
+		{name: "full", cfg: model.CORS{AllowOrigins: []string{"https://a.example", "https://*"}, AllowCredentials: ptr(true),
 			AllowMethods: []string{"GET", "*"}, AllowHeaders: []string{"authorization"}, ExposeHeaders: []string{"*"}, MaxAge: ptr(-1)}},
-		{name: "credentials with any origin", cfg: model.Cors{AllowOrigins: []string{"*"}, AllowCredentials: ptr(true)},
+		{name: "credentials with any origin", cfg: model.CORS{AllowOrigins: []string{"*"}, AllowCredentials: ptr(true)},
 			want: "allow-credentials is not supported if 'allow-origin' is *"},
-		{name: "max age too small", cfg: model.Cors{MaxAge: ptr(-2)}, want: "maxAge -2 is outside -1..86400"},
-		{name: "max age too large", cfg: model.Cors{MaxAge: ptr(86401)}, want: "maxAge 86401 is outside"},
-		{name: "empty origin", cfg: model.Cors{AllowOrigins: []string{""}}, want: "empty origin"},
-		{name: "two wildcards", cfg: model.Cors{AllowOrigins: []string{"https://*.*.example.com"}}, want: "at most one"},
-		{name: "origin with space", cfg: model.Cors{AllowOrigins: []string{"https://a b"}}, want: "not allowed in an origin"},
-		{name: "origin with comma", cfg: model.Cors{AllowOrigins: []string{"https://a,https://b"}}, want: "not allowed"},
-		{name: "method not a token", cfg: model.Cors{AllowMethods: []string{"GE T"}}, want: `allowMethods "GE T": not an HTTP token`},
-		{name: "method too long", cfg: model.Cors{AllowMethods: []string{strings.Repeat("M", 65)}}, want: "longer than 64"},
-		{name: "header with newline", cfg: model.Cors{AllowHeaders: []string{"x\r\ny"}}, want: "allowHeaders"},
-		{name: "expose header empty", cfg: model.Cors{ExposeHeaders: []string{""}}, want: "exposeHeaders"},
+		{name: "max age too small", cfg: model.CORS{MaxAge: ptr(-2)}, want: "maxAge -2 is outside -1..86400"},
+		{name: "max age too large", cfg: model.CORS{MaxAge: ptr(86401)}, want: "maxAge 86401 is outside"},
+		{name: "empty origin", cfg: model.CORS{AllowOrigins: []string{""}}, want: "empty origin"},
+		{name: "two wildcards", cfg: model.CORS{AllowOrigins: []string{"https://*.*.example.com"}}, want: "at most one"},
+		{name: "origin with space", cfg: model.CORS{AllowOrigins: []string{"https://a b"}}, want: "not allowed in an origin"},
+		{name: "origin with comma", cfg: model.CORS{AllowOrigins: []string{"https://a,https://b"}}, want: "not allowed"},
+		{name: "method not a token", cfg: model.CORS{AllowMethods: []string{"GE T"}}, want: `allowMethods "GE T": not an HTTP token`},
+		{name: "method too long", cfg: model.CORS{AllowMethods: []string{strings.Repeat("M", 65)}}, want: "longer than 64"},
+		{name: "header with newline", cfg: model.CORS{AllowHeaders: []string{"x\r\ny"}}, want: "allowHeaders"},
+		{name: "expose header empty", cfg: model.CORS{ExposeHeaders: []string{""}}, want: "exposeHeaders"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +71,7 @@ func TestCompile(t *testing.T) {
 			}
 		})
 	}
-	_, err := Compile(&model.Cors{AllowOrigins: []string{"*"}, AllowCredentials: ptr(true)})
+	_, err := Compile(&model.CORS{AllowOrigins: []string{"*"}, AllowCredentials: ptr(true)})
 	if !errors.Is(err, ErrCredentialsWithAnyOrigin) {
 		t.Errorf("error = %v; want ErrCredentialsWithAnyOrigin", err)
 	}
@@ -79,7 +79,7 @@ func TestCompile(t *testing.T) {
 
 func TestIsPreflight(t *testing.T) {
 	t.Parallel()
-	p := mustCompile(t, &model.Cors{AllowOrigins: []string{"*"}})
+	p := mustCompile(t, &model.CORS{AllowOrigins: []string{"*"}})
 	tests := []struct {
 		name   string
 		policy *Policy
@@ -144,7 +144,7 @@ func TestOriginMatching(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := mustCompile(t, &model.Cors{AllowOrigins: tt.origins})
+			p := mustCompile(t, &model.CORS{AllowOrigins: tt.origins})
 			resp := http.Header{}
 			p.Apply(http.Header{"Origin": {tt.origin}}, resp)
 			if got := resp.Get("Access-Control-Allow-Origin"); got != tt.want {
@@ -156,7 +156,7 @@ func TestOriginMatching(t *testing.T) {
 
 func TestPreflight(t *testing.T) {
 	t.Parallel()
-	full := &model.Cors{
+	full := &model.CORS{
 		AllowOrigins: []string{"https://app.example.com"}, AllowCredentials: ptr(true),
 		AllowMethods: []string{"GET", "POST", "DELETE"}, AllowHeaders: []string{"Authorization", "Content-Type"},
 		ExposeHeaders: []string{"Date", "x-api-id"}, MaxAge: ptr(300),
@@ -165,7 +165,7 @@ func TestPreflight(t *testing.T) {
 		"Access-Control-Request-Headers": "authorization,x-trace"}
 	tests := []struct {
 		name   string
-		cfg    *model.Cors
+		cfg    *model.CORS
 		header map[string]string
 		want   map[string]string // every response header
 	}{
@@ -180,28 +180,28 @@ func TestPreflight(t *testing.T) {
 		{name: "disallowed origin gets no CORS headers", cfg: full, want: map[string]string{},
 			header: map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}},
 		{name: "any origin sends star without vary",
-			cfg:    &model.Cors{AllowOrigins: []string{"*"}, AllowMethods: []string{"GET"}},
+			cfg:    &model.CORS{AllowOrigins: []string{"*"}, AllowMethods: []string{"GET"}},
 			header: preflight,
 			want:   map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET"}},
 		{name: "star methods and headers echo the request",
-			cfg:    &model.Cors{AllowOrigins: []string{"*"}, AllowMethods: []string{"GET", "*"}, AllowHeaders: []string{"*"}},
+			cfg:    &model.CORS{AllowOrigins: []string{"*"}, AllowMethods: []string{"GET", "*"}, AllowHeaders: []string{"*"}},
 			header: preflight,
 			want: map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "DELETE",
 				"Access-Control-Allow-Headers": "authorization,x-trace",
 				"Vary":                         "Access-Control-Request-Method|Access-Control-Request-Headers"}},
 		{name: "star headers without requested headers",
-			cfg:    &model.Cors{AllowOrigins: []string{"*"}, AllowHeaders: []string{"*"}},
+			cfg:    &model.CORS{AllowOrigins: []string{"*"}, AllowHeaders: []string{"*"}},
 			header: map[string]string{"Origin": "https://a", "Access-Control-Request-Method": "GET"},
 			want:   map[string]string{"Access-Control-Allow-Origin": "*"}},
-		{name: "max age -1 sent", cfg: &model.Cors{AllowOrigins: []string{"*"}, MaxAge: ptr(-1)}, header: preflight,
+		{name: "max age -1 sent", cfg: &model.CORS{AllowOrigins: []string{"*"}, MaxAge: ptr(-1)}, header: preflight,
 			want: map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Max-Age": "-1"}},
-		{name: "max age 0 sent", cfg: &model.Cors{AllowOrigins: []string{"*"}, MaxAge: ptr(0)}, header: preflight,
+		{name: "max age 0 sent", cfg: &model.CORS{AllowOrigins: []string{"*"}, MaxAge: ptr(0)}, header: preflight,
 			want: map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Max-Age": "0"}},
 		{name: "credentials false omitted",
-			cfg:    &model.Cors{AllowOrigins: []string{"https://app.example.com"}, AllowCredentials: ptr(false)},
+			cfg:    &model.CORS{AllowOrigins: []string{"https://app.example.com"}, AllowCredentials: ptr(false)},
 			header: preflight,
 			want:   map[string]string{"Access-Control-Allow-Origin": "https://app.example.com", "Vary": "Origin"}},
-		{name: "no allowed origins", cfg: &model.Cors{AllowMethods: []string{"GET"}}, header: preflight,
+		{name: "no allowed origins", cfg: &model.CORS{AllowMethods: []string{"GET"}}, header: preflight,
 			want: map[string]string{}},
 	}
 	for _, tt := range tests {
@@ -226,7 +226,7 @@ func TestPreflight(t *testing.T) {
 
 func TestApply(t *testing.T) {
 	t.Parallel()
-	allowed := &model.Cors{AllowOrigins: []string{"https://app.example.com"}, AllowCredentials: ptr(true),
+	allowed := &model.CORS{AllowOrigins: []string{"https://app.example.com"}, AllowCredentials: ptr(true),
 		AllowMethods: []string{"GET"}, AllowHeaders: []string{"x-a"}, ExposeHeaders: []string{"Date", "x-api-id"}, MaxAge: ptr(60)}
 	integration := map[string]string{ // what the integration answered
 		"Content-Type": "application/json", "Access-Control-Allow-Origin": "*", "access-control-allow-methods": "PUT",
@@ -234,7 +234,7 @@ func TestApply(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		cfg    *model.Cors
+		cfg    *model.CORS
 		header map[string]string // request
 		resp   map[string]string // integration response; nil means the map above
 		want   map[string]string
@@ -248,7 +248,7 @@ func TestApply(t *testing.T) {
 			want:   map[string]string{"Content-Type": "application/json", "Vary": "Accept-Encoding"}},
 		{name: "no origin strips integration headers", cfg: allowed,
 			want: map[string]string{"Content-Type": "application/json", "Vary": "Accept-Encoding"}},
-		{name: "any origin with star expose", cfg: &model.Cors{AllowOrigins: []string{"*"}, ExposeHeaders: []string{"*"}},
+		{name: "any origin with star expose", cfg: &model.CORS{AllowOrigins: []string{"*"}, ExposeHeaders: []string{"*"}},
 			header: map[string]string{"Origin": "https://x"}, resp: map[string]string{},
 			want: map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "*"}},
 		{name: "vary origin not duplicated", cfg: allowed, header: map[string]string{"Origin": "https://app.example.com"},
@@ -307,7 +307,7 @@ func TestNilPolicy(t *testing.T) {
 // wired the way the data plane uses the policy.
 func TestBrowserPreflight(t *testing.T) {
 	t.Parallel()
-	p := mustCompile(t, &model.Cors{
+	p := mustCompile(t, &model.CORS{
 		AllowOrigins: []string{"https://app.example.com"}, AllowCredentials: ptr(true),
 		AllowMethods: []string{"GET", "PUT"}, AllowHeaders: []string{"content-type", "x-requested-with"},
 		ExposeHeaders: []string{"x-request-count"}, MaxAge: ptr(600),

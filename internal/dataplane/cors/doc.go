@@ -2,7 +2,7 @@
 // section 6): the gateway's own answer to preflight requests and the CORS
 // headers of actual responses.
 //
-// Compile turns a model.Cors into an immutable Policy once, at deployment;
+// Compile turns a model.CORS into an immutable Policy once, at deployment;
 // the request path only matches the Origin and copies precomputed values. The
 // package imports only the standard library and internal/model.
 //
