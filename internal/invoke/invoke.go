@@ -97,6 +97,43 @@ type Request struct {
 	// Authorizer holds what the route's authorizer established, nil for routes
 	// without authorization.
 	Authorizer *AuthorizerContext
+
+	// IntegrationPath, when not empty, replaces the path sent to an HTTP
+	// integration (parameter mapping's overwrite:path). It is the escaped
+	// path, starting with "/".
+	IntegrationPath string
+}
+
+// Outcome is what happened to a request, for access logs and metrics
+// ($context variables that are known only after the response).
+type Outcome struct {
+	// Status is the status sent to the client.
+	Status int
+	// ResponseLength is the number of body bytes sent to the client.
+	ResponseLength int64
+	// RequestLength is the number of request body bytes read.
+	RequestLength int64
+	// Latency is from the request's arrival to the end of the response.
+	Latency time.Duration
+	// IntegrationLatency is the integration's duration; -1 when the
+	// integration was not called or timed out.
+	IntegrationLatency time.Duration
+	// IntegrationStatus is the status the integration answered (for Lambda,
+	// the function's statusCode), 0 when there was none.
+	IntegrationStatus int
+	// IntegrationServiceStatus is the status of the Lambda service call
+	// ($context.integrationStatus), 0 when not applicable.
+	IntegrationServiceStatus int
+	// IntegrationError is $context.integrationErrorMessage.
+	IntegrationError string
+	// ErrorMessage and ErrorResponseType describe a gateway-generated
+	// answer ($context.error.message, $context.error.responseType).
+	ErrorMessage      string
+	ErrorResponseType string
+	// AuthorizerError is $context.authorizer.error.
+	AuthorizerError string
+	// Throttled is true when the request was refused by a throttle.
+	Throttled bool
 }
 
 // AuthorizerContext is the identity an authorizer established for a request.

@@ -14,6 +14,7 @@
 package snapshot
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -66,6 +67,12 @@ type Stage struct {
 	// DeploymentID is the deployment this stage serves ("" for config-file
 	// APIs served without a recorded deployment).
 	DeploymentID string
+	// AccessLog writes one line per request after the response, nil when the
+	// stage has no access logging.
+	AccessLog AccessLogger
+	// DetailedMetrics enables per-route metrics for the stage's default route
+	// settings.
+	DetailedMetrics bool
 }
 
 // Route is one deployed route.
@@ -75,6 +82,11 @@ type Route struct {
 	Integration *Integration
 	// AuthorizationType is NONE, JWT, CUSTOM or AWS_IAM.
 	AuthorizationType string
+	// Authorizer authorizes requests to the route; nil for NONE.
+	Authorizer Authorizer
+	// Throttle admits requests to the route (route settings, stage default
+	// route settings and the account limit); nil means unlimited.
+	Throttle Limiter
 }
 
 // Integration is one deployed integration, ready to call.
@@ -82,6 +94,12 @@ type Integration struct {
 	ID      string
 	Type    string
 	Invoker invoke.Invoker
+	// RequestMapping applies the integration's requestParameters; nil when
+	// it has none.
+	RequestMapping RequestMapper
+	// ResponseMapping applies the integration's responseParameters; nil when
+	// it has none.
+	ResponseMapping ResponseMapper
 }
 
 // Domain is a custom domain name and its API mappings.
@@ -116,4 +134,36 @@ type CORSPolicy interface {
 	// Apply sets the CORS headers of an actual response, given the request's
 	// headers, replacing any the integration sent.
 	Apply(reqHeader, respHeader http.Header)
+}
+
+// Authorizer decides whether a request may reach its route. It returns the
+// identity to pass to the integration, or an error: a *gwerr.Error selects the
+// client's answer (401, 403, 500); any other error is a 500. It never returns
+// (nil, nil) for a request it denies: implementations fail closed.
+type Authorizer interface {
+	Authorize(ctx context.Context, req *invoke.Request) (*invoke.AuthorizerContext, error)
+}
+
+// Limiter is a throttle: Allow reports whether one more request may proceed
+// now. It must be safe for concurrent use and cheap under contention.
+type Limiter interface {
+	Allow() bool
+}
+
+// RequestMapper rewrites the integration request (headers, query string,
+// path) before the integration runs, from values of the original request.
+type RequestMapper interface {
+	MapRequest(req *invoke.Request) error
+}
+
+// ResponseMapper rewrites the integration's response (status, headers)
+// before it is sent.
+type ResponseMapper interface {
+	MapResponse(req *invoke.Request, resp *invoke.Response) error
+}
+
+// AccessLogger writes a stage's access log. Log is called once per request
+// after the response was sent, and must not block the request path.
+type AccessLogger interface {
+	Log(req *invoke.Request, out *invoke.Outcome)
 }
