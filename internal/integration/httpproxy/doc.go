@@ -28,6 +28,11 @@
 //     information, no fragment); a bad result is a 500.
 //   - The client's raw query string is appended after the URI's own query,
 //     joined by "&".
+//   - A path set by parameter mapping's overwrite:path
+//     (invoke.Request.IntegrationPath, escaped) replaces the whole path of
+//     the target URL, the URI's own path included, for every route; the
+//     query is built as above (dataplane.md 5.1; whether AWS keeps the URI's
+//     base path is UNCONFIRMED).
 //
 // # Request (section 4.3)
 //

@@ -98,6 +98,7 @@ func TestTargetURL(t *testing.T) {
 		stage     string
 		escaped   string // overrides EscapedPath (a named stage's prefix)
 		path      string // overrides Path
+		intPath   string // IntegrationPath (overwrite:path)
 		want      string // request URI the backend saw
 		wantVerb  string
 	}{
@@ -141,6 +142,12 @@ func TestTargetURL(t *testing.T) {
 			routePath: "/z", want: "/a/b"},
 		{name: "stage variable in query", uri: "BACKEND/x?env=${stageVariables.env}", target: "/x?a=1",
 			routePath: "/x", stageVars: map[string]string{"env": "prod"}, want: "/x?env=prod&a=1"},
+		{name: "integration path replaces a route's path", uri: "BACKEND/pets/{id}?fixed=1", target: "/pets/6?x=1",
+			routePath: "/pets/{id}", params: map[string]string{"id": "6"}, intPath: "/new/a%20b", want: "/new/a%20b?fixed=1&x=1"},
+		{name: "integration path replaces the default route's path and base", uri: "BACKEND/base", isDefault: true,
+			target: "/store/checkout?q=1", intPath: "/other", want: "/other?q=1"},
+		{name: "integration path with stage variables", uri: "${stageVariables.url}/{id}", target: "/p/7",
+			routePath: "/p/{id}", params: map[string]string{"id": "7"}, intPath: "/x/%2F", want: "/x/%2F"},
 		{name: "ANY forwards the method", uri: "BACKEND/x", method: "ANY", target: "/x", wantVerb: http.MethodDelete},
 		{name: "fixed method replaces it", uri: "BACKEND/x", method: "POST", target: "/x", wantVerb: http.MethodPost},
 	}
@@ -159,6 +166,7 @@ func TestTargetURL(t *testing.T) {
 			if tt.stage != "" {
 				req.Stage, req.EscapedPath, req.Path = tt.stage, tt.escaped, tt.path
 			}
+			req.IntegrationPath = tt.intPath
 			invokeAndClose(t, inv, req)
 			s := <-got
 			if tt.want != "" && s.requestURI != tt.want {

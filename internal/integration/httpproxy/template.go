@@ -344,7 +344,8 @@ func validPathVarName(s string) bool {
 
 // build returns the target URL for req: path variables substituted and
 // escaped, stage variables substituted, the request path appended for the
-// $default route, and the client's query appended to the URI's.
+// $default route, and the client's query appended to the URI's. A path set
+// by parameter mapping (req.IntegrationPath) replaces the URI's path.
 func (t *uriTemplate) build(req *invoke.Request, isDefault bool) (*url.URL, error) {
 	greedy := greedyName(req.RoutePath)
 	var scheme, host, path, query string
@@ -362,7 +363,12 @@ func (t *uriTemplate) build(req *invoke.Request, isDefault bool) (*url.URL, erro
 		}
 		scheme, host, path, query = u.Scheme, u.Host, u.EscapedPath(), u.RawQuery
 	}
-	if isDefault {
+	switch {
+	case req.IntegrationPath != "":
+		// Parameter mapping's overwrite:path replaces the whole path, the
+		// URI's own path included (dataplane.md 5.1).
+		path = req.IntegrationPath
+	case isDefault:
 		path = joinPath(path, escapedRequestPath(req))
 	}
 	if req.HTTP != nil && req.HTTP.URL != nil {
