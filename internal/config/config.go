@@ -109,6 +109,11 @@ type Function struct {
 	Concurrency int
 	// Endpoint is the base URL of a Lambda Invoke API (http or https).
 	Endpoint string
+	// RemoteName is the FunctionName sent to Endpoint: a name, a partial ARN
+	// (123456789012:function:name) or an ARN, with an optional :qualifier, as
+	// the Invoke API takes it. "" means Name. Endpoint functions only; the
+	// runtime interface emulator answers only to "function".
+	RemoteName string
 	// Line and Column locate the function's key in the file.
 	Line, Column int
 }

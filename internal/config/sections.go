@@ -16,6 +16,9 @@ var (
 	resourceID   = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
 	envName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	accessKeyID  = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
+	// invokeFunctionName is the FunctionName pattern of the Lambda Invoke
+	// API (a name, a partial ARN or an ARN, with an optional qualifier).
+	invokeFunctionName = regexp.MustCompile(`^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$`)
 )
 
 func checkRegion(s string) string {
@@ -104,7 +107,7 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 		d.errf(n, "functions must be a mapping of function names, not %s", kindName(n))
 		return
 	}
-	known := []string{"command", "build", "dir", "env", "timeout", "memorySize", "concurrency", "endpoint"}
+	known := []string{"command", "build", "dir", "env", "timeout", "memorySize", "concurrency", "endpoint", "remoteName"}
 	for _, p := range pairs(n) {
 		name := p.key.Value
 		if msg := checkFunctionName(name); msg != "" {
@@ -114,6 +117,7 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 		f := Function{Name: name, Dir: d.dir, Timeout: DefaultFunctionTimeout, MemorySize: DefaultMemorySize,
 			Concurrency: DefaultConcurrency, Line: p.key.Line, Column: p.key.Column}
 		localOnly := map[string]*yaml.Node{}
+		var remoteNameKey *yaml.Node
 		ok := d.fields(p.val, where, known, func(key string, k, v *yaml.Node) {
 			what := where + "." + key
 			switch key {
@@ -172,6 +176,15 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 						f.Endpoint = s
 					}
 				}
+			case "remoteName":
+				remoteNameKey = k
+				if s, ok := d.str(v, what); ok {
+					if len(s) > 170 || !invokeFunctionName.MatchString(s) {
+						d.errf(v, "%s: %q is not a Lambda function name, partial ARN or ARN (with an optional :qualifier)", what, s)
+					} else {
+						f.RemoteName = s
+					}
+				}
 			}
 		})
 		if !ok {
@@ -187,6 +200,8 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 			for key, kn := range localOnly {
 				d.errf(kn, "%s: %s applies only to functions with a command", where, key)
 			}
+		case remoteNameKey != nil:
+			d.errf(remoteNameKey, "%s: remoteName applies only to functions with an endpoint", where)
 		}
 		c.Functions[name] = f
 	}
