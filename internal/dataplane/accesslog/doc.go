@@ -1,0 +1,66 @@
+// Package accesslog writes the access logs of HTTP API stages (dataplane.md
+// section 8.2): one line per request, after the response, from the stage's
+// accessLogSettings.format, to the stage's accessLogSettings.destinationArn.
+//
+// # Use
+//
+//  1. At startup: sinks := accesslog.NewSinks(accesslog.Options{DataDir:
+//     dataDir, Logger: log}); register sinks.Dropped as a metric
+//     (metrics.Registry.CounterFunc).
+//  2. At each compile, for each stage with accessLogSettings:
+//     stage.AccessLog, err = sinks.Logger(*ms.AccessLogSettings); an error
+//     fails the deployment. Template().Unknown() lists variable names that
+//     will always render "-", for a warning.
+//  3. Per request, once the response was sent (and for gateway errors too,
+//     but not when no stage matched: section 8.2): stage.AccessLog.Log(req,
+//     out), with out filled.
+//  4. At shutdown, after the data plane listener drained: sinks.Close(),
+//     which writes what is queued.
+//
+// # Never blocking
+//
+// Log formats the entry on the request's goroutine (a pooled buffer,
+// variables read through package contextvars accessors compiled with the
+// format) and hands it to the destination's queue without waiting. Each
+// destination has one writer goroutine, owned by Sinks, writing through a
+// buffer flushed whenever its queue runs empty. When the queue is full the
+// entry is dropped and counted (Sinks.Dropped) instead of delaying the
+// request.
+//
+// # Destinations
+//
+//   - "stdout" and "stderr": the gateway's standard output and error
+//     (Options.Stdout, Options.Stderr).
+//   - A CloudWatch Logs log group ARN,
+//     arn:{partition}:logs:{region}:{account}:log-group:{name}[:*], writes to
+//     the file {DataDir}/logs/{name}.log. A name with slashes
+//     (/aws/apigateway/pets) gives subdirectories
+//     ({DataDir}/logs/aws/apigateway/pets.log); "." and ".." segments are
+//     refused. Other ARNs (Firehose streams) are refused.
+//   - Anything else is a file path, relative to the working directory
+//     (the configuration layer resolves paths relative to the config file).
+//
+// Files are opened for appending, created with mode 0600 (directories 0750),
+// and stay open until Close. Stages naming the same destination share it.
+//
+// # Format
+//
+// Every $context variable of section 8.1 (package contextvars) may appear as
+// $context.{name}. The console presets are the constants FormatCLF,
+// FormatJSON, FormatXML and FormatCSV. The format is at most 3 KB; entries
+// are cut at 1 MB (section 9.1).
+//
+// # Choices where the behaviour is UNCONFIRMED (section 8)
+//
+//   - Variables without a value, and unknown variable names, are written "-"
+//     (the REST convention), also inside JSON presets ("status":"-").
+//   - A variable name is the longest run of letters, digits, '.' and '_'
+//     after "$context.", without trailing dots: "$context.status." is the
+//     status followed by ".". The braced form ${context.x} is not a
+//     variable in access log formats.
+//   - Values are written as they are, without JSON or XML escaping (as AWS
+//     does); only CR and LF are written as \r and \n so that each entry is
+//     one line. Literal text of the format is written as configured.
+//   - The format need not contain $context.requestId.
+//   - Each entry ends with "\n".
+package accesslog

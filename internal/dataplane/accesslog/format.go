@@ -1,0 +1,178 @@
+package accesslog
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apigwdev/apigw/internal/dataplane/contextvars"
+	"github.com/apigwdev/apigw/internal/invoke"
+)
+
+// The console's format presets (dataplane.md 8.2), exactly as AWS offers
+// them.
+const (
+	// FormatCLF is the Common Log Format preset.
+	FormatCLF = `$context.identity.sourceIp - - [$context.requestTime] "$context.httpMethod $context.routeKey $context.protocol" $context.status $context.responseLength $context.requestId`
+	// FormatJSON is the JSON preset.
+	FormatJSON = `{ "requestId":"$context.requestId", "ip": "$context.identity.sourceIp", "requestTime":"$context.requestTime", "httpMethod":"$context.httpMethod","routeKey":"$context.routeKey", "status":"$context.status","protocol":"$context.protocol", "responseLength":"$context.responseLength" }`
+	// FormatXML is the XML preset.
+	FormatXML = `<request id="$context.requestId"> <ip>$context.identity.sourceIp</ip> <requestTime>$context.requestTime</requestTime> <httpMethod>$context.httpMethod</httpMethod> <routeKey>$context.routeKey</routeKey> <status>$context.status</status> <protocol>$context.protocol</protocol> <responseLength>$context.responseLength</responseLength> </request>`
+	// FormatCSV is the CSV preset.
+	FormatCSV = `$context.identity.sourceIp,$context.requestTime,$context.httpMethod,$context.routeKey,$context.protocol,$context.status,$context.responseLength,$context.requestId`
+)
+
+// Limits of access logs (dataplane.md 9.1).
+const (
+	// MaxFormatBytes is the largest accessLogSettings.format: 3 KB.
+	MaxFormatBytes = 3 << 10
+	// MaxEntryBytes is the largest log entry, as for CloudWatch Logs: 1 MB.
+	// Longer lines are cut to this length.
+	MaxEntryBytes = 1 << 20
+)
+
+// absentValue is written for a variable without a value (section 8.1).
+const absentValue = "-"
+
+// varPrefix opens a variable reference in a format.
+const varPrefix = "$context."
+
+// Template is a compiled access log format. It is immutable and safe for
+// concurrent use.
+type Template struct {
+	format string
+	parts  []tmplPart
+}
+
+// tmplPart is literal text, a variable, or (unknown) a variable name that is
+// not a $context variable.
+type tmplPart struct {
+	lit     string
+	v       contextvars.Var
+	isVar   bool
+	unknown bool
+}
+
+// ParseFormat compiles an access log format: literal text in which each
+// "$context.{name}" (letters, digits, '.' and '_', a trailing '.' excluded)
+// is replaced by the variable's value. Unknown variable names are kept in
+// the template and always render as "-". The format must be 1 to
+// MaxFormatBytes bytes.
+func ParseFormat(format string) (*Template, error) {
+	switch {
+	case format == "":
+		return nil, errors.New("parsing access log format: the format is empty")
+	case len(format) > MaxFormatBytes:
+		return nil, fmt.Errorf("parsing access log format: %d bytes, more than %d", len(format), MaxFormatBytes)
+	}
+	t := &Template{format: format}
+	rest := format
+	for rest != "" {
+		i := strings.Index(rest, varPrefix)
+		if i < 0 {
+			t.addLit(rest)
+			break
+		}
+		t.addLit(rest[:i])
+		j := i + len(varPrefix)
+		k := j
+		for k < len(rest) && isNameChar(rest[k]) {
+			k++
+		}
+		for k > j && rest[k-1] == '.' {
+			k--
+		}
+		if k == j {
+			t.addLit(rest[i:j])
+			rest = rest[j:]
+			continue
+		}
+		name := rest[j:k]
+		if v, err := contextvars.Compile(name); err == nil {
+			t.parts = append(t.parts, tmplPart{v: v, isVar: true})
+		} else {
+			t.parts = append(t.parts, tmplPart{isVar: true, unknown: true, lit: name})
+		}
+		rest = rest[k:]
+	}
+	return t, nil
+}
+
+func (t *Template) addLit(s string) {
+	if s == "" {
+		return
+	}
+	if n := len(t.parts); n > 0 && !t.parts[n-1].isVar {
+		t.parts[n-1].lit += s
+		return
+	}
+	t.parts = append(t.parts, tmplPart{lit: s})
+}
+
+// Format returns the format the template was parsed from.
+func (t *Template) Format() string { return t.format }
+
+// Unknown returns the variable names of the format that are not $context
+// variables (rendered "-"), for a warning at deployment.
+func (t *Template) Unknown() []string {
+	var names []string
+	for _, p := range t.parts {
+		if p.unknown {
+			names = append(names, p.lit)
+		}
+	}
+	return names
+}
+
+// Append appends the entry for a request and its outcome to dst, without a
+// line terminator. Variables without a value are written "-"; CR and LF in
+// values are written as the two-character escapes \r and \n, so that an
+// entry is one line.
+func (t *Template) Append(dst []byte, req *invoke.Request, out *invoke.Outcome) []byte {
+	for _, p := range t.parts {
+		switch {
+		case !p.isVar:
+			dst = append(dst, p.lit...)
+		case p.unknown:
+			dst = append(dst, absentValue...)
+		default:
+			n := len(dst)
+			var ok bool
+			dst, ok = p.v.Append(dst, req, out)
+			if !ok {
+				dst = append(dst, absentValue...)
+				continue
+			}
+			dst = escapeLineBreaks(dst, n)
+		}
+	}
+	return dst
+}
+
+// escapeLineBreaks rewrites CR and LF in dst[from:] as \r and \n.
+func escapeLineBreaks(dst []byte, from int) []byte {
+	k := from
+	for k < len(dst) && dst[k] != '\n' && dst[k] != '\r' {
+		k++
+	}
+	if k == len(dst) {
+		return dst
+	}
+	tail := append([]byte(nil), dst[k:]...)
+	dst = dst[:k]
+	for _, c := range tail {
+		switch c {
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+func isNameChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_'
+}

@@ -1,0 +1,304 @@
+package accesslog
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/model"
+	"github.com/apigwdev/apigw/internal/snapshot"
+)
+
+// DefaultBufferLines is the default capacity, in entries, of a destination's
+// queue.
+const DefaultBufferLines = 4096
+
+// maxPooledBuffer is the largest entry buffer kept for reuse.
+const maxPooledBuffer = 64 << 10
+
+// ErrClosed is returned by Sinks.Logger after Close.
+var ErrClosed = errors.New("access log sinks closed")
+
+// Options configure Sinks.
+type Options struct {
+	// DataDir is the gateway's data directory; CloudWatch Logs log group
+	// ARNs write to {DataDir}/logs/{log-group-name}.log. If empty, such
+	// destinations are refused.
+	DataDir string
+	// Stdout and Stderr are the destinations "stdout" and "stderr". If nil,
+	// os.Stdout and os.Stderr are used.
+	Stdout, Stderr io.Writer
+	// BufferLines is the capacity of each destination's queue, in entries;
+	// entries logged while it is full are dropped and counted. 0 means
+	// DefaultBufferLines.
+	BufferLines int
+	// Logger receives write failures. If nil, they are discarded (and still
+	// counted).
+	Logger *slog.Logger
+}
+
+// Sinks owns the access log destinations of the gateway: one queue and one
+// writer goroutine per destination, shared by every stage (of every
+// snapshot) that logs there.
+//
+// Lifecycle:
+//
+//  1. NewSinks, once, at startup; nothing runs yet.
+//  2. Logger, at each compile, for each stage with accessLogSettings: the
+//     first Logger for a destination opens it (creating a file and its
+//     directories) and starts its writer goroutine. Destinations stay open
+//     until Close, so a stage of a retired snapshot can still log.
+//  3. Close, after the data plane has stopped serving: stops accepting
+//     entries, writes every queued entry, flushes, closes the files and waits
+//     for the goroutines. Entries logged after Close are dropped.
+type Sinks struct {
+	opts   Options
+	ctx    context.Context // canceled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	pool   sync.Pool // of *[]byte
+
+	dropped     atomic.Uint64
+	written     atomic.Uint64
+	writeErrors atomic.Uint64
+
+	mu     sync.Mutex
+	sinks  map[string]*sink // guarded by mu
+	closed bool             // guarded by mu
+}
+
+// sink is one destination: its queue and what its writer writes to.
+type sink struct {
+	name   string
+	ch     chan *[]byte
+	w      io.Writer
+	closer io.Closer // nil for stdout and stderr
+	// failing and closeErr are owned by the writer goroutine; Close reads
+	// closeErr after the goroutine ended.
+	failing  bool
+	closeErr error
+}
+
+// NewSinks returns an empty set of destinations.
+func NewSinks(opts Options) *Sinks {
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	if opts.BufferLines <= 0 {
+		opts.BufferLines = DefaultBufferLines
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Sinks{
+		opts:   opts,
+		ctx:    ctx,
+		cancel: cancel,
+		sinks:  map[string]*sink{},
+		pool:   sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }},
+	}
+}
+
+// Logger compiles a stage's access log settings: the format (ParseFormat)
+// and the destination ("stdout", "stderr", a file path, or a CloudWatch Logs
+// log group ARN standing for {DataDir}/logs/{name}.log), opening the
+// destination on first use. The returned Logger implements
+// snapshot.AccessLogger.
+func (s *Sinks) Logger(settings model.AccessLogSettings) (*Logger, error) {
+	tmpl, err := ParseFormat(settings.Format)
+	if err != nil {
+		return nil, err
+	}
+	dest, err := resolveDestination(settings.DestinationARN, s.opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.sink(dest)
+	if err != nil {
+		return nil, err
+	}
+	return &Logger{tmpl: tmpl, sink: k, sinks: s}, nil
+}
+
+// sink returns the sink of dest, opening it and starting its writer the
+// first time.
+func (s *Sinks) sink(dest destination) (*sink, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	key := dest.key()
+	if k := s.sinks[key]; k != nil {
+		return k, nil
+	}
+	k := &sink{name: key, ch: make(chan *[]byte, s.opts.BufferLines)}
+	switch dest.std {
+	case DestinationStdout:
+		k.w = s.opts.Stdout
+	case DestinationStderr:
+		k.w = s.opts.Stderr
+	default:
+		if err := os.MkdirAll(filepath.Dir(dest.path), 0o750); err != nil {
+			return nil, fmt.Errorf("opening access log %s: %w", dest.path, err)
+		}
+		f, err := os.OpenFile(dest.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("opening access log %s: %w", dest.path, err)
+		}
+		k.w, k.closer = f, f
+	}
+	s.sinks[key] = k
+	s.wg.Add(1)
+	go s.run(k)
+	return k, nil
+}
+
+// run is the writer goroutine of k: it writes entries as they come,
+// flushing whenever the queue is empty, until Close; then it writes what is
+// queued, flushes and closes k's file.
+func (s *Sinks) run(k *sink) {
+	defer s.wg.Done()
+	bw := bufio.NewWriterSize(k.w, 64<<10)
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.Logger.Error("access log writer panicked", "destination", k.name, "panic", r)
+		}
+		s.flush(k, bw)
+		if k.closer != nil {
+			if err := k.closer.Close(); err != nil {
+				k.closeErr = fmt.Errorf("closing access log %s: %w", k.name, err)
+			}
+		}
+	}()
+	for {
+		select {
+		case b := <-k.ch:
+			s.write(k, bw, b)
+			if len(k.ch) == 0 {
+				s.flush(k, bw)
+			}
+		case <-s.ctx.Done():
+			for {
+				select {
+				case b := <-k.ch:
+					s.write(k, bw, b)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// write writes one entry and recycles its buffer.
+func (s *Sinks) write(k *sink, bw *bufio.Writer, b *[]byte) {
+	_, err := bw.Write(*b)
+	s.done(k, err)
+	if err == nil {
+		s.written.Add(1)
+	}
+	if cap(*b) <= maxPooledBuffer {
+		s.pool.Put(b)
+	}
+}
+
+func (s *Sinks) flush(k *sink, bw *bufio.Writer) {
+	if bw.Buffered() > 0 {
+		s.done(k, bw.Flush())
+	}
+}
+
+// done counts a write failure, logging the first of a series.
+func (s *Sinks) done(k *sink, err error) {
+	if err == nil {
+		k.failing = false
+		return
+	}
+	s.writeErrors.Add(1)
+	if !k.failing {
+		k.failing = true
+		s.opts.Logger.Error("writing access log", "destination", k.name, "error", err)
+	}
+}
+
+// Dropped returns the number of entries dropped because a destination's
+// queue was full, or because they were logged after Close.
+func (s *Sinks) Dropped() uint64 { return s.dropped.Load() }
+
+// Written returns the number of entries written (to the destination's
+// buffer, flushed when the queue runs empty).
+func (s *Sinks) Written() uint64 { return s.written.Load() }
+
+// WriteErrors returns the number of failed writes and flushes.
+func (s *Sinks) WriteErrors() uint64 { return s.writeErrors.Load() }
+
+// Close stops accepting entries, writes and flushes every queued one, closes
+// the files and waits for the writer goroutines. It returns the errors of
+// closing the files. It is safe to call more than once.
+func (s *Sinks) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, k := range s.sinks {
+		errs = append(errs, k.closeErr)
+		k.closeErr = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Logger writes one stage's access log. It implements snapshot.AccessLogger
+// and is safe for concurrent use.
+type Logger struct {
+	tmpl  *Template
+	sink  *sink
+	sinks *Sinks
+}
+
+// Template returns the logger's compiled format.
+func (l *Logger) Template() *Template { return l.tmpl }
+
+// Log formats the entry for req and its outcome out on the calling goroutine
+// and queues it for the destination's writer. It never blocks: when the
+// queue is full (or the Sinks are closed) the entry is dropped and counted
+// (Sinks.Dropped). Entries longer than MaxEntryBytes are cut.
+func (l *Logger) Log(req *invoke.Request, out *invoke.Outcome) {
+	s := l.sinks
+	if s.ctx.Err() != nil {
+		s.dropped.Add(1)
+		return
+	}
+	bp := s.pool.Get().(*[]byte)
+	b := l.tmpl.Append((*bp)[:0], req, out)
+	if len(b) > MaxEntryBytes {
+		b = b[:MaxEntryBytes]
+	}
+	*bp = append(b, '\n')
+	select {
+	case l.sink.ch <- bp:
+	default:
+		s.dropped.Add(1)
+		if cap(*bp) <= maxPooledBuffer {
+			s.pool.Put(bp)
+		}
+	}
+}
+
+var _ snapshot.AccessLogger = (*Logger)(nil)
