@@ -19,8 +19,9 @@
 // swap files), node_modules and __pycache__ (written by tools and runtimes,
 // never edited by hand; nodemon ignores the same), editor backups (name~,
 // #name#), the function's own program file and the output of its
-// `-o FILE` build flag when Build has one, and Target.Ignore (the gateway adds
-// its data directory).
+// `-o FILE` build flag when Build has one (with the FILE-go-tmp-umask file
+// `go build` writes next to it), and Target.Ignore (the gateway adds its data
+// directory).
 //
 // Bursts are debounced: a function is restarted Options.Debounce after the
 // last change of a burst (an editor's save is several events; `git checkout`

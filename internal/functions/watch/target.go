@@ -23,7 +23,8 @@ type Target struct {
 	File string
 	// Ignore are absolute paths of files or directories whose changes are
 	// not changes of the function's sources: build outputs, data
-	// directories.
+	// directories. The temporary file `go build -o` writes next to its
+	// output (FILE-go-tmp-umask) is ignored with it.
 	Ignore []string
 }
 
@@ -109,12 +110,17 @@ func (t *Target) matches(path string) bool {
 		return false
 	}
 	for _, ig := range t.Ignore {
-		if _, in := within(ig, path); in {
+		if _, in := within(ig, path); in || strings.HasPrefix(path, ig+goTempSuffix) {
 			return false
 		}
 	}
 	return true
 }
+
+// goTempSuffix starts the name of the file `go build -o FILE` creates and
+// removes next to FILE to learn the umask (FILE-go-tmp-umask;
+// cmd/go/internal/work/shell.go moveOrCopyFile): a build output too.
+const goTempSuffix = "-go-tmp-"
 
 // within returns path relative to root and whether path is root or below it.
 func within(root, path string) (string, bool) {

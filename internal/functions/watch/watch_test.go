@@ -67,6 +67,8 @@ func TestMatches(t *testing.T) {
 		{&dir, "/src/fx/main.go", false},
 		{&dir, "/src/main.go", false},
 		{&dir, "/src/f/bin/f", false},
+		{&dir, "/src/f/bin/f-go-tmp-umask", false},
+		{&dir, "/src/f/bin/f-tool.go", true},
 		{&dir, "/src/f/out/x/y", false},
 		{&dir, "/src/f/.git/index", false},
 		{&dir, "/src/f/.main.go.swp", false},
