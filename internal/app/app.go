@@ -31,6 +31,7 @@ import (
 	"github.com/apigwdev/apigw/internal/dataplane"
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
+	"github.com/apigwdev/apigw/internal/functions/watch"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 )
 
@@ -43,6 +44,10 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight requests may run after a stop
 	// signal. Zero means 30 seconds.
 	ShutdownTimeout time.Duration
+	// Watch rebuilds and restarts local functions when their files change
+	// (`apigw serve --watch`; see package functions/watch), from Start until
+	// the functions stop.
+	Watch bool
 }
 
 // Gateway is a running (or ready to run) apigw instance.
@@ -52,9 +57,15 @@ type Gateway struct {
 	log  *slog.Logger
 	data *dataplane.Handler
 	fns  *functions.Manager
+	// watcher restarts functions on file changes (Options.Watch); nil
+	// otherwise.
+	watcher *watch.Watcher
 	// transport is shared by every HTTP proxy integration (one connection
 	// pool per backend, not per route).
 	transport *http.Transport
+	// invokeAPI serves the Lambda Invoke API; Shutdown waits for its Event
+	// invocations.
+	invokeAPI *invokeapi.Handler
 	dataLn    net.Listener
 	admLn     net.Listener
 	dataSv    *http.Server
@@ -106,6 +117,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 }
 
 func (g *Gateway) closeFunctions() {
+	g.stopWatch()
 	if g.fns == nil {
 		return
 	}
@@ -119,6 +131,9 @@ func (g *Gateway) closeFunctions() {
 // Start binds the data plane and admin listeners and serves them. It prints
 // one line per listener to Stderr with its actual address.
 func (g *Gateway) Start() error {
+	if err := g.startWatch(); err != nil {
+		return err
+	}
 	var err error
 	g.dataLn, err = net.Listen("tcp", g.cfg.Listen)
 	if err != nil {
@@ -175,9 +190,10 @@ func (g *Gateway) adminHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
-	mux.Handle("/2015-03-31/functions/", invokeapi.New(g.fns, invokeapi.Options{
+	g.invokeAPI = invokeapi.New(g.fns, invokeapi.Options{
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID, Logger: g.log.With("component", "invokeapi"),
-	}))
+	})
+	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
 	return mux
 }
 
@@ -195,6 +211,11 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		}
 	}
 	g.wg.Wait()
+	if g.invokeAPI != nil {
+		if err := g.invokeAPI.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	g.transport.CloseIdleConnections()
 	g.closeFunctions()
 	return errors.Join(errs...)

@@ -104,6 +104,7 @@ func serve(args []string, stderr io.Writer) int {
 		region     = fs.String("region", "", "region in ARNs, endpoints and SigV4 scopes (default us-east-1)")
 		account    = fs.String("account-id", "", "account id in ARNs (default 000000000000)")
 		openapiDoc = fs.String("openapi", "", "import this OpenAPI document as the default API with a $default stage")
+		watchFiles = fs.Bool("watch", false, "rebuild and restart a function when its source files change (its dir, or its program without a build command)")
 		fnFlags    stringList
 	)
 	fs.Var(&fnFlags, "function", "NAME=COMMAND: a function speaking the Lambda Runtime API (repeatable)")
@@ -137,7 +138,7 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := app.Run(ctx, cfg, app.Options{Stderr: stderr}); err != nil {
+	if err := app.Run(ctx, cfg, app.Options{Stderr: stderr, Watch: *watchFiles}); err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
