@@ -123,4 +123,3 @@ func BenchmarkHandlerRoutes(b *testing.B) {
 		})
 	}
 }
-
