@@ -1,0 +1,338 @@
+package jwt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/apigwdev/apigw/internal/gwerr"
+	"github.com/apigwdev/apigw/internal/invoke"
+)
+
+// Options are the choices of JWT authorizers where the specification is
+// UNCONFIRMED (auth-and-integrations.md G.1). The zero value is the default
+// behaviour.
+type Options struct {
+	// Leeway is the clock skew tolerated on exp, nbf and iat. Default 0
+	// (A.5: UNCONFIRMED, suggested).
+	Leeway time.Duration
+	// OmitChallengeOnMissingToken sends no www-authenticate header when the
+	// token is missing. By default the header is a bare "Bearer", as RFC
+	// 6750 section 3.1 asks for requests without credentials (A.6:
+	// UNCONFIRMED).
+	OmitChallengeOnMissingToken bool
+	// PreferSCP reads the token's scopes from scp before scope. By default
+	// scope, the standard claim (RFC 8693, RFC 9068), is read first (A.5:
+	// UNCONFIRMED precedence).
+	PreferSCP bool
+}
+
+// Config configures an Authorizer: one JWT authorizer bound to one route.
+type Config struct {
+	// Issuer is jwtConfiguration.issuer: compared exactly with the iss claim
+	// and the base of OIDC discovery. Required, an absolute http(s) URL.
+	Issuer string
+	// Audience is jwtConfiguration.audience: 1 to 50 values.
+	Audience []string
+	// IdentitySource is the single identity source expression.
+	IdentitySource string
+	// Scopes are the route's authorizationScopes (at most 10); empty means
+	// no scope check and a null scopes member for the integration (A.7).
+	Scopes []string
+	// Keys caches the issuers' signing keys; shared by all authorizers.
+	// Required.
+	Keys *Cache
+	// Now returns the current time. If nil, time.Now is used.
+	Now func() time.Time
+	// Logger receives one debug record per refusal, with the reason, the kid
+	// and the issuer, never the token. If nil, nothing is logged.
+	Logger *slog.Logger
+	// Options select behaviours the specification leaves open.
+	Options Options
+}
+
+// ConfigError reports an authorizer configuration the gateway cannot serve.
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+// Error returns the field and the reason.
+func (e *ConfigError) Error() string { return "JWT authorizer: " + e.Field + ": " + e.Reason }
+
+// Authorizer is a compiled JWT authorizer for one route (A.2 to A.7). It
+// implements snapshot.Authorizer and is safe for concurrent use.
+type Authorizer struct {
+	issuer    string
+	audiences map[string]bool
+	source    IdentitySource
+	scopes    []string
+	keys      *Cache
+	now       func() time.Time
+	log       *slog.Logger
+	opts      Options
+	parser    *jwt.Parser
+}
+
+// New validates cfg and returns its Authorizer.
+func New(cfg Config) (*Authorizer, error) {
+	u, err := url.Parse(cfg.Issuer)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(cfg.Issuer) > 2048 {
+		return nil, &ConfigError{Field: "jwtConfiguration.issuer", Reason: fmt.Sprintf("%q is not an absolute http(s) URL of at most 2048 characters", cfg.Issuer)}
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, &ConfigError{Field: "jwtConfiguration.issuer", Reason: fmt.Sprintf("%q has a query or fragment; OIDC discovery cannot be appended to it", cfg.Issuer)}
+	}
+	if len(cfg.Audience) == 0 || len(cfg.Audience) > 50 {
+		return nil, &ConfigError{Field: "jwtConfiguration.audience", Reason: "must list 1 to 50 audiences"}
+	}
+	if len(cfg.Scopes) > 10 {
+		return nil, &ConfigError{Field: "authorizationScopes", Reason: "a route can have at most 10 scopes"}
+	}
+	if cfg.Keys == nil {
+		return nil, &ConfigError{Field: "keys", Reason: "no key cache"}
+	}
+	src, err := ParseIdentitySource(cfg.IdentitySource)
+	if err != nil {
+		return nil, err
+	}
+	a := &Authorizer{
+		issuer:    cfg.Issuer,
+		audiences: map[string]bool{},
+		source:    src,
+		keys:      cfg.Keys,
+		now:       cfg.Now,
+		log:       cfg.Logger,
+		opts:      cfg.Options,
+		parser:    newParser(),
+	}
+	for _, au := range cfg.Audience {
+		if au == "" {
+			return nil, &ConfigError{Field: "jwtConfiguration.audience", Reason: "audiences must not be empty"}
+		}
+		a.audiences[au] = true
+	}
+	for _, s := range cfg.Scopes {
+		if s == "" {
+			return nil, &ConfigError{Field: "authorizationScopes", Reason: "scopes must not be empty"}
+		}
+	}
+	if len(cfg.Scopes) > 0 {
+		a.scopes = append([]string(nil), cfg.Scopes...)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	a.log = a.log.With("authorizer", "JWT", "issuer", cfg.Issuer)
+	return a, nil
+}
+
+// Descriptions of refusals: the error_description of the www-authenticate
+// header (A.6). Only the audience one is documented; the others follow the
+// suggested wording, or the same style.
+const (
+	DescAudience    = "the token does not have a valid audience"
+	DescExpired     = "the token has expired"
+	DescIssuer      = "the token does not have a valid issuer"
+	DescSignature   = "the token signature is invalid"
+	DescKID         = "the token has an invalid kid"
+	DescMalformed   = "the token is malformed"
+	DescAlgorithm   = "the token signing algorithm is not supported"
+	DescNoExpiry    = "the token does not have a valid expiration time"
+	DescNotYetValid = "the token is not valid yet"
+	DescIssuedLater = "the token was issued in the future"
+	DescKeys        = "the signing keys of the issuer could not be retrieved"
+	DescMissing     = "the identity source is missing or empty"
+	DescScopes      = "the token does not have a required scope"
+)
+
+// Failure is why a request was refused: the description AWS-style clients
+// see in www-authenticate (except for a missing token and missing scopes) and
+// the detail for the log. It never contains the token.
+type Failure struct {
+	Description string
+	// Err is the detail, or nil.
+	Err error
+}
+
+// Error returns the description and the detail.
+func (f *Failure) Error() string {
+	if f.Err == nil {
+		return f.Description
+	}
+	return f.Description + ": " + f.Err.Error()
+}
+
+func (f *Failure) Unwrap() error { return f.Err }
+
+// challenge returns the www-authenticate value of an invalid token (A.6):
+// space-separated auth-params and an empty scope, as AWS writes it.
+func challenge(desc string) string {
+	return `Bearer scope="" error="invalid_token" error_description="` + desc + `"`
+}
+
+// WWWAuthenticate is the header of 401 answers.
+const WWWAuthenticate = "Www-Authenticate"
+
+func (a *Authorizer) unauthorized(desc string, err error) *gwerr.Error {
+	e := gwerr.New(gwerr.Unauthorized, &Failure{Description: desc, Err: err})
+	e.Header = http.Header{WWWAuthenticate: {challenge(desc)}}
+	return e
+}
+
+// Authorize validates the request's token (A.5), in this order; the first
+// failure answers and nothing after it runs:
+//
+//  1. The identity source holds one non-empty value (without "Bearer "), else
+//     401 (www-authenticate: Bearer, see Options).
+//  2. The token is a compact JWS whose header decodes, without crit.
+//  3. Its alg is RS256, RS384 or RS512.
+//  4. Its kid names a key of the issuer's JWKS (fetched through OIDC
+//     discovery, refreshed on an unknown kid at most once per refresh
+//     interval); keys that cannot be fetched refuse the token: the
+//     gateway never fails open (A.4: status UNCONFIRMED, 401 as suggested).
+//  5. The signature verifies with that key.
+//  6. iss equals the configured issuer exactly.
+//  7. aud, when present, has a configured audience; else client_id is one.
+//  8. exp is present, numeric and after now.
+//  9. nbf, when present, is not after now.
+//  10. iat, when present, is not after now.
+//
+// Failures 2 to 10 are 401 {"message":"Unauthorized"} with www-authenticate
+// `Bearer scope="" error="invalid_token" error_description="..."`. Then, for a
+// route with authorizationScopes, the token must carry at least one of them,
+// else 403 {"message":"Forbidden"} without a www-authenticate header (A.6:
+// UNCONFIRMED).
+//
+// The returned context has every claim rendered by RenderClaims and, for a
+// route with scopes, the token's full scope list (A.7).
+func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invoke.AuthorizerContext, error) {
+	r := req.HTTP
+	if r == nil {
+		return nil, gwerr.Newf(gwerr.InternalServerError, "JWT authorizer: request has no HTTP request")
+	}
+	tok, ok, err := a.source.Extract(r)
+	if err != nil {
+		return nil, a.refuse(ctx, req, "", a.unauthorized(DescMalformed, err))
+	}
+	if !ok {
+		e := gwerr.New(gwerr.Unauthorized, &Failure{Description: DescMissing, Err: fmt.Errorf("no value in %s", a.source)})
+		if !a.opts.OmitChallengeOnMissingToken {
+			e.Header = http.Header{WWWAuthenticate: {"Bearer"}}
+		}
+		return nil, a.refuse(ctx, req, "", e)
+	}
+	alg, kid, err := splitToken(tok)
+	if err != nil {
+		return nil, a.refuse(ctx, req, "", a.unauthorized(DescMalformed, nil))
+	}
+	if !acceptedAlg(alg) {
+		return nil, a.refuse(ctx, req, kid, a.unauthorized(DescAlgorithm, fmt.Errorf("alg %q", printable(alg))))
+	}
+	if kid == "" {
+		return nil, a.refuse(ctx, req, kid, a.unauthorized(DescKID, errors.New("the token has no kid")))
+	}
+	keys, err := a.keys.Keys(ctx, a.issuer, kid)
+	if err != nil {
+		if errors.Is(err, ErrUnknownKID) {
+			return nil, a.refuse(ctx, req, kid, a.unauthorized(DescKID, err))
+		}
+		return nil, a.refuse(ctx, req, kid, a.unauthorized(DescKeys, err))
+	}
+	set := jwt.VerificationKeySet{}
+	for _, k := range keys {
+		if k.Alg == "" || k.Alg == alg {
+			set.Keys = append(set.Keys, k.Public)
+		}
+	}
+	if len(set.Keys) == 0 {
+		return nil, a.refuse(ctx, req, kid, a.unauthorized(DescKID, fmt.Errorf("kid %q is not for %s", printable(kid), alg)))
+	}
+	claims := jwt.MapClaims{}
+	if _, err := a.parser.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return set, nil }); err != nil {
+		desc := DescMalformed
+		if errors.Is(err, jwt.ErrTokenSignatureInvalid) {
+			desc = DescSignature
+		}
+		return nil, a.refuse(ctx, req, kid, a.unauthorized(desc, nil))
+	}
+	if desc, detail := a.checkClaims(claims); desc != "" {
+		return nil, a.refuse(ctx, req, kid, a.unauthorized(desc, detail))
+	}
+	var scopes []string
+	if len(a.scopes) > 0 {
+		scopes = tokenScopes(claims, a.opts.PreferSCP)
+		if !intersects(a.scopes, scopes) {
+			e := gwerr.New(gwerr.Forbidden, &Failure{Description: DescScopes,
+				Err: fmt.Errorf("route requires one of %q", a.scopes)})
+			return nil, a.refuse(ctx, req, kid, e)
+		}
+	}
+	return &invoke.AuthorizerContext{JWT: &invoke.JWTContext{Claims: RenderClaims(claims), Scopes: scopes}}, nil
+}
+
+// checkClaims runs steps 6 to 10 of Authorize; desc is "" when they pass.
+func (a *Authorizer) checkClaims(claims map[string]any) (desc string, detail error) {
+	if iss, _ := claims["iss"].(string); iss != a.issuer {
+		return DescIssuer, fmt.Errorf("iss %q", printable(iss))
+	}
+	// A.5: client_id is validated only if aud is not present.
+	if auds, present := audiences(claims); present {
+		if !a.anyAudience(auds) {
+			return DescAudience, fmt.Errorf("aud %q", auds)
+		}
+	} else if cid, _ := claims["client_id"].(string); !a.audiences[cid] {
+		return DescAudience, fmt.Errorf("no aud, client_id %q", printable(cid))
+	}
+	now := float64(a.now().UnixNano()) / 1e9
+	leeway := a.opts.Leeway.Seconds()
+	exp, present, ok := numericDate(claims, "exp")
+	switch {
+	case !present || !ok:
+		return DescNoExpiry, nil
+	case !(now < exp+leeway):
+		return DescExpired, nil
+	}
+	if nbf, present, ok := numericDate(claims, "nbf"); !ok || (present && nbf > now+leeway) {
+		return DescNotYetValid, nil
+	}
+	if iat, present, ok := numericDate(claims, "iat"); !ok || (present && iat > now+leeway) {
+		return DescIssuedLater, nil
+	}
+	return "", nil
+}
+
+func (a *Authorizer) anyAudience(auds []string) bool {
+	for _, au := range auds {
+		if a.audiences[au] {
+			return true
+		}
+	}
+	return false
+}
+
+func intersects(route, token []string) bool {
+	for _, r := range route {
+		for _, t := range token {
+			if r == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// refuse logs a refusal (reason, kid; never the token) and returns e.
+func (a *Authorizer) refuse(ctx context.Context, req *invoke.Request, kid string, e *gwerr.Error) *gwerr.Error {
+	a.log.DebugContext(ctx, "token refused", "requestId", req.RequestID, "kid", printable(kid), "status", e.Kind.Status(), "reason", e.Cause.Error())
+	return e
+}
