@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/apigwdev/apigw/internal/yamlnode"
 )
 
 // decoder walks the YAML node tree, collecting problems.
@@ -75,37 +77,18 @@ func (d *decoder) parse(data []byte) *yaml.Node {
 		return nil
 	}
 	before := len(d.probs)
-	d.duplicates(n, 0)
+	d.duplicates(n)
 	if len(d.probs) > before {
 		return nil
 	}
 	return n
 }
 
-// duplicates reports keys given twice in a mapping, anywhere in the tree
-// (yaml.v3 detects them only when decoding into Go values). Aliases are
-// not followed: their targets are checked where they are defined.
-func (d *decoder) duplicates(n *yaml.Node, depth int) {
-	if depth > 256 {
-		return
-	}
-	if n.Kind == yaml.MappingNode {
-		seen := map[string]int{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
-				continue
-			}
-			if line, dup := seen[k.Value]; dup {
-				d.errf(k, "duplicate key %q (first at line %d)", k.Value, line)
-				continue
-			}
-			seen[k.Value] = k.Line
-		}
-	}
-	for _, c := range n.Content {
-		d.duplicates(c, depth+1)
-	}
+// duplicates reports keys given twice in a mapping, anywhere in the tree.
+func (d *decoder) duplicates(n *yaml.Node) {
+	yamlnode.Duplicates(n, func(k *yaml.Node, first int) {
+		d.errf(k, "duplicate key %q (first at line %d)", k.Value, first)
+	})
 }
 
 func (d *decoder) syntax(err error) {
@@ -135,9 +118,7 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
+func isNull(n *yaml.Node) bool { return yamlnode.IsNull(n) }
 
 func kindName(n *yaml.Node) string {
 	switch n.Kind {

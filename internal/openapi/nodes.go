@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/apigwdev/apigw/internal/yamlnode"
 )
 
 // pair is one key/value entry of a YAML mapping.
@@ -94,9 +96,7 @@ func lookup(n *yaml.Node, key string) *yaml.Node {
 }
 
 // isNull reports whether n is an explicit YAML/JSON null.
-func isNull(n *yaml.Node) bool {
-	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
+func isNull(n *yaml.Node) bool { return yamlnode.IsNull(n) }
 
 // kindName names a node's kind for messages.
 func kindName(n *yaml.Node) string {

@@ -13,6 +13,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/apigwdev/apigw/internal/yamlnode"
+
 	"github.com/apigwdev/apigw/internal/model"
 )
 
@@ -282,34 +284,15 @@ func (im *importer) parse(doc []byte) (*yaml.Node, bool) {
 	}
 	im.root = n
 	before := len(im.diags)
-	im.duplicates(n, 0)
+	im.duplicates(n)
 	return n, len(im.diags) == before
 }
 
-// duplicates reports keys given twice in a mapping, anywhere in the tree
-// (yaml.v3 detects them only when decoding into Go values). Aliases are
-// not followed: their targets are checked where they are defined.
-func (im *importer) duplicates(n *yaml.Node, depth int) {
-	if depth > 512 {
-		return
-	}
-	if n.Kind == yaml.MappingNode {
-		seen := map[string]int{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
-				continue
-			}
-			if line, dup := seen[k.Value]; dup {
-				im.errorf(k, "duplicate key %q (first at line %d)", k.Value, line)
-				continue
-			}
-			seen[k.Value] = k.Line
-		}
-	}
-	for _, c := range n.Content {
-		im.duplicates(c, depth+1)
-	}
+// duplicates reports keys given twice in a mapping, anywhere in the tree.
+func (im *importer) duplicates(n *yaml.Node) {
+	yamlnode.Duplicates(n, func(k *yaml.Node, first int) {
+		im.errorf(k, "duplicate key %q (first at line %d)", k.Value, first)
+	})
 }
 
 // jsonSyntaxError reports the syntax error of a document that looks like
