@@ -110,6 +110,9 @@
 //     is unknown).
 //   - Header and query mappings apply to Lambda integrations too: the event
 //     is built from the mapped headers and query string.
+//   - CR, LF and NUL in a header value (from a body, say) are written as
+//     spaces, as net/http does, so a mapping can neither split a header nor
+//     make the integration call fail.
 //   - overwrite:statuscode with a source expression whose value is not a
 //     status code from 100 to 599 leaves the status unchanged.
 //   - Response mappings apply only to responses an integration returned, not

@@ -229,8 +229,20 @@ func (m *RequestMapping) MapRequest(req *invoke.Request) error {
 	return nil
 }
 
-// applyHeader applies a header op with value v to h (canonical keys).
+// applyHeader applies a header op with value v to h (canonical keys). CR,
+// LF and NUL in v become spaces, as net/http does when it writes a header,
+// so that a value from a body or another header can neither split the
+// header nor make the integration call fail.
 func applyHeader(h map[string][]string, o *op, v string) {
+	if strings.ContainsAny(v, "\r\n\x00") {
+		b := []byte(v)
+		for i, c := range b {
+			if c == '\r' || c == '\n' || c == 0 {
+				b[i] = ' '
+			}
+		}
+		v = string(b)
+	}
 	switch o.act {
 	case actRemove:
 		delete(h, o.name)

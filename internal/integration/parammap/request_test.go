@@ -167,6 +167,12 @@ func TestMapRequest(t *testing.T) {
 			header: map[string][]string{"X-Pet": {"Rex"}},
 		},
 		{
+			name:   "line breaks in a value become spaces",
+			params: map[string]string{"overwrite:header.x-body": "$request.body"},
+			body:   "a\r\nInjected: 1\x00",
+			header: map[string][]string{"X-Body": {"a  Injected: 1 "}, "Injected": nil},
+		},
+		{
 			name:   "query overwrite in place",
 			params: map[string]string{"overwrite:querystring.multi": "z"},
 			query:  "q=a%20b&multi=z&plus=x+y&empty=&flag",
