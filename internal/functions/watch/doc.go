@@ -15,7 +15,8 @@
 //   - remote functions: nothing.
 //
 // What is not a change: chmod-only events (touch, Spotlight; fsnotify's own
-// advice), anything under a hidden file or directory (.git, .apigw, editor
+// advice), a new directory holding no file that counts (a build creating
+// bin/; the directory is watched from then on), anything under a hidden file or directory (.git, .apigw, editor
 // swap files), node_modules and __pycache__ (written by tools and runtimes,
 // never edited by hand; nodemon ignores the same), editor backups (name~,
 // #name#), the function's own program file and the output of its

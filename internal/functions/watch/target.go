@@ -2,6 +2,7 @@ package watch
 
 import (
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -161,4 +162,23 @@ func (t *Target) skipDir(dir string) bool {
 		}
 	}
 	return false
+}
+
+// firstFile returns the first file below dir (a directory below t.Dir) whose
+// change would be a change of the target, or "".
+func (t *Target) firstFile(dir string) string {
+	var found string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil // vanished meanwhile: nothing to count
+		case d.IsDir() && t.skipDir(path):
+			return filepath.SkipDir
+		case !d.IsDir() && t.matches(path):
+			found = path
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
 }

@@ -264,11 +264,19 @@ func (w *Watcher) handle(states []state, ev fsnotify.Event) {
 			continue
 		}
 		if t.Dir != "" && ev.Has(fsnotify.Create) {
-			// A new directory (or one moved in): watch it and what it holds.
 			if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
+				// A new directory (or one moved in): watch it and what it
+				// holds. It is a change only if it holds a file that
+				// counts, created before the watch was in place (later ones
+				// have events of their own): a build creating its output
+				// directory (bin/) is not one.
 				if err := w.register(t, ev.Name, ""); err != nil {
 					w.log.Warn("cannot watch a new directory", "function", t.Function, "err", err)
 				}
+				if f := t.firstFile(ev.Name); f != "" {
+					w.changed(states, i, f)
+				}
+				continue
 			}
 		}
 		w.changed(states, i, ev.Name)

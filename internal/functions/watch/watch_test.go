@@ -471,15 +471,17 @@ func TestFiles(t *testing.T) {
 	mustWrite(t, filepath.Join(dir, "main.go"), "package main // v2")
 	expectRestart("f", filepath.Join(dir, "main.go"))
 
-	if err := os.MkdirAll(filepath.Join(dir, "internal", "db"), 0o755); err != nil {
+	// New directories are watched; creating one is no change by itself, a
+	// file in it is, whether it was written before the directory's watch
+	// was in place or after.
+	if err := os.MkdirAll(filepath.Join(dir, "bin", "out"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	expectRestart("f", filepath.Join(dir, "internal"))
-	// The new directory is watched once its creation was handled, which
-	// the restart record proves.
-	writeIgnored()
 	mustWrite(t, filepath.Join(dir, "internal", "db", "db.go"), "package db")
 	expectRestart("f", filepath.Join(dir, "internal", "db", "db.go"))
+	mustWrite(t, filepath.Join(dir, "internal", "db", "db.go"), "package db // v2")
+	mustWrite(t, filepath.Join(dir, "internal", "db", "more", "x.go"), "package more")
+	expectRestart("f", filepath.Join(dir, "internal", "db", "more", "x.go"))
 
 	// A replaced program: written elsewhere and renamed over, as go build -o does.
 	tmp := filepath.Join(progDir, "bootstrap-tmp")
@@ -491,7 +493,8 @@ func TestFiles(t *testing.T) {
 
 	for _, rec := range strings.Split(log.String(), "\n") {
 		if strings.Contains(rec, "function files changed; restarting") &&
-			(strings.Contains(rec, ".git") || strings.Contains(rec, filepath.Join("bin", "f")) || strings.Contains(rec, "~") || strings.Contains(rec, "bootstrap-tmp")) {
+			(strings.Contains(rec, ".git") || strings.Contains(rec, filepath.Join("bin", "f")) || strings.Contains(rec, "~") ||
+				strings.Contains(rec, "bootstrap-tmp") || strings.Contains(rec, "bin/out") || strings.Contains(rec, "internal]")) {
 			t.Errorf("a restart for an ignored file: %s", rec)
 		}
 	}
