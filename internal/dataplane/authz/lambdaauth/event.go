@@ -1,0 +1,285 @@
+package lambdaauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/apigwdev/apigw/internal/invoke"
+)
+
+// eventV1 is the payload format 1.0 authorizer event
+// (auth-and-integrations.md B.3; aws-lambda-go
+// APIGatewayV2CustomAuthorizerV1Request and its testdata), members in the
+// documented order. There is no body, and no multi-value maps (the
+// documented sample has none).
+type eventV1 struct {
+	Version               string            `json:"version"`
+	Type                  string            `json:"type"`
+	MethodArn             string            `json:"methodArn"`
+	IdentitySource        string            `json:"identitySource"`
+	AuthorizationToken    string            `json:"authorizationToken"`
+	Resource              string            `json:"resource"`
+	Path                  string            `json:"path"`
+	HTTPMethod            string            `json:"httpMethod"`
+	Headers               map[string]string `json:"headers"`
+	QueryStringParameters map[string]string `json:"queryStringParameters"`
+	PathParameters        map[string]string `json:"pathParameters"`
+	StageVariables        map[string]string `json:"stageVariables"`
+	RequestContext        requestContextV1  `json:"requestContext"`
+}
+
+type requestContextV1 struct {
+	Path         string     `json:"path"`
+	AccountID    string     `json:"accountId"`
+	ResourceID   string     `json:"resourceId"`
+	Stage        string     `json:"stage"`
+	RequestID    string     `json:"requestId"`
+	Identity     identityV1 `json:"identity"`
+	ResourcePath string     `json:"resourcePath"`
+	HTTPMethod   string     `json:"httpMethod"`
+	APIID        string     `json:"apiId"`
+}
+
+// identityV1 carries apiKey (always null: HTTP APIs have no API keys) and
+// the source IP.
+type identityV1 struct {
+	APIKey   *string `json:"apiKey"`
+	SourceIP string  `json:"sourceIp"`
+}
+
+// buildEventV1 returns the 1.0 event (B.3):
+//
+//   - identitySource and authorizationToken are the identity-source values
+//     joined with "," in the configured order;
+//   - resource, path, requestContext.path and requestContext.resourcePath are
+//     the request path after the stage (the documented sample, where a
+//     request to stage "test" has path "/request");
+//   - requestContext.resourceId is the route key, as in the 1.0 integration
+//     event;
+//   - headers keep one entry per header, repeated values joined with ","
+//     (UNCONFIRMED; every value reaches the authorizer), names as received
+//     (canonical over HTTP/1.x, lower-case over HTTP/2, see headerName), plus
+//     Host;
+//   - queryStringParameters ({} when none) join repeated names with ",";
+//     pathParameters is {} when the route has none; stageVariables null when
+//     the stage has none.
+func buildEventV1(req *invoke.Request, arn string, values []string) ([]byte, error) {
+	r := req.HTTP
+	joined := strings.Join(values, ",")
+	ev := eventV1{
+		Version:               "1.0",
+		Type:                  "REQUEST",
+		MethodArn:             arn,
+		IdentitySource:        joined,
+		AuthorizationToken:    joined,
+		Resource:              requestPath(req),
+		Path:                  requestPath(req),
+		HTTPMethod:            r.Method,
+		Headers:               headers(r, false),
+		QueryStringParameters: queryMap(r),
+		PathParameters:        req.PathParameters,
+		RequestContext: requestContextV1{
+			Path:         requestPath(req),
+			AccountID:    req.AccountID,
+			ResourceID:   req.RouteKey,
+			Stage:        req.Stage,
+			RequestID:    req.RequestID,
+			Identity:     identityV1{SourceIP: req.SourceIP},
+			ResourcePath: requestPath(req),
+			HTTPMethod:   r.Method,
+			APIID:        req.APIID,
+		},
+	}
+	if ev.QueryStringParameters == nil {
+		ev.QueryStringParameters = map[string]string{}
+	}
+	if ev.PathParameters == nil {
+		ev.PathParameters = map[string]string{}
+	}
+	if len(req.StageVariables) > 0 {
+		ev.StageVariables = req.StageVariables
+	}
+	return marshal(&ev)
+}
+
+// eventV2 is the payload format 2.0 authorizer event (B.4; aws-lambda-go
+// APIGatewayV2CustomAuthorizerV2Request and its testdata), members in the
+// documented order; omitempty marks those present only sometimes, as in the
+// 2.0 integration event.
+type eventV2 struct {
+	Version               string            `json:"version"`
+	Type                  string            `json:"type"`
+	RouteArn              string            `json:"routeArn"`
+	IdentitySource        []string          `json:"identitySource"`
+	RouteKey              string            `json:"routeKey"`
+	RawPath               string            `json:"rawPath"`
+	RawQueryString        string            `json:"rawQueryString"`
+	Cookies               []string          `json:"cookies,omitempty"`
+	Headers               map[string]string `json:"headers"`
+	QueryStringParameters map[string]string `json:"queryStringParameters,omitempty"`
+	RequestContext        requestContextV2  `json:"requestContext"`
+	PathParameters        map[string]string `json:"pathParameters,omitempty"`
+	StageVariables        map[string]string `json:"stageVariables,omitempty"`
+}
+
+type requestContextV2 struct {
+	AccountID    string `json:"accountId"`
+	APIID        string `json:"apiId"`
+	DomainName   string `json:"domainName"`
+	DomainPrefix string `json:"domainPrefix"`
+	HTTP         httpV2 `json:"http"`
+	RequestID    string `json:"requestId"`
+	RouteKey     string `json:"routeKey"`
+	Stage        string `json:"stage"`
+	Time         string `json:"time"`
+	TimeEpoch    int64  `json:"timeEpoch"`
+}
+
+type httpV2 struct {
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	Protocol  string `json:"protocol"`
+	SourceIP  string `json:"sourceIp"`
+	UserAgent string `json:"userAgent"`
+}
+
+// buildEventV2 returns the 2.0 event (B.4): identitySource is an array of
+// the values in configured order ([] without identity sources); routeArn the
+// request's ARN (real method and path, not the route key); rawPath and
+// requestContext.http.path as in the 2.0 integration event (decoded, with a
+// named stage's prefix); headers lower-cased with repeated values joined by
+// ","; the Cookie headers split into cookies; queryStringParameters with
+// repeated names joined by ",".
+func buildEventV2(req *invoke.Request, arn string, values []string) ([]byte, error) {
+	r := req.HTTP
+	t := requestTime(req)
+	ev := eventV2{
+		Version:               "2.0",
+		Type:                  "REQUEST",
+		RouteArn:              arn,
+		IdentitySource:        values,
+		RouteKey:              req.RouteKey,
+		RawPath:               rawPath(req),
+		RawQueryString:        r.URL.RawQuery,
+		Cookies:               cookies(r),
+		Headers:               headers(r, true),
+		QueryStringParameters: queryMap(r),
+		RequestContext: requestContextV2{
+			AccountID:    req.AccountID,
+			APIID:        req.APIID,
+			DomainName:   domainName(req),
+			DomainPrefix: domainPrefix(req),
+			HTTP: httpV2{
+				Method:    r.Method,
+				Path:      rawPath(req),
+				Protocol:  protocol,
+				SourceIP:  req.SourceIP,
+				UserAgent: r.Header.Get("User-Agent"),
+			},
+			RequestID: req.RequestID,
+			RouteKey:  req.RouteKey,
+			Stage:     req.Stage,
+			Time:      t.Format(clfTime),
+			TimeEpoch: t.UnixMilli(),
+		},
+	}
+	if ev.IdentitySource == nil {
+		ev.IdentitySource = []string{}
+	}
+	if len(req.PathParameters) > 0 {
+		ev.PathParameters = req.PathParameters
+	}
+	if len(req.StageVariables) > 0 {
+		ev.StageVariables = req.StageVariables
+	}
+	return marshal(&ev)
+}
+
+// requestPath is the decoded request path after the stage ("/" at least).
+func requestPath(req *invoke.Request) string {
+	if req.Path == "" {
+		return "/"
+	}
+	return req.Path
+}
+
+// headers returns the event's header map: repeated values joined with ","
+// (Cookie lines with "; "), plus Host (which Go keeps out of Header). v2 lower-cases names and leaves
+// Cookie out (it becomes cookies); v1 keeps the name as received.
+func headers(r *http.Request, v2 bool) map[string]string {
+	h := make(map[string]string, len(r.Header)+1)
+	h2 := r.ProtoMajor >= 2
+	for name, values := range r.Header {
+		if len(values) == 0 || (v2 && http.CanonicalHeaderKey(name) == "Cookie") {
+			continue
+		}
+		n := name
+		if v2 || h2 {
+			n = strings.ToLower(name)
+		}
+		sep := ","
+		if http.CanonicalHeaderKey(name) == "Cookie" {
+			sep = "; " // how RFC 9110 section 5.3 combines Cookie lines
+		}
+		if prev, ok := h[n]; ok {
+			h[n] = prev + sep + strings.Join(values, sep)
+		} else {
+			h[n] = strings.Join(values, sep)
+		}
+	}
+	if r.Host != "" {
+		if v2 || h2 {
+			h["host"] = r.Host
+		} else {
+			h["Host"] = r.Host
+		}
+	}
+	return h
+}
+
+// cookies splits the Cookie headers into one element per pair (B.4, as the
+// 2.0 integration event does); nil without cookies.
+func cookies(r *http.Request) []string {
+	var out []string
+	for _, v := range r.Header.Values("Cookie") {
+		for c := range strings.SplitSeq(v, ";") {
+			if c = strings.TrimSpace(c); c != "" {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// queryMap decodes the query string, repeated names joined with ","; nil
+// without parameters.
+func queryMap(r *http.Request) map[string]string {
+	params := parseQuery(r.URL.RawQuery)
+	if len(params) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(params))
+	for _, p := range params {
+		if prev, ok := m[p.name]; ok {
+			m[p.name] = prev + "," + p.value
+		} else {
+			m[p.name] = p.value
+		}
+	}
+	return m
+}
+
+// marshal encodes an event without HTML escaping, as the integration events
+// are encoded.
+func marshal(ev any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ev); err != nil {
+		return nil, fmt.Errorf("encoding authorizer event: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
