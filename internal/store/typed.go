@@ -88,7 +88,9 @@ func APIMappings(tx Tx, domainName string) Collection[model.APIMapping] {
 }
 
 // VpcLinks are the VPC links, by vpcLinkId.
-func VpcLinks(tx Tx) Collection[model.VpcLink] { return NewCollection[model.VpcLink](tx, KindVpcLink, "") }
+func VpcLinks(tx Tx) Collection[model.VpcLink] {
+	return NewCollection[model.VpcLink](tx, KindVpcLink, "")
+}
 
 // DomainKey is the key of a domain name: lower case, without a trailing
 // dot (domain names are case-insensitive).
