@@ -66,11 +66,13 @@ type Gateway struct {
 	// invokeAPI serves the Lambda Invoke API; Shutdown waits for its Event
 	// invocations.
 	invokeAPI *invokeapi.Handler
-	dataLn    net.Listener
-	admLn     net.Listener
-	dataSv    *http.Server
-	admSv     *http.Server
-	wg        sync.WaitGroup
+	// stage holds the account throttle, access logs and metrics.
+	stage  stageServices
+	dataLn net.Listener
+	admLn  net.Listener
+	dataSv *http.Server
+	admSv  *http.Server
+	wg     sync.WaitGroup
 	// serveErr receives the first listener failure.
 	serveErr chan error
 }
@@ -99,20 +101,17 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.closeFunctions()
 		return nil, err
 	}
-	snap, warnings, err := compile.Compile(in, compile.Deps{
-		Functions:   functionCaller{fns},
-		HasFunction: fns.Has,
-		Transport:   g.transport,
-		Logger:      g.log,
-	})
+	g.newStageServices()
+	snap, warnings, err := compile.Compile(in, g.compileDeps())
 	for _, w := range warnings {
 		g.log.Warn(w)
 	}
 	if err != nil {
+		g.closeStageServices()
 		g.closeFunctions()
 		return nil, fmt.Errorf("compiling APIs: %w", err)
 	}
-	g.data = dataplane.New(snap, dataplane.Options{Logger: g.log.With("component", "dataplane")})
+	g.data = dataplane.New(snap, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics})
 	return g, nil
 }
 
@@ -186,6 +185,7 @@ func (g *Gateway) Errors() <-chan error { return g.serveErr }
 
 func (g *Gateway) adminHandler() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", g.stage.metrics)
 	mux.HandleFunc("GET /_health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
@@ -217,6 +217,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		}
 	}
 	g.transport.CloseIdleConnections()
+	g.closeStageServices()
 	g.closeFunctions()
 	return errors.Join(errs...)
 }
@@ -249,4 +250,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 
 // Close releases what New built (the function runtime) for a gateway that was
 // never started.
-func (g *Gateway) Close() { g.closeFunctions() }
+func (g *Gateway) Close() {
+	g.closeFunctions()
+	g.closeStageServices()
+}

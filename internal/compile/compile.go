@@ -20,9 +20,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apigwdev/apigw/internal/dataplane/accesslog"
 	"github.com/apigwdev/apigw/internal/dataplane/cors"
+	"github.com/apigwdev/apigw/internal/dataplane/throttle"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/integration/parammap"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/routekey"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -75,6 +78,14 @@ type Deps struct {
 	Transport http.RoundTripper
 	// Logger is given to invokers. If nil, slog.Default() is used.
 	Logger *slog.Logger
+	// Account is the account-level throttle shared by every stage; it lives
+	// across redeploys. If nil, only route and stage limits apply.
+	Account *throttle.Bucket
+	// AccessLogs opens stages' access log destinations. If nil, stages with
+	// accessLogSettings are refused.
+	AccessLogs *accesslog.Sinks
+	// Now is the throttles' clock. If nil, time.Now is used.
+	Now func() time.Time
 }
 
 // UnsupportedError reports a feature that apigw parses but does not serve yet.
@@ -264,16 +275,22 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 	if mi.ConnectionType == model.ConnectionVPCLink {
 		c.unsupported(apiID, where, "private integration (connectionType VPC_LINK)")
 	}
-	if len(mi.RequestParameters) > 0 {
-		c.unsupported(apiID, where, "request parameter mapping (requestParameters)")
-	}
-	if len(mi.ResponseParameters) > 0 {
-		c.unsupported(apiID, where, "response parameter mapping (responseParameters)")
-	}
 	if len(c.errs) > nerr {
 		return nil
 	}
 	si := &snapshot.Integration{ID: mi.IntegrationID, Type: mi.IntegrationType}
+	if rm, err := parammap.CompileRequest(mi.RequestParameters); err != nil {
+		c.errs = append(c.errs, fmt.Errorf("api %s: %s: requestParameters: %w", apiID, where, err))
+		return nil
+	} else if rm != nil {
+		si.RequestMapping = rm
+	}
+	if pm, err := parammap.CompileResponse(mi.ResponseParameters); err != nil {
+		c.errs = append(c.errs, fmt.Errorf("api %s: %s: responseParameters: %w", apiID, where, err))
+		return nil
+	} else if pm != nil {
+		si.ResponseMapping = pm
+	}
 	switch mi.IntegrationType {
 	case model.IntegrationHTTPProxy:
 		inv, err := httpproxy.New(httpproxy.Config{
@@ -333,50 +350,62 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 func (c *compiler) stage(apiID string, st *Stage, rr *routesResult) *snapshot.Stage {
 	ms := &st.Stage
 	where := "stage " + ms.StageName
-	nerr := len(c.errs)
-	if rs := ms.DefaultRouteSettings; rs != nil {
-		c.routeSettings(apiID, where+" defaultRouteSettings", rs)
-	}
-	keys := make([]string, 0, len(ms.RouteSettings))
-	for k := range ms.RouteSettings {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		rs := ms.RouteSettings[k]
-		c.routeSettings(apiID, where+" routeSettings "+k, &rs)
-	}
-	if ms.AccessLogSettings != nil && (ms.AccessLogSettings.Format != "" || ms.AccessLogSettings.DestinationARN != "") {
-		c.unsupported(apiID, where, "access logging (accessLogSettings)")
-	}
-	if len(c.errs) > nerr || rr.table == nil {
+	if rr.table == nil {
 		return nil
 	}
-	var vars map[string]string
-	if len(ms.StageVariables) > 0 {
-		vars = make(map[string]string, len(ms.StageVariables))
-		for k, v := range ms.StageVariables {
-			vars[k] = v
-		}
-	}
-	return &snapshot.Stage{
+	ss := &snapshot.Stage{
 		APIID:        apiID,
 		Name:         ms.StageName,
-		Variables:    vars,
 		CORS:         rr.cors,
 		Table:        rr.table,
-		Routes:       rr.routes,
 		DeploymentID: ms.DeploymentID,
 	}
-}
-
-func (c *compiler) routeSettings(apiID, where string, rs *model.RouteSettings) {
-	if rs.ThrottlingBurstLimit != nil || rs.ThrottlingRateLimit != nil {
-		c.unsupported(apiID, where, "throttling (throttlingBurstLimit/throttlingRateLimit)")
+	if len(ms.StageVariables) > 0 {
+		ss.Variables = make(map[string]string, len(ms.StageVariables))
+		for k, v := range ms.StageVariables {
+			ss.Variables[k] = v
+		}
 	}
-	if rs.DetailedMetricsEnabled != nil && *rs.DetailedMetricsEnabled {
-		c.unsupported(apiID, where, "detailed metrics (detailedMetricsEnabled)")
+	if rs := ms.DefaultRouteSettings; rs != nil && rs.DetailedMetricsEnabled != nil {
+		ss.DetailedMetrics = *rs.DetailedMetricsEnabled
 	}
+	// Routes are per stage: each stage has its own throttles.
+	keys := make([]string, len(rr.routes))
+	for i, r := range rr.routes {
+		keys[i] = r.Key.Raw
+	}
+	limits, err := throttle.Compile(ms, keys, c.deps.Account, c.deps.Now)
+	if err != nil {
+		c.errs = append(c.errs, fmt.Errorf("api %s: %s: throttling: %w", apiID, where, err))
+		return nil
+	}
+	ss.Routes = make([]*snapshot.Route, len(rr.routes))
+	for i, r := range rr.routes {
+		cp := *r
+		if l := limits[r.Key.Raw]; l != nil {
+			cp.Throttle = l
+		}
+		if rs, ok := ms.RouteSettings[r.Key.Raw]; ok && rs.DetailedMetricsEnabled != nil {
+			cp.DetailedMetrics = *rs.DetailedMetricsEnabled
+		}
+		ss.Routes[i] = &cp
+	}
+	if al := ms.AccessLogSettings; al != nil && (al.Format != "" || al.DestinationARN != "") {
+		if c.deps.AccessLogs == nil {
+			c.unsupported(apiID, where, "access logging (accessLogSettings)")
+			return nil
+		}
+		lg, err := c.deps.AccessLogs.Logger(*al)
+		if err != nil {
+			c.errs = append(c.errs, fmt.Errorf("api %s: %s: accessLogSettings: %w", apiID, where, err))
+			return nil
+		}
+		if unknown := lg.Template().Unknown(); len(unknown) > 0 {
+			c.warnings = append(c.warnings, fmt.Sprintf("api %s: %s: access log format names unknown variables %s; they are logged as -", apiID, where, strings.Join(unknown, ", ")))
+		}
+		ss.AccessLog = lg
+	}
+	return ss
 }
 
 func (c *compiler) domain(s *snapshot.Snapshot, d *Domain) *snapshot.Domain {

@@ -82,12 +82,6 @@ func TestCompileRefusesUnsupported(t *testing.T) {
 		{"jwt route", func(d *model.Definition, _ *model.Stage) {
 			d.Routes[0].AuthorizationType = model.AuthJWT
 		}, "route GET /x: authorization type JWT"},
-		{"request parameters", func(d *model.Definition, _ *model.Stage) {
-			d.Integrations[0].RequestParameters = map[string]string{"overwrite:path": "/y"}
-		}, "integration http001: request parameter mapping"},
-		{"response parameters", func(d *model.Definition, _ *model.Stage) {
-			d.Integrations[0].ResponseParameters = map[string]map[string]string{"500": {"overwrite:statuscode": "403"}}
-		}, "response parameter mapping"},
 		{"service integration", func(d *model.Definition, _ *model.Stage) {
 			d.Integrations[0].IntegrationType = model.IntegrationAWSProxy
 			d.Integrations[0].IntegrationSubtype = "SQS-SendMessage"
@@ -95,18 +89,9 @@ func TestCompileRefusesUnsupported(t *testing.T) {
 		{"vpc link", func(d *model.Definition, _ *model.Stage) {
 			d.Integrations[0].ConnectionType = model.ConnectionVPCLink
 		}, "private integration"},
-		{"stage throttling", func(_ *model.Definition, s *model.Stage) {
-			s.DefaultRouteSettings = &model.RouteSettings{ThrottlingBurstLimit: ptr(1)}
-		}, "stage $default defaultRouteSettings: throttling"},
-		{"route throttling", func(_ *model.Definition, s *model.Stage) {
-			s.RouteSettings = map[string]model.RouteSettings{"GET /x": {ThrottlingRateLimit: ptr(1.0)}}
-		}, "routeSettings GET /x: throttling"},
 		{"access log", func(_ *model.Definition, s *model.Stage) {
 			s.AccessLogSettings = &model.AccessLogSettings{Format: "$context.requestId"}
 		}, "access logging"},
-		{"detailed metrics", func(_ *model.Definition, s *model.Stage) {
-			s.DefaultRouteSettings = &model.RouteSettings{DetailedMetricsEnabled: ptr(true)}
-		}, "detailed metrics"},
 		{"websocket", func(d *model.Definition, _ *model.Stage) {
 			d.API.ProtocolType = model.ProtocolWebSocket
 		}, "protocol type WEBSOCKET"},
@@ -178,6 +163,14 @@ func TestCompileErrors(t *testing.T) {
 			t.Errorf("err %v", err)
 		}
 	})
+	t.Run("bad parameter mapping", func(t *testing.T) {
+		def := definition("a")
+		def.Integrations[0].RequestParameters = map[string]string{"overwrite:header.x": "$context.noSuchVariable"}
+		_, _, err := Compile(&Input{APIs: []API{{Definition: def, Stages: []Stage{{Stage: model.Stage{StageName: "$default"}}}}}}, Deps{Functions: noCall})
+		if err == nil || !strings.Contains(err.Error(), "requestParameters") {
+			t.Errorf("err %v", err)
+		}
+	})
 	t.Run("conflicting routes", func(t *testing.T) {
 		def := definition("a")
 		def.Routes = append(def.Routes, model.Route{RouteKey: "GET /{id}", Target: "integrations/http001"}, model.Route{RouteKey: "GET /{other}", Target: "integrations/http001"})
@@ -186,4 +179,44 @@ func TestCompileErrors(t *testing.T) {
 			t.Errorf("err %v", err)
 		}
 	})
+}
+
+func TestCompileStageFeatures(t *testing.T) {
+	t.Parallel()
+	def := definition("api0000001")
+	def.Integrations[0].RequestParameters = map[string]string{"overwrite:header.x-stage": "$context.stage"}
+	def.Integrations[0].ResponseParameters = map[string]map[string]string{"404": {"overwrite:statuscode": "410"}}
+	in := &Input{APIs: []API{{Definition: def, Stages: []Stage{
+		{Stage: model.Stage{StageName: "$default", DefaultRouteSettings: &model.RouteSettings{ThrottlingBurstLimit: ptr(1), ThrottlingRateLimit: ptr(1.0), DetailedMetricsEnabled: ptr(true)}}},
+		{Stage: model.Stage{StageName: "prod", RouteSettings: map[string]model.RouteSettings{"GET /x": {ThrottlingBurstLimit: ptr(0), ThrottlingRateLimit: ptr(0.0), DetailedMetricsEnabled: ptr(true)}}}},
+	}}}}
+	s, _, err := Compile(in, Deps{Functions: noCall})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := s.APIs["api0000001"]
+	def0, prod := api.DefaultStage, api.Stages["prod"]
+	if !def0.DetailedMetrics || prod.DetailedMetrics {
+		t.Errorf("stage detailed metrics: $default %v prod %v", def0.DetailedMetrics, prod.DetailedMetrics)
+	}
+	if def0.Routes[0] == prod.Routes[0] {
+		t.Fatal("stages share route objects; throttles must be per stage")
+	}
+	// $default: burst 1 on every route; prod: GET /x refuses everything, others unlimited.
+	if x := def0.Routes[0]; x.Throttle == nil || !x.Throttle.Allow() || x.Throttle.Allow() {
+		t.Error("$default GET /x: want one request then 429")
+	}
+	if x := prod.Routes[0]; x.Throttle == nil || x.Throttle.Allow() || !x.DetailedMetrics {
+		t.Error("prod GET /x: want 429 with burst 0 and detailed metrics")
+	}
+	if x := prod.Routes[1]; x.Throttle != nil {
+		t.Error("prod GET /pets: want no throttle")
+	}
+	integ := def0.Routes[0].Integration
+	if integ.RequestMapping == nil || integ.ResponseMapping == nil {
+		t.Error("parameter mappings not compiled")
+	}
+	if def0.Routes[1].Integration.RequestMapping != nil {
+		t.Error("integration without requestParameters got a mapping")
+	}
 }

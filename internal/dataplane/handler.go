@@ -35,6 +35,8 @@ type Handler struct {
 	snap atomic.Pointer[snapshot.Snapshot]
 	log  *slog.Logger
 	now  func() time.Time
+	// metrics records every request that reached a stage; may be nil.
+	metrics Recorder
 	// bufs recycles the 32 KB buffers of copyFlushing: allocating one per
 	// request was most of the handler's garbage.
 	bufs sync.Pool
@@ -47,12 +49,21 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time. If nil, time.Now is used.
 	Now func() time.Time
+	// Metrics records every request that reached a stage. If nil, nothing is
+	// recorded.
+	Metrics Recorder
+}
+
+// Recorder records the outcome of a request (implemented by package
+// metrics). detailed is true when the stage or route has detailed metrics.
+type Recorder interface {
+	Record(req *invoke.Request, out *invoke.Outcome, detailed bool)
 }
 
 // New returns a Handler serving s (which may be nil: every request is then
 // 404 until Swap).
 func New(s *snapshot.Snapshot, opts Options) *Handler {
-	h := &Handler{log: opts.Logger, now: opts.Now}
+	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics}
 	h.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	if h.log == nil {
 		h.log = slog.Default()
@@ -77,27 +88,69 @@ func (h *Handler) Snapshot() *snapshot.Snapshot { return h.snap.Load() }
 // ServeHTTP runs one request through the pipeline described in the package
 // documentation.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := h.now()
-	reqID := newRequestID()
-	w.Header()[RequestIDHeader] = []string{reqID}
-	var st *snapshot.Stage
-	err := h.serve(w, r, reqID, start, &st)
-	if err == nil {
-		return
+	x := &exchange{start: h.now(), reqID: newRequestID()}
+	x.out.IntegrationLatency = -1
+	cw := &countingWriter{ResponseWriter: w}
+	cw.Header()[RequestIDHeader] = []string{x.reqID}
+	if err := h.serve(cw, r, x); err != nil {
+		h.fail(cw, r, x, err)
 	}
+	h.finish(cw, r, x)
+}
+
+// exchange is the state of one request as it moves through the pipeline.
+type exchange struct {
+	start time.Time
+	reqID string
+	// req is the resolved request, nil until a stage was found.
+	req   *invoke.Request
+	stage *snapshot.Stage
+	route *snapshot.Route
+	body  *limitedBody
+	out   invoke.Outcome
+}
+
+// fail renders a gateway error: the client gets AWS's status and body (with
+// the stage's CORS headers, so a browser can read it); the log gets the
+// cause with the request id.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err error) {
 	ge := gwerr.As(err)
-	if st != nil && st.CORS != nil {
-		// Gateway-generated answers carry the CORS headers too, so a browser
-		// can read the error (docs/compatibility.md).
-		st.CORS.Apply(r.Header, w.Header())
+	if x.stage != nil && x.stage.CORS != nil {
+		x.stage.CORS.Apply(r.Header, w.Header())
 	}
 	h.log.LogAttrs(r.Context(), logLevel(ge), "request failed",
-		slog.String("request_id", reqID),
+		slog.String("request_id", x.reqID),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.EscapedPath()),
 		slog.Int("status", ge.Kind.Status()),
 		slog.Any("cause", ge.Cause))
+	x.out.ErrorMessage = ge.Kind.Message()
+	x.out.ErrorResponseType = ge.Kind.ResponseType()
+	if ge.Kind == gwerr.TooManyRequests {
+		x.out.Throttled = true
+	}
 	gwerr.Write(w, ge)
+}
+
+// finish records what happened: the access log line and the metrics, for
+// requests that reached a stage (AWS logs nothing for the others).
+func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
+	if x.req == nil {
+		return
+	}
+	x.out.Status = w.status
+	x.out.ResponseLength = w.n
+	x.out.Latency = h.now().Sub(x.start)
+	if x.body != nil {
+		x.out.RequestLength = MaxPayloadBytes - max(x.body.left, 0)
+	}
+	if x.stage.AccessLog != nil {
+		x.stage.AccessLog.Log(x.req, &x.out)
+	}
+	if h.metrics != nil {
+		detailed := x.stage.DetailedMetrics || (x.route != nil && x.route.DetailedMetrics)
+		h.metrics.Record(x.req, &x.out, detailed)
+	}
 }
 
 func logLevel(e *gwerr.Error) slog.Level {
@@ -110,13 +163,13 @@ func logLevel(e *gwerr.Error) slog.Level {
 
 // errNoRoute and friends are the logged causes of 404s.
 var (
-	errNoAPI   = errors.New("no API or stage serves this host and path")
-	errNoRoute = errors.New("no route matches and there is no $default route")
+	errNoAPI     = errors.New("no API or stage serves this host and path")
+	errNoRoute   = errors.New("no route matches and there is no $default route")
+	errThrottled = errors.New("throttled by the route, stage or account limit")
 )
 
-// serve runs the pipeline; it sets *stage once the stage is known, so that the
-// caller can add the stage's CORS headers to an error answer.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, start time.Time, stage **snapshot.Stage) error {
+// serve runs the pipeline, filling x as it learns more.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) error {
 	if n := requestHeaderSize(r); n > MaxHeaderBytes {
 		return gwerr.Newf(gwerr.HeaderFieldsTooLarge, "request line and headers are %d bytes, more than %d", n, MaxHeaderBytes)
 	}
@@ -137,7 +190,31 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 		return gwerr.Newf(gwerr.NotFound, "path %q is not valid percent-encoding", t.rest)
 	}
 	st := t.stage
-	*stage = st
+	x.stage = st
+	if r.Body != nil && r.Body != http.NoBody {
+		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes}
+		r.Body = x.body
+	}
+	path := joinPath(segs)
+	req := &invoke.Request{
+		HTTP:            r,
+		RequestID:       x.reqID,
+		Time:            x.start,
+		AccountID:       s.AccountID,
+		Region:          s.Region,
+		APIID:           t.api.ID,
+		Stage:           st.Name,
+		DomainName:      host,
+		DomainPrefix:    domainPrefix(host),
+		BasePathMatched: t.basePath,
+		Path:            path,
+		RawPath:         rawPath(t.stagePrefix, path),
+		EscapedPath:     t.escapedPath,
+		StageVariables:  st.Variables,
+		SourceIP:        sourceIP(r.RemoteAddr),
+	}
+	x.req = req
+
 	idx, found := st.Table.Select(r.Method, segs)
 	if st.CORS != nil && r.Method == http.MethodOptions && !found && st.CORS.IsPreflight(r) {
 		st.CORS.Preflight(w, r)
@@ -147,51 +224,75 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 		return gwerr.New(gwerr.NotFound, errNoRoute)
 	}
 	route := st.Routes[idx]
-	if route.Integration == nil {
+	x.route = route
+	req.RouteKey = route.Key.Raw
+	req.RoutePath = routePath(route)
+	req.PathParameters = route.Key.Params(segs)
+
+	if route.Throttle != nil && !route.Throttle.Allow() {
+		return gwerr.New(gwerr.TooManyRequests, errThrottled)
+	}
+	if route.Authorizer != nil {
+		ac, err := route.Authorizer.Authorize(r.Context(), req)
+		if err != nil {
+			var ge *gwerr.Error
+			if errors.As(err, &ge) && ge.Cause != nil {
+				x.out.AuthorizerError = ge.Cause.Error()
+			}
+			return err
+		}
+		if ac == nil {
+			// Fail closed: an authorizer that neither denies nor grants denies.
+			return gwerr.Newf(gwerr.InternalServerError, "route %q: authorizer returned no decision", route.Key.Raw)
+		}
+		req.Authorizer = ac
+	}
+	integ := route.Integration
+	if integ == nil {
 		return gwerr.Newf(gwerr.InternalServerError, "route %q has no integration target", route.Key.Raw)
 	}
-
-	var body *limitedBody
-	if r.Body != nil && r.Body != http.NoBody {
-		body = &limitedBody{rc: r.Body, left: MaxPayloadBytes}
-		r.Body = body
+	// The integration gets its own copy of the request, so that parameter
+	// mapping changes what the integration sees but not what the access log
+	// and the CORS policy see.
+	ireq := *req
+	if integ.RequestMapping != nil {
+		if err := integ.RequestMapping.MapRequest(&ireq); err != nil {
+			return h.integrationFailed(r, x, err)
+		}
 	}
-	path := joinPath(segs)
-	req := &invoke.Request{
-		HTTP:            r,
-		RequestID:       reqID,
-		Time:            start,
-		AccountID:       s.AccountID,
-		Region:          s.Region,
-		APIID:           t.api.ID,
-		Stage:           st.Name,
-		RouteKey:        route.Key.Raw,
-		RoutePath:       routePath(route),
-		DomainName:      host,
-		DomainPrefix:    domainPrefix(host),
-		BasePathMatched: t.basePath,
-		Path:            path,
-		RawPath:         rawPath(t.stagePrefix, path),
-		EscapedPath:     t.escapedPath,
-		PathParameters:  route.Key.Params(segs),
-		StageVariables:  st.Variables,
-		SourceIP:        sourceIP(r.RemoteAddr),
-	}
-	resp, err := route.Integration.Invoker.Invoke(r.Context(), req)
+	called := h.now()
+	resp, err := integ.Invoker.Invoke(r.Context(), &ireq)
 	if err != nil {
-		if errors.Is(err, errPayloadTooLarge) || (body != nil && body.exceeded.Load()) {
-			return gwerr.New(gwerr.RequestEntityTooLarge, err)
-		}
-		if ctxErr := r.Context().Err(); ctxErr != nil && !isGatewayError(err) {
-			// The client went away; nothing to answer. Log at debug.
-			h.log.LogAttrs(r.Context(), slog.LevelDebug, "client canceled request",
-				slog.String("request_id", reqID), slog.Any("cause", err))
-			return nil
-		}
-		return err
+		return h.integrationFailed(r, x, err)
 	}
-	h.writeResponse(w, r, st, resp, reqID)
+	x.out.IntegrationLatency = h.now().Sub(called)
+	x.out.IntegrationStatus = resp.StatusCode
+	if integ.ResponseMapping != nil {
+		if err := integ.ResponseMapping.MapResponse(&ireq, resp); err != nil {
+			if resp.Body != nil {
+				resp.Body.Close()
+			}
+			return h.integrationFailed(r, x, err)
+		}
+	}
+	h.writeResponse(w, r, st, resp, x.reqID)
 	return nil
+}
+
+// integrationFailed turns an integration's failure into the client's answer
+// and records it for the access log.
+func (h *Handler) integrationFailed(r *http.Request, x *exchange, err error) error {
+	x.out.IntegrationError = err.Error()
+	if errors.Is(err, errPayloadTooLarge) || (x.body != nil && x.body.exceeded.Load()) {
+		return gwerr.New(gwerr.RequestEntityTooLarge, err)
+	}
+	if ctxErr := r.Context().Err(); ctxErr != nil && !isGatewayError(err) {
+		// The client went away; nothing to answer.
+		h.log.LogAttrs(r.Context(), slog.LevelDebug, "client canceled request",
+			slog.String("request_id", x.reqID), slog.Any("cause", err))
+		return nil
+	}
+	return err
 }
 
 // skipResponseHeader reports integration response headers the gateway does
@@ -364,3 +465,30 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 }
 
 func (l *limitedBody) Close() error { return l.rc.Close() }
+
+// countingWriter records the status and the body bytes sent, for the access
+// log and metrics. Unwrap lets http.ResponseController reach Flush.
+type countingWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (w *countingWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+
+// Unwrap returns the underlying ResponseWriter.
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

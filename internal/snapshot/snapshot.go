@@ -87,6 +87,8 @@ type Route struct {
 	// Throttle admits requests to the route (route settings, stage default
 	// route settings and the account limit); nil means unlimited.
 	Throttle Limiter
+	// DetailedMetrics enables per-route metrics (routeSettings).
+	DetailedMetrics bool
 }
 
 // Integration is one deployed integration, ready to call.
