@@ -27,6 +27,12 @@ var fences = []fence{
 	{pkg: "internal/snapshot", allowed: []string{"internal/routekey", "internal/invoke"}},
 	{pkg: "internal/dataplane/cors", allowed: []string{"internal/model"}},
 	{pkg: "internal/dataplane", allowed: []string{"internal/routekey", "internal/invoke", "internal/snapshot", "internal/gwerr"}},
+	{pkg: "internal/dataplane/contextvars", allowed: []string{"internal/invoke"}},
+	{pkg: "internal/dataplane/throttle", allowed: []string{"internal/model", "internal/snapshot"}},
+	{pkg: "internal/dataplane/accesslog", allowed: []string{"internal/dataplane/contextvars", "internal/invoke", "internal/model", "internal/snapshot"}},
+	{pkg: "internal/integration/parammap", allowed: []string{"internal/dataplane/contextvars", "internal/invoke", "internal/model", "internal/snapshot"}},
+	{pkg: "internal/metrics", allowed: []string{"internal/invoke"}},
+	{pkg: "internal/yamlnode", thirdParty: true},
 	{pkg: "internal/integration/lambdaproxy", allowed: []string{"internal/invoke", "internal/gwerr"}, thirdParty: true},
 	{pkg: "internal/integration/httpproxy", allowed: []string{"internal/invoke", "internal/gwerr"}, thirdParty: true},
 }
