@@ -339,6 +339,11 @@ func (d *decoder) stages(n *yaml.Node) []Stage {
 					if key == "format" {
 						s.AccessLogSettings.Format = str
 					} else {
+						// A file destination is relative to the config
+						// file, like every other path in it.
+						if str != "stdout" && str != "stderr" && !strings.HasPrefix(str, "arn:") {
+							str = d.path(str)
+						}
 						s.AccessLogSettings.DestinationARN = str
 					}
 				})
