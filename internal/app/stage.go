@@ -23,6 +23,20 @@ func (g *Gateway) newStageServices() {
 	logs := g.stage.logs
 	g.stage.metrics.CounterFunc(metrics.NameAccessLogDropped, "Access log entries dropped because a destination could not keep up.",
 		func() float64 { return float64(logs.Dropped()) })
+	fns := g.fns
+	g.stage.metrics.GaugeVecFunc(metrics.NameFunctionInstances, "Local function processes alive, by state.", []string{"function", "state"},
+		func(emit func(float64, ...string)) {
+			for _, st := range fns.Stats() {
+				emit(float64(st.Idle), st.Name, "idle")
+				emit(float64(st.Instances-st.Idle), st.Name, "busy")
+			}
+		})
+	g.stage.metrics.CounterVecFunc(metrics.NameFunctionColdStarts, "Local function instances started (cold starts).", []string{"function"},
+		func(emit func(float64, ...string)) {
+			for _, st := range fns.Stats() {
+				emit(float64(st.ColdStarts), st.Name)
+			}
+		})
 }
 
 // compileDeps are the dependencies of every compilation (the config file's

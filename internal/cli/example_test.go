@@ -21,7 +21,7 @@ func TestQuickStartExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, dataURL, _, _ := startServe(t, bin, root, "--config", "examples/petstore/apigw.yaml")
+	_, dataURL, adminURL, _ := startServe(t, bin, root, "--config", "examples/petstore/apigw.yaml")
 
 	get := func(path string) (int, string, http.Header) {
 		t.Helper()
@@ -55,5 +55,19 @@ func TestQuickStartExample(t *testing.T) {
 	}
 	if status, body, _ := get("/nothing"); status != 404 || body != `{"message":"Not Found"}` {
 		t.Errorf("GET /nothing: %d %q", status, body)
+	}
+	resp, err = http.Get(adminURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`apigw_function_cold_starts_total{function="pets"} 1`,
+		`apigw_requests_total{api_id="petstore01",stage="$default"} 4`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, b)
+		}
 	}
 }

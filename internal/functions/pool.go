@@ -219,3 +219,11 @@ func (p *pool) reapIdle(ctx context.Context) {
 		t.Reset(next)
 	}
 }
+
+// stats reports the instances alive, the idle ones among them, and how many
+// instances were started so far (cold starts).
+func (p *pool) stats() (open, idle, started int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open, len(p.idle), p.seq
+}
