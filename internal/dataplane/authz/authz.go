@@ -65,19 +65,23 @@ type Deps struct {
 	// principal ids; never tokens or secrets). If nil, nothing is logged.
 	Logger *slog.Logger
 
-	// JWT, Lambda and IAM select the behaviours the specification leaves
-	// open (auth-and-integrations.md G); the zero values are the defaults.
-	JWT    jwt.Options
+	// JWT selects the JWT authorizers' behaviours the specification leaves
+	// open (auth-and-integrations.md G.1); the zero value is the default.
+	JWT jwt.Options
+	// Lambda selects the Lambda authorizers' open behaviours (G.3).
 	Lambda lambdaauth.Options
-	IAM    iam.Options
+	// IAM selects AWS_IAM authorization's open behaviours (G.4).
+	IAM iam.Options
 }
 
 // CompileError reports a route whose authorization cannot be served.
 type CompileError struct {
-	// RouteKey and AuthorizerID locate the problem ("" when not applicable).
-	RouteKey     string
+	// RouteKey is the route's key ("" when there is no route).
+	RouteKey string
+	// AuthorizerID is the authorizer's id ("" when not applicable).
 	AuthorizerID string
-	Err          error
+	// Err is what is wrong.
+	Err error
 }
 
 // Error names the route and the authorizer.
@@ -89,6 +93,7 @@ func (e *CompileError) Error() string {
 	return s + ": " + e.Err.Error()
 }
 
+// Unwrap returns Err.
 func (e *CompileError) Unwrap() error { return e.Err }
 
 // Compile returns the authorizer of route, whose authorizer resource (for JWT

@@ -32,7 +32,10 @@ const (
 // plane's {"message":"Forbidden"}; Message is logged and available as
 // $context.authorizer.error.
 type AuthError struct {
-	Type    string
+	// Type is the x-amzn-ErrorType: IncompleteSignature, InvalidSignature,
+	// UnrecognizedClient or AccessDenied.
+	Type string
+	// Message is AWS's message for the case, secrets redacted.
 	Message string
 }
 

@@ -78,7 +78,9 @@ type ParseOptions struct {
 // PolicyError reports a policy document that cannot be evaluated: Path names
 // the element ("Statement[1].Action").
 type PolicyError struct {
-	Path   string
+	// Path is the element, "" for the document as a whole.
+	Path string
+	// Reason says what is wrong with it.
 	Reason string
 }
 

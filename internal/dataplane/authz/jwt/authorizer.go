@@ -59,7 +59,9 @@ type Config struct {
 
 // ConfigError reports an authorizer configuration the gateway cannot serve.
 type ConfigError struct {
-	Field  string
+	// Field is the configuration member ("jwtConfiguration.issuer").
+	Field string
+	// Reason says what is wrong with it.
 	Reason string
 }
 
@@ -159,6 +161,7 @@ const (
 // see in www-authenticate (except for a missing token and missing scopes) and
 // the detail for the log. It never contains the token.
 type Failure struct {
+	// Description is the error_description (one of the Desc constants).
 	Description string
 	// Err is the detail, or nil.
 	Err error
@@ -172,6 +175,7 @@ func (f *Failure) Error() string {
 	return f.Description + ": " + f.Err.Error()
 }
 
+// Unwrap returns Err.
 func (f *Failure) Unwrap() error { return f.Err }
 
 // challenge returns the www-authenticate value of an invalid token (A.6):

@@ -105,9 +105,11 @@ type fetchCall struct{ done chan struct{} }
 // Key is one usable signing key of a JWKS: an RSA public key with its kid
 // and, when the JWK names one, its algorithm.
 type Key struct {
+	// KID is the JWK's kid.
 	KID string
 	// Alg is the JWK's alg (RS256, RS384 or RS512), "" when unspecified.
-	Alg    string
+	Alg string
+	// Public is the verification key.
 	Public *rsa.PublicKey
 }
 

@@ -18,7 +18,7 @@ import (
 type eventV1 struct {
 	Version               string            `json:"version"`
 	Type                  string            `json:"type"`
-	MethodArn             string            `json:"methodArn"`
+	MethodARN             string            `json:"methodArn"`
 	IdentitySource        string            `json:"identitySource"`
 	AuthorizationToken    string            `json:"authorizationToken"`
 	Resource              string            `json:"resource"`
@@ -72,7 +72,7 @@ func buildEventV1(req *invoke.Request, arn string, values []string) ([]byte, err
 	ev := eventV1{
 		Version:               "1.0",
 		Type:                  "REQUEST",
-		MethodArn:             arn,
+		MethodARN:             arn,
 		IdentitySource:        joined,
 		AuthorizationToken:    joined,
 		Resource:              requestPath(req),
@@ -112,7 +112,7 @@ func buildEventV1(req *invoke.Request, arn string, values []string) ([]byte, err
 type eventV2 struct {
 	Version               string            `json:"version"`
 	Type                  string            `json:"type"`
-	RouteArn              string            `json:"routeArn"`
+	RouteARN              string            `json:"routeArn"`
 	IdentitySource        []string          `json:"identitySource"`
 	RouteKey              string            `json:"routeKey"`
 	RawPath               string            `json:"rawPath"`
@@ -159,7 +159,7 @@ func buildEventV2(req *invoke.Request, arn string, values []string) ([]byte, err
 	ev := eventV2{
 		Version:               "2.0",
 		Type:                  "REQUEST",
-		RouteArn:              arn,
+		RouteARN:              arn,
 		IdentitySource:        values,
 		RouteKey:              req.RouteKey,
 		RawPath:               rawPath(req),

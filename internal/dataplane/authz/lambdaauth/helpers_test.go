@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -209,13 +208,4 @@ func assertGolden(t *testing.T, path string, got []byte) {
 	if !bytes.Equal(compact.Bytes(), got) {
 		t.Fatalf("event equals %s as JSON but not byte for byte\ngot:  %s\nwant: %s", path, got, compact.Bytes())
 	}
-}
-
-// header builds an http.Header for expectations.
-func header(kv ...string) http.Header {
-	h := http.Header{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		h.Add(kv[i], kv[i+1])
-	}
-	return h
 }

@@ -27,6 +27,7 @@ type decision struct {
 // ResponseError is an authorizer response the gateway cannot use: the client
 // gets 500 (B.5, B.7).
 type ResponseError struct {
+	// Reason says what is wrong with the response.
 	Reason string
 }
 
