@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/apigwdev/apigw/internal/gwerr"
 	"github.com/apigwdev/apigw/internal/invoke"
@@ -79,7 +79,7 @@ type Authorizer struct {
 	now       func() time.Time
 	log       *slog.Logger
 	opts      Options
-	parser    *jwt.Parser
+	parser    *gojwt.Parser
 }
 
 // New validates cfg and returns its Authorizer.
@@ -252,7 +252,7 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 		}
 		return nil, a.refuse(ctx, req, kid, a.unauthorized(DescKeys, err))
 	}
-	set := jwt.VerificationKeySet{}
+	set := gojwt.VerificationKeySet{}
 	for _, k := range keys {
 		if k.Alg == "" || k.Alg == alg {
 			set.Keys = append(set.Keys, k.Public)
@@ -261,10 +261,10 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 	if len(set.Keys) == 0 {
 		return nil, a.refuse(ctx, req, kid, a.unauthorized(DescKID, fmt.Errorf("kid %q is not for %s", printable(kid), alg)))
 	}
-	claims := jwt.MapClaims{}
-	if _, err := a.parser.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return set, nil }); err != nil {
+	claims := gojwt.MapClaims{}
+	if _, err := a.parser.ParseWithClaims(tok, claims, func(*gojwt.Token) (any, error) { return set, nil }); err != nil {
 		desc := DescMalformed
-		if errors.Is(err, jwt.ErrTokenSignatureInvalid) {
+		if errors.Is(err, gojwt.ErrTokenSignatureInvalid) {
 			desc = DescSignature
 		}
 		return nil, a.refuse(ctx, req, kid, a.unauthorized(desc, nil))

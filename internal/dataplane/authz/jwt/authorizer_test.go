@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 )
 
 const challengePrefix = `Bearer scope="" error="invalid_token" error_description="`
@@ -29,8 +29,8 @@ func TestAccepts(t *testing.T) {
 		{"bare token", "/", []string{"Authorization", tok}},
 		{"lower-case bearer", "/", []string{"Authorization", "bearer " + tok}},
 		{"upper-case bearer", "/", []string{"Authorization", "BEARER " + tok}},
-		{"RS384 key without alg", "/", []string{"Authorization", sign(t, jwt.SigningMethodRS384, "k2", testKeys()[1], f.claims())}},
-		{"RS512 key without alg", "/", []string{"Authorization", sign(t, jwt.SigningMethodRS512, "k2", testKeys()[1], f.claims())}},
+		{"RS384 key without alg", "/", []string{"Authorization", sign(t, gojwt.SigningMethodRS384, "k2", testKeys()[1], f.claims())}},
+		{"RS512 key without alg", "/", []string{"Authorization", sign(t, gojwt.SigningMethodRS512, "k2", testKeys()[1], f.claims())}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -97,7 +97,7 @@ func TestRefusals(t *testing.T) {
 	f := newFixture(t)
 	a := f.authorizer(nil)
 	now := epoch.Unix()
-	with := func(k string, v any) jwt.MapClaims {
+	with := func(k string, v any) gojwt.MapClaims {
 		c := f.claims()
 		if v == nil {
 			delete(c, k)
@@ -109,7 +109,7 @@ func TestRefusals(t *testing.T) {
 	hs256 := func() string {
 		der, _ := x509.MarshalPKIXPublicKey(&testKeys()[0].PublicKey)
 		pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-		return sign(t, jwt.SigningMethodHS256, "k1", pemKey, f.claims())
+		return sign(t, gojwt.SigningMethodHS256, "k1", pemKey, f.claims())
 	}
 	none := func(sig string) string {
 		h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","kid":"k1","typ":"JWT"}`))
@@ -125,7 +125,7 @@ func TestRefusals(t *testing.T) {
 	}
 	embeddedJWK := func() string {
 		attacker := testKeys()[2]
-		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, f.claims())
+		tok := gojwt.NewWithClaims(gojwt.SigningMethodRS256, f.claims())
 		tok.Header["kid"] = "k1"
 		tok.Header["jwk"] = jwkOf("k1", "RS256", &attacker.PublicKey)
 		s, err := tok.SignedString(attacker)
@@ -162,13 +162,13 @@ func TestRefusals(t *testing.T) {
 		{"alg missing", withHeader(`{"kid":"k1"}`), DescAlgorithm},
 		{"alg case", withHeader(`{"alg":"rs256","kid":"k1"}`), DescAlgorithm},
 		{"HS256 with the public key as secret", hs256(), DescAlgorithm},
-		{"ES256", sign(t, jwt.SigningMethodES256, "k1", ecKey(t), f.claims()), DescAlgorithm},
-		{"PS256 with the RSA key", sign(t, jwt.SigningMethodPS256, "k1", testKeys()[0], f.claims()), DescAlgorithm},
-		{"no kid", sign(t, jwt.SigningMethodRS256, "", testKeys()[0], f.claims()), DescKID},
+		{"ES256", sign(t, gojwt.SigningMethodES256, "k1", ecKey(t), f.claims()), DescAlgorithm},
+		{"PS256 with the RSA key", sign(t, gojwt.SigningMethodPS256, "k1", testKeys()[0], f.claims()), DescAlgorithm},
+		{"no kid", sign(t, gojwt.SigningMethodRS256, "", testKeys()[0], f.claims()), DescKID},
 		{"numeric kid", withHeader(`{"alg":"RS256","kid":1}`), DescKID},
-		{"unknown kid", sign(t, jwt.SigningMethodRS256, "nope", testKeys()[0], f.claims()), DescKID},
-		{"kid restricted to another alg", sign(t, jwt.SigningMethodRS512, "k1", testKeys()[0], f.claims()), DescKID},
-		{"signed by another key", sign(t, jwt.SigningMethodRS256, "k1", testKeys()[1], f.claims()), DescSignature},
+		{"unknown kid", sign(t, gojwt.SigningMethodRS256, "nope", testKeys()[0], f.claims()), DescKID},
+		{"kid restricted to another alg", sign(t, gojwt.SigningMethodRS512, "k1", testKeys()[0], f.claims()), DescKID},
+		{"signed by another key", sign(t, gojwt.SigningMethodRS256, "k1", testKeys()[1], f.claims()), DescSignature},
 		{"embedded jwk", embeddedJWK(), DescSignature},
 		{"tampered claims", tampered(), DescSignature},
 		{"signature of another token", strings.Join(append(strings.Split(f.token(with("sub", "bob")), ".")[:2], strings.Split(f.token(f.claims()), ".")[2]), "."), DescSignature},
@@ -181,9 +181,9 @@ func TestRefusals(t *testing.T) {
 		{"audience case", f.token(with("aud", "MyApp")), DescAudience},
 		{"empty audience list", f.token(with("aud", []any{})), DescAudience},
 		{"numeric audience", f.token(with("aud", 7)), DescAudience},
-		{"aud wrong, client_id right", f.token(jwt.MapClaims{"iss": f.is.URL(), "aud": "x", "client_id": "myapp", "exp": now + 60}), DescAudience},
-		{"no aud, client_id wrong", f.token(jwt.MapClaims{"iss": f.is.URL(), "client_id": "x", "exp": now + 60}), DescAudience},
-		{"neither aud nor client_id", f.token(jwt.MapClaims{"iss": f.is.URL(), "exp": now + 60}), DescAudience},
+		{"aud wrong, client_id right", f.token(gojwt.MapClaims{"iss": f.is.URL(), "aud": "x", "client_id": "myapp", "exp": now + 60}), DescAudience},
+		{"no aud, client_id wrong", f.token(gojwt.MapClaims{"iss": f.is.URL(), "client_id": "x", "exp": now + 60}), DescAudience},
+		{"neither aud nor client_id", f.token(gojwt.MapClaims{"iss": f.is.URL(), "exp": now + 60}), DescAudience},
 		{"expired", f.token(with("exp", now-1)), DescExpired},
 		{"expires now", f.token(with("exp", now)), DescExpired},
 		{"no exp", f.token(with("exp", nil)), DescNoExpiry},
@@ -192,11 +192,11 @@ func TestRefusals(t *testing.T) {
 		{"string nbf", f.token(with("nbf", "0")), DescNotYetValid},
 		{"issued in the future", f.token(with("iat", now+1)), DescIssuedLater},
 		// AWS's order: the first failing check answers.
-		{"bad signature before issuer", sign(t, jwt.SigningMethodRS256, "k1", testKeys()[1], with("iss", "x")), DescSignature},
-		{"issuer before audience", f.token(jwt.MapClaims{"iss": "x", "aud": "x", "exp": now - 1}), DescIssuer},
-		{"audience before expiry", f.token(jwt.MapClaims{"iss": f.is.URL(), "aud": "x", "exp": now - 1}), DescAudience},
-		{"expiry before nbf", f.token(jwt.MapClaims{"iss": f.is.URL(), "aud": "myapp", "exp": now - 1, "nbf": now + 1}), DescExpired},
-		{"nbf before iat", f.token(jwt.MapClaims{"iss": f.is.URL(), "aud": "myapp", "exp": now + 60, "nbf": now + 1, "iat": now + 1}), DescNotYetValid},
+		{"bad signature before issuer", sign(t, gojwt.SigningMethodRS256, "k1", testKeys()[1], with("iss", "x")), DescSignature},
+		{"issuer before audience", f.token(gojwt.MapClaims{"iss": "x", "aud": "x", "exp": now - 1}), DescIssuer},
+		{"audience before expiry", f.token(gojwt.MapClaims{"iss": f.is.URL(), "aud": "x", "exp": now - 1}), DescAudience},
+		{"expiry before nbf", f.token(gojwt.MapClaims{"iss": f.is.URL(), "aud": "myapp", "exp": now - 1, "nbf": now + 1}), DescExpired},
+		{"nbf before iat", f.token(gojwt.MapClaims{"iss": f.is.URL(), "aud": "myapp", "exp": now + 60, "nbf": now + 1, "iat": now + 1}), DescNotYetValid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -228,7 +228,7 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("audience header %q", res.www)
 	}
 	// client_id is used when aud is absent.
-	if res := authorize(t, a, "/", "Authorization", f.token(jwt.MapClaims{"iss": f.is.URL(), "client_id": "other", "exp": now + 60})); res.status != 200 {
+	if res := authorize(t, a, "/", "Authorization", f.token(gojwt.MapClaims{"iss": f.is.URL(), "client_id": "other", "exp": now + 60})); res.status != 200 {
 		t.Errorf("client_id without aud: %+v", res)
 	}
 	// Duplicate identity sources.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 )
 
 // TestBypass tries to get a request past the authorizer without a valid
@@ -26,7 +26,7 @@ func TestBypass(t *testing.T) {
 		// produce) with the real key.
 		h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","kid":"k1","typ":"JWT"}`))
 		p := base64.RawURLEncoding.EncodeToString([]byte(claimsJSON))
-		sig, err := jwt.SigningMethodRS256.Sign(h+"."+p, testKeys()[0])
+		sig, err := gojwt.SigningMethodRS256.Sign(h+"."+p, testKeys()[0])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 )
 
 // FuzzToken sends arbitrary Authorization values through Authorize with a warm
@@ -69,6 +69,6 @@ func newFuzzFixture(f *testing.F) *fuzzFixture {
 		f.Fatal(err)
 	}
 	now := epoch.Unix()
-	valid := sign(f, jwt.SigningMethodRS256, "k1", testKeys()[0], jwt.MapClaims{"iss": is.URL(), "aud": "myapp", "exp": now + 60, "sub": "alice"})
+	valid := sign(f, gojwt.SigningMethodRS256, "k1", testKeys()[0], gojwt.MapClaims{"iss": is.URL(), "aud": "myapp", "exp": now + 60, "sub": "alice"})
 	return &fuzzFixture{authorizer: a, valid: valid}
 }

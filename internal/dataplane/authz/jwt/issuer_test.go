@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/apigwdev/apigw/internal/gwerr"
 	"github.com/apigwdev/apigw/internal/invoke"
@@ -213,18 +213,18 @@ func (f *fixture) authorizer(mutate func(*Config)) *Authorizer {
 }
 
 // claims returns valid claims for the fixture's issuer.
-func (f *fixture) claims() jwt.MapClaims {
+func (f *fixture) claims() gojwt.MapClaims {
 	now := f.clk.Now().Unix()
-	return jwt.MapClaims{
+	return gojwt.MapClaims{
 		"iss": f.is.URL(), "sub": "alice", "aud": "myapp",
 		"iat": now - 10, "nbf": now - 10, "exp": now + 3600,
 	}
 }
 
 // sign signs claims with key kid of testKeys (index i) and alg.
-func sign(t testing.TB, method jwt.SigningMethod, kid string, key any, claims jwt.MapClaims) string {
+func sign(t testing.TB, method gojwt.SigningMethod, kid string, key any, claims gojwt.MapClaims) string {
 	t.Helper()
-	tok := jwt.NewWithClaims(method, claims)
+	tok := gojwt.NewWithClaims(method, claims)
 	if kid != "" {
 		tok.Header["kid"] = kid
 	}
@@ -235,8 +235,8 @@ func sign(t testing.TB, method jwt.SigningMethod, kid string, key any, claims jw
 	return s
 }
 
-func (f *fixture) token(claims jwt.MapClaims) string {
-	return sign(f.t, jwt.SigningMethodRS256, "k1", testKeys()[0], claims)
+func (f *fixture) token(claims gojwt.MapClaims) string {
+	return sign(f.t, gojwt.SigningMethodRS256, "k1", testKeys()[0], claims)
 }
 
 // result is what Authorize answered.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 )
 
 func TestRotation(t *testing.T) {
@@ -26,7 +26,7 @@ func TestRotation(t *testing.T) {
 	// The issuer rotates to k3. A k3 token right after the first fetch is
 	// refused without a fetch (rate limit)...
 	f.is.publish(jwkOf("k1", "RS256", &testKeys()[0].PublicKey), jwkOf("k3", "RS256", &testKeys()[2].PublicKey))
-	k3 := func() string { return sign(t, jwt.SigningMethodRS256, "k3", testKeys()[2], f.claims()) }
+	k3 := func() string { return sign(t, gojwt.SigningMethodRS256, "k3", testKeys()[2], f.claims()) }
 	if res := authorize(t, a, "/", "Authorization", k3()); res.status != 401 {
 		t.Fatalf("k3 within the refresh interval: %+v", res)
 	}
@@ -46,7 +46,7 @@ func TestRotation(t *testing.T) {
 
 	// Random kids cannot make the gateway hammer the issuer.
 	for i := range 50 {
-		tok := sign(t, jwt.SigningMethodRS256, "random-"+strconv.Itoa(i), testKeys()[0], f.claims())
+		tok := sign(t, gojwt.SigningMethodRS256, "random-"+strconv.Itoa(i), testKeys()[0], f.claims())
 		if res := authorize(t, a, "/", "Authorization", tok); res.status != 401 || res.www != challengePrefix+DescKID+`"` {
 			t.Fatalf("random kid: %+v", res)
 		}

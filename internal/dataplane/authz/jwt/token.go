@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 )
 
 // Algorithms are the accepted signing algorithms: "only RSA-based algorithms
@@ -168,12 +168,12 @@ func isBase64URL(s string) bool {
 // accepted algorithms only, numbers kept as json.Number (claims are rendered
 // as their JSON text, A.7), and no claim validation, which Authorize does
 // itself in AWS's order (A.5).
-func newParser() *jwt.Parser {
-	return jwt.NewParser(
-		jwt.WithValidMethods(Algorithms),
-		jwt.WithJSONNumber(),
-		jwt.WithoutClaimsValidation(),
-		jwt.WithStrictDecoding(),
+func newParser() *gojwt.Parser {
+	return gojwt.NewParser(
+		gojwt.WithValidMethods(Algorithms),
+		gojwt.WithJSONNumber(),
+		gojwt.WithoutClaimsValidation(),
+		gojwt.WithStrictDecoding(),
 	)
 }
 
