@@ -29,6 +29,8 @@ import (
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/dataplane"
+	"github.com/apigwdev/apigw/internal/dataplane/authz"
+	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
 	"github.com/apigwdev/apigw/internal/functions/watch"
@@ -67,7 +69,9 @@ type Gateway struct {
 	// invocations.
 	invokeAPI *invokeapi.Handler
 	// stage holds the account throttle, access logs and metrics.
-	stage  stageServices
+	stage stageServices
+	// authz is shared by every compiled authorizer.
+	authz  *authz.Deps
 	dataLn net.Listener
 	admLn  net.Listener
 	dataSv *http.Server
@@ -102,6 +106,11 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.newStageServices()
+	if err := g.newAuthorizers(); err != nil {
+		g.closeStageServices()
+		g.closeFunctions()
+		return nil, err
+	}
 	snap, warnings, err := compile.Compile(in, g.compileDeps())
 	for _, w := range warnings {
 		g.log.Warn(w)
@@ -186,6 +195,7 @@ func (g *Gateway) Errors() <-chan error { return g.serveErr }
 func (g *Gateway) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", g.stage.metrics)
+	mux.Handle(localissuer.PathPrefix+"/", g.issuerHandler())
 	mux.HandleFunc("GET /_health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)

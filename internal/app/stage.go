@@ -49,6 +49,7 @@ func (g *Gateway) compileDeps() compile.Deps {
 		Logger:      g.log,
 		Account:     g.stage.account,
 		AccessLogs:  g.stage.logs,
+		Authorizers: g.authz,
 	}
 }
 

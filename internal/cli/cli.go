@@ -16,6 +16,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
+	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
 )
 
 // version is set at build time with -ldflags "-X ...cli.version=v1.2.3".
@@ -26,6 +27,7 @@ const usage = `apigw: Amazon API Gateway HTTP APIs, self-hosted.
 Usage:
   apigw serve [flags]        run the gateway until SIGINT/SIGTERM
   apigw validate FILE...     check config files and OpenAPI documents
+  apigw token [flags]        mint a JWT from the gateway's local OIDC issuer
   apigw version              print the version
 
 Run "apigw serve -h" for the flags of serve.
@@ -40,6 +42,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "token":
+		return localissuer.TokenCommand(args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
 	case "version", "--version", "-version":

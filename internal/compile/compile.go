@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/apigwdev/apigw/internal/dataplane/accesslog"
+	"github.com/apigwdev/apigw/internal/dataplane/authz"
 	"github.com/apigwdev/apigw/internal/dataplane/cors"
 	"github.com/apigwdev/apigw/internal/dataplane/throttle"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
@@ -86,6 +87,9 @@ type Deps struct {
 	AccessLogs *accesslog.Sinks
 	// Now is the throttles' clock. If nil, time.Now is used.
 	Now func() time.Time
+	// Authorizers are the shared services of JWT, Lambda and IAM
+	// authorizers. If nil, routes with authorization are refused.
+	Authorizers *authz.Deps
 }
 
 // UnsupportedError reports a feature that apigw parses but does not serve yet.
@@ -234,7 +238,9 @@ func (c *compiler) routes(d *model.Definition) *routesResult {
 			sr.AuthorizationType = model.AuthNone
 		}
 		if sr.AuthorizationType != model.AuthNone {
-			c.unsupported(apiID, where, fmt.Sprintf("authorization type %s (authorizers)", sr.AuthorizationType))
+			if !c.authorize(d, r, sr) {
+				continue
+			}
 		}
 		if r.Target != "" {
 			intID, ok := strings.CutPrefix(r.Target, "integrations/")
@@ -263,6 +269,51 @@ func (c *compiler) routes(d *model.Definition) *routesResult {
 	}
 	rr.table = t
 	return rr
+}
+
+// authorize compiles the route's authorizer into sr; it reports false (with
+// the problem recorded) when the route cannot be served.
+func (c *compiler) authorize(d *model.Definition, r *model.Route, sr *snapshot.Route) bool {
+	apiID := d.API.APIID
+	where := "route " + r.RouteKey
+	if c.deps.Authorizers == nil {
+		c.unsupported(apiID, where, fmt.Sprintf("authorization type %s (authorizers)", sr.AuthorizationType))
+		return false
+	}
+	var a *model.Authorizer
+	if r.AuthorizerID != "" {
+		for i := range d.Authorizers {
+			if d.Authorizers[i].AuthorizerID == r.AuthorizerID {
+				a = &d.Authorizers[i]
+				break
+			}
+		}
+		if a == nil {
+			c.errs = append(c.errs, fmt.Errorf("api %s: %s: authorizer %q does not exist", apiID, where, r.AuthorizerID))
+			return false
+		}
+	}
+	var (
+		az  snapshot.Authorizer
+		err error
+	)
+	if sr.AuthorizationType == model.AuthIAM {
+		az, err = authz.CompileIAM(r, *c.deps.Authorizers)
+	} else {
+		az, err = authz.Compile(a, r, *c.deps.Authorizers)
+	}
+	if err != nil {
+		c.errs = append(c.errs, fmt.Errorf("api %s: %w", apiID, err))
+		return false
+	}
+	if az == nil {
+		// Never serve a route that asks for authorization without an
+		// authorizer: fail closed.
+		c.errs = append(c.errs, fmt.Errorf("api %s: %s: no authorizer compiled for authorization type %s", apiID, where, sr.AuthorizationType))
+		return false
+	}
+	sr.Authorizer = az
+	return true
 }
 
 func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *model.Route) *snapshot.Integration {

@@ -33,6 +33,7 @@ var fences = []fence{
 	{pkg: "internal/integration/parammap", allowed: []string{"internal/dataplane/contextvars", "internal/invoke", "internal/model", "internal/snapshot"}},
 	{pkg: "internal/metrics", allowed: []string{"internal/invoke"}},
 	{pkg: "internal/yamlnode", thirdParty: true},
+	{pkg: "internal/dataplane/authz", allowed: []string{"internal/invoke", "internal/gwerr", "internal/model", "internal/snapshot", "internal/integration/lambdaproxy", "internal/config", "internal/dataplane/authz"}, thirdParty: true},
 	{pkg: "internal/integration/lambdaproxy", allowed: []string{"internal/invoke", "internal/gwerr"}, thirdParty: true},
 	{pkg: "internal/integration/httpproxy", allowed: []string{"internal/invoke", "internal/gwerr"}, thirdParty: true},
 }

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/apigwdev/apigw/internal/dataplane/authz"
+	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
+	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
+	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth"
+	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
+)
+
+// newAuthorizers builds the services every compiled authorizer shares, once
+// per gateway, so that JWT key sets and cached Lambda authorizer results
+// survive redeployments.
+func (g *Gateway) newAuthorizers() error {
+	ids, err := iam.NewStore(g.cfg.Identities)
+	if err != nil {
+		return fmt.Errorf("identities: %w", err)
+	}
+	log := g.log.With("component", "authz")
+	g.authz = &authz.Deps{
+		KeySets:    jwt.NewCache(jwt.CacheOptions{Logger: log}),
+		Results:    lambdaauth.NewCache(0),
+		Functions:  functionCaller{g.fns},
+		Identities: ids,
+		Region:     g.cfg.Region,
+		AccountID:  g.cfg.AccountID,
+		Logger:     log,
+	}
+	return nil
+}
+
+// issuerHandler opens the local OIDC issuer, whose URL is the admin
+// listener's address followed by /_issuer, so that `apigw token` can mint
+// tokens that JWT routes verify offline. Its keys live in the data dir.
+func (g *Gateway) issuerHandler() http.Handler {
+	is, err := localissuer.Open(g.cfg.DataDir, g.AdminURL()+localissuer.PathPrefix, localissuer.Options{})
+	if err != nil {
+		g.log.Error("local OIDC issuer disabled", "err", err)
+		return http.NotFoundHandler()
+	}
+	g.log.Info("local OIDC issuer", "issuer", is.URL())
+	return is
+}
