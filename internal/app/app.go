@@ -68,6 +68,8 @@ type Gateway struct {
 	// invokeAPI serves the Lambda Invoke API; Shutdown waits for its Event
 	// invocations.
 	invokeAPI *invokeapi.Handler
+	// cp is the management API's store and deployer (controlplane.go).
+	cp *controlPlane
 	// stage holds the account throttle, access logs and metrics.
 	stage stageServices
 	// authz is shared by every compiled authorizer.
@@ -121,6 +123,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, fmt.Errorf("compiling APIs: %w", err)
 	}
 	g.data = dataplane.New(snap, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics})
+	if err := g.openStore(in); err != nil {
+		g.Close()
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -204,6 +210,7 @@ func (g *Gateway) adminHandler() http.Handler {
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID, Logger: g.log.With("component", "invokeapi"),
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
+	g.mountControlPlane(mux)
 	return mux
 }
 
@@ -229,6 +236,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.transport.CloseIdleConnections()
 	g.closeStageServices()
 	g.closeFunctions()
+	g.closeStore()
 	return errors.Join(errs...)
 }
 
@@ -263,4 +271,5 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 func (g *Gateway) Close() {
 	g.closeFunctions()
 	g.closeStageServices()
+	g.closeStore()
 }
