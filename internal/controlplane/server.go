@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apigwdev/apigw/internal/awserr"
@@ -200,11 +201,21 @@ func unmarshal(b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return awserr.BadRequest("Invalid request body: %s must be of type %s", te.Field, jsonType(te.Type.Kind().String()))
+			return awserr.BadRequest("Invalid request body: %s must be of type %s", memberPath(te.Field), jsonType(te.Type.Kind().String()))
 		}
 		return awserr.BadRequest("Invalid request body: the body must be a JSON object")
 	}
 	return nil
+}
+
+// memberPath drops the names of embedded Go structs (capitalised) from a
+// decoding error's field path, leaving the JSON member names.
+func memberPath(field string) string {
+	parts := strings.Split(field, ".")
+	for len(parts) > 1 && parts[0] != "" && parts[0][0] >= 'A' && parts[0][0] <= 'Z' {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, ".")
 }
 
 func jsonType(kind string) string {
