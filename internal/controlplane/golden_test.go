@@ -141,6 +141,8 @@ func TestGoldenShapes(t *testing.T) {
 		{"tags-get", "GET", "/v2/tags/arn%3Aaws%3Aapigateway%3Aus-east-1%3A%3A%2Fapis%2F{apiId}", "", 200, "", ""},
 		{"tag-resource", "POST", "/v2/tags/arn%3Aaws%3Aapigateway%3Aus-east-1%3A%3A%2Fapis%2F{apiId}", `{"tags":{"k":"v"}}`, 201, "", ""},
 		{"vpclink-delete", "DELETE", "/v2/vpclinks/{vpcLinkId}", "", 202, "", ""},
+		{"api-import", "PUT", "/v2/apis?failOnWarnings=false", `{"body":"openapi: \"3.0.1\"\ninfo: {title: imported, version: \"7\"}\npaths:\n  /pets/{id}:\n    get:\n      requestBody: {content: {application/json: {schema: {type: object}}}}\n      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: \"https://example.com/pets/{id}\", payloadFormatVersion: \"1.0\"}\nx-amazon-apigateway-cors: {allowOrigins: [\"*\"]}\n"}`, 201, "apiId", "importedApiId"},
+		{"api-export", "GET", "/v2/apis/{importedApiId}/exports/OAS30?outputType=JSON", "", 200, "", ""},
 		{"error-not-found", "GET", "/v2/apis/nope123456", "", 404, "", ""},
 		{"error-bad-request", "POST", "/v2/apis/{apiId}/routes", `{"routeKey":"GET /a//b"}`, 400, "", ""},
 		{"error-conflict", "POST", "/v2/apis/{apiId}/routes", `{"routeKey":"GET /pets/{all+}"}`, 409, "", ""},
