@@ -110,7 +110,16 @@ func syncConfig(st store.Store, cfg *config.Config, in *compile.Input, logError 
 		a := &in.APIs[i]
 		id := a.Definition.API.APIID
 		declared[id] = true
-		err := st.Update(func(tx store.Tx) error { return putConfigAPI(tx, a) })
+		err := st.Update(func(tx store.Tx) error {
+			if m, err := store.APIMetas(tx).Get(id); errors.Is(err, store.ErrNotFound) {
+				if ok, _ := store.APIs(tx).Has(id); ok {
+					logError(fmt.Sprintf("api %s: the config file's API replaces the API of the same id created through the management API", id))
+				}
+			} else if err == nil && !m.FromConfig {
+				logError(fmt.Sprintf("api %s: the config file's API replaces the API of the same id created through the management API", id))
+			}
+			return putConfigAPI(tx, a)
+		})
 		if err != nil {
 			logError(fmt.Sprintf("api %s: storing the config file's API: %v", id, err))
 		}

@@ -58,6 +58,8 @@ type env struct {
 	store    store.Store
 	deployer *fakeDeployer
 	dir      string
+	// resets records ResetAuthorizersCache calls as "apiId/stage".
+	resets chan string
 }
 
 func start(t *testing.T) *env {
@@ -73,9 +75,11 @@ func startIn(t *testing.T, dir string) *env {
 		t.Fatal(err)
 	}
 	dep := &fakeDeployer{}
+	resets := make(chan string, 10)
 	h, err := controlplane.New(controlplane.Options{
-		Store:    st,
-		Deployer: dep,
+		Store:                 st,
+		Deployer:              dep,
+		ResetAuthorizersCache: func(apiID, stage string) { resets <- apiID + "/" + stage },
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:      func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC) },
 	})
@@ -87,7 +91,7 @@ func startIn(t *testing.T, dir string) *env {
 		srv.Close()
 		st.Close()
 	})
-	return &env{url: srv.URL, client: newClient(srv.URL), store: st, deployer: dep, dir: dir}
+	return &env{url: srv.URL, client: newClient(srv.URL), store: st, deployer: dep, dir: dir, resets: resets}
 }
 
 func newClient(url string) *apigatewayv2.Client {

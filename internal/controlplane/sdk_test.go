@@ -640,3 +640,83 @@ func TestUnknownAndWebSocketOnlyOperations(t *testing.T) {
 		}
 	}
 }
+
+func TestAuthorizers(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	c := ctx(t)
+	apiID := e.newAPI(t)
+	intID := e.newIntegration(t, apiID)
+	jwt, err := e.client.CreateAuthorizer(c, &apigatewayv2.CreateAuthorizerInput{
+		ApiId: &apiID, Name: aws.String("jwt"), AuthorizerType: types.AuthorizerTypeJwt,
+		IdentitySource:   []string{"$request.header.Authorization"},
+		JwtConfiguration: &types.JWTConfiguration{Issuer: aws.String("https://issuer.example"), Audience: []string{"a"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lambda, err := e.client.CreateAuthorizer(c, &apigatewayv2.CreateAuthorizerInput{
+		ApiId: &apiID, Name: aws.String("lambda"), AuthorizerType: types.AuthorizerTypeRequest,
+		IdentitySource:                 []string{"$request.header.X-Token"},
+		AuthorizerUri:                  aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:auth/invocations"),
+		AuthorizerPayloadFormatVersion: aws.String("2.0"),
+		AuthorizerResultTtlInSeconds:   aws.Int32(300),
+		EnableSimpleResponses:          aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var br *types.BadRequestException
+	if _, err := e.client.CreateAuthorizer(c, &apigatewayv2.CreateAuthorizerInput{ApiId: &apiID, Name: aws.String("bad"), AuthorizerType: types.AuthorizerTypeJwt, IdentitySource: []string{"$request.header.A"}}); !errors.As(err, &br) {
+		t.Errorf("JWT authorizer without jwtConfiguration: %v", err)
+	}
+	rt, err := e.client.CreateRoute(c, &apigatewayv2.CreateRouteInput{
+		ApiId: &apiID, RouteKey: aws.String("GET /me"), Target: aws.String("integrations/" + intID),
+		AuthorizationType: types.AuthorizationTypeJwt, AuthorizerId: jwt.AuthorizerId, AuthorizationScopes: []string{"read"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A JWT route cannot use a REQUEST authorizer (AWS's message).
+	_, err = e.client.UpdateRoute(c, &apigatewayv2.UpdateRouteInput{ApiId: &apiID, RouteId: rt.RouteId, AuthorizerId: lambda.AuthorizerId})
+	if !errors.As(err, &br) || !strings.Contains(br.ErrorMessage(), "requires a valid JWT authorizer") {
+		t.Errorf("JWT route with a REQUEST authorizer: %v", err)
+	}
+	upd, err := e.client.UpdateRoute(c, &apigatewayv2.UpdateRouteInput{ApiId: &apiID, RouteId: rt.RouteId, AuthorizationType: types.AuthorizationTypeCustom, AuthorizerId: lambda.AuthorizerId, AuthorizationScopes: []string{}})
+	if err != nil || upd.AuthorizationType != types.AuthorizationTypeCustom {
+		t.Fatalf("switching to the Lambda authorizer: %+v %v", upd, err)
+	}
+	if _, err := e.client.DeleteAuthorizer(c, &apigatewayv2.DeleteAuthorizerInput{ApiId: &apiID, AuthorizerId: lambda.AuthorizerId}); !isCode(err, "BadRequestException") {
+		t.Errorf("deleting an authorizer in use: %v", err)
+	}
+	// Switching the route to NONE drops its authorizer.
+	upd, err = e.client.UpdateRoute(c, &apigatewayv2.UpdateRouteInput{ApiId: &apiID, RouteId: rt.RouteId, AuthorizationType: types.AuthorizationTypeNone})
+	if err != nil || upd.AuthorizerId != nil {
+		t.Fatalf("switching to NONE: %+v %v", upd, err)
+	}
+	if _, err := e.client.DeleteAuthorizer(c, &apigatewayv2.DeleteAuthorizerInput{ApiId: &apiID, AuthorizerId: lambda.AuthorizerId}); err != nil {
+		t.Errorf("deleting an unused authorizer: %v", err)
+	}
+	au, err := e.client.UpdateAuthorizer(c, &apigatewayv2.UpdateAuthorizerInput{ApiId: &apiID, AuthorizerId: jwt.AuthorizerId, JwtConfiguration: &types.JWTConfiguration{Issuer: aws.String("https://other.example"), Audience: []string{"b"}}})
+	if err != nil || aws.ToString(au.JwtConfiguration.Issuer) != "https://other.example" || aws.ToString(au.Name) != "jwt" {
+		t.Errorf("UpdateAuthorizer = %+v %v", au, err)
+	}
+	list, err := e.client.GetAuthorizers(c, &apigatewayv2.GetAuthorizersInput{ApiId: &apiID})
+	if err != nil || len(list.Items) != 1 {
+		t.Errorf("GetAuthorizers = %+v %v", list, err)
+	}
+	// ResetAuthorizersCache calls the hook for an existing stage only.
+	if _, err := e.client.CreateStage(c, &apigatewayv2.CreateStageInput{ApiId: &apiID, StageName: aws.String("$default")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.ResetAuthorizersCache(c, &apigatewayv2.ResetAuthorizersCacheInput{ApiId: &apiID, StageName: aws.String("$default")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-e.resets; got != apiID+"/$default" {
+		t.Errorf("reset hook got %q", got)
+	}
+	var nf *types.NotFoundException
+	if _, err := e.client.ResetAuthorizersCache(c, &apigatewayv2.ResetAuthorizersCacheInput{ApiId: &apiID, StageName: aws.String("nope")}); !errors.As(err, &nf) {
+		t.Errorf("reset of a missing stage: %v", err)
+	}
+}
