@@ -24,6 +24,8 @@ import (
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
+	"github.com/apigwdev/apigw/internal/model"
+	"github.com/apigwdev/apigw/internal/store"
 )
 
 // cpGateway is a gateway started from a directory, so that a test can stop
@@ -446,5 +448,83 @@ paths:
 	var nf *types.NotFoundException
 	if _, err := gw2.client.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: aws.String("nope")}); !errors.As(err, &nf) {
 		t.Errorf("GetApi(nope) = %v; want NotFoundException", err)
+	}
+}
+
+// TestControlPlaneStartsWithABrokenStoredAPI seeds the store with an API
+// that no longer compiles (as after a config change removed what it
+// needs): the gateway starts, serves the other APIs, accepts changes, and
+// serves the broken API again once it is fixed.
+func TestControlPlaneStartsWithABrokenStoredAPI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	backend := tagBackend(t, "ok")
+	st, err := store.Open(filepath.Join(dir, ".apigw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := func(id string, broken bool) {
+		in := model.Integration{IntegrationID: "int0001", IntegrationType: model.IntegrationHTTPProxy, IntegrationMethod: "ANY",
+			IntegrationURI: backend.URL + "/" + id, PayloadFormatVersion: "1.0", ConnectionType: model.ConnectionInternet}
+		if broken {
+			in.ConnectionType, in.ConnectionID = model.ConnectionVPCLink, "vl00001"
+			in.IntegrationURI = "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-gone"
+		}
+		def := model.Definition{
+			API:          model.API{APIID: id, Name: id, ProtocolType: model.ProtocolHTTP},
+			Routes:       []model.Route{{RouteID: "rte0001", RouteKey: "GET /x", Target: "integrations/int0001", AuthorizationType: model.AuthNone}},
+			Integrations: []model.Integration{in},
+		}
+		err := st.Update(func(tx store.Tx) error {
+			if err := store.ReplaceDefinition(tx, &def); err != nil {
+				return err
+			}
+			d := store.Deployment{Deployment: model.Deployment{DeploymentID: "dep001", DeploymentStatus: model.DeploymentDeployed}, Definition: &def}
+			if err := store.Deployments(tx, id).Put("dep001", &d); err != nil {
+				return err
+			}
+			return store.Stages(tx, id).Put("$default", &model.Stage{StageName: "$default", AutoDeploy: true, DeploymentID: "dep001"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	seed("goodapi001", false)
+	seed("badapi0001", true)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	gw := startIn(t, dir)
+	ctx := cpCtx(t)
+	if code, body := gw.get(t, "", "/_aws/execute-api/goodapi001/x"); code != 200 || body != "ok /goodapi001" {
+		t.Fatalf("good API next to a broken one: %d %q", code, body)
+	}
+	if code, _ := gw.get(t, "", "/_aws/execute-api/badapi0001/x"); code != 404 {
+		t.Errorf("broken API served: %d", code)
+	}
+	gw.mu.Lock()
+	logged := strings.Contains(gw.log.String(), "api badapi0001 from the store cannot be served")
+	gw.mu.Unlock()
+	if !logged {
+		t.Error("the broken API was not logged")
+	}
+	// Changes to the good API deploy.
+	if _, err := gw.client.UpdateRoute(ctx, &apigatewayv2.UpdateRouteInput{ApiId: aws.String("goodapi001"), RouteId: aws.String("rte0001"), RouteKey: aws.String("GET /y")}); err != nil {
+		t.Fatalf("UpdateRoute of the good API: %v", err)
+	}
+	if code, _ := gw.get(t, "", "/_aws/execute-api/goodapi001/y"); code != 200 {
+		t.Errorf("good API after UpdateRoute: %d", code)
+	}
+	// Fixing the broken API serves it again.
+	uri := backend.URL + "/fixed"
+	if _, err := gw.client.UpdateIntegration(ctx, &apigatewayv2.UpdateIntegrationInput{
+		ApiId: aws.String("badapi0001"), IntegrationId: aws.String("int0001"),
+		ConnectionType: types.ConnectionTypeInternet, ConnectionId: aws.String(""), IntegrationUri: &uri,
+	}); err != nil {
+		t.Fatalf("fixing the broken API: %v", err)
+	}
+	if code, body := gw.get(t, "", "/_aws/execute-api/badapi0001/x"); code != 200 || body != "ok /fixed" {
+		t.Errorf("fixed API: %d %q", code, body)
 	}
 }
