@@ -379,6 +379,7 @@ func TestControlPlaneRedeploysUnderLoad(t *testing.T) {
 			}
 		}()
 	}
+	began := time.Now()
 	for i := range 100 {
 		uri := a.URL + "/backend"
 		if i%2 == 0 {
@@ -388,6 +389,7 @@ func TestControlPlaneRedeploysUnderLoad(t *testing.T) {
 			t.Fatalf("redeploy %d: %v", i, err)
 		}
 	}
+	elapsed := time.Since(began)
 	stop.Store(true)
 	wg.Wait()
 	if bad.Load() > 0 {
@@ -396,7 +398,7 @@ func TestControlPlaneRedeploysUnderLoad(t *testing.T) {
 	if total.Load() < 100 {
 		t.Errorf("only %d requests ran during the redeploys", total.Load())
 	}
-	t.Logf("%d requests, 0 failed, during 100 redeploys", total.Load())
+	t.Logf("%d requests by 8 clients, 0 failed, during 100 redeploys in %v (%v per UpdateIntegration, commit and swap included)", total.Load(), elapsed.Round(time.Millisecond), (elapsed / 100).Round(time.Microsecond))
 }
 
 func TestControlPlaneListsConfigFileAPIs(t *testing.T) {
