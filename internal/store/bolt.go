@@ -201,8 +201,10 @@ type boltTx struct {
 	rev uint64
 }
 
+// Revision implements Tx.
 func (t *boltTx) Revision() uint64 { return t.rev }
 
+// Writable implements Tx.
 func (t *boltTx) Writable() bool { return t.tx.Writable() }
 
 func scopeName(scope string) []byte { return []byte("s:" + scope) }
@@ -220,6 +222,7 @@ func (t *boltTx) scope(kind Kind, scope string, create bool) (*bolt.Bucket, erro
 	return kb.Bucket(scopeName(scope)), nil
 }
 
+// Get implements Tx.
 func (t *boltTx) Get(kind Kind, scope, id string) ([]byte, error) {
 	b, err := t.scope(kind, scope, false)
 	if err != nil {
@@ -235,6 +238,7 @@ func (t *boltTx) Get(kind Kind, scope, id string) ([]byte, error) {
 	return v, nil
 }
 
+// Put implements Tx.
 func (t *boltTx) Put(kind Kind, scope, id string, value []byte) error {
 	if !t.tx.Writable() {
 		return ErrReadOnly
@@ -249,6 +253,7 @@ func (t *boltTx) Put(kind Kind, scope, id string, value []byte) error {
 	return b.Put([]byte(id), value)
 }
 
+// Delete implements Tx.
 func (t *boltTx) Delete(kind Kind, scope, id string) error {
 	if !t.tx.Writable() {
 		return ErrReadOnly
@@ -263,6 +268,7 @@ func (t *boltTx) Delete(kind Kind, scope, id string) error {
 	return b.Delete([]byte(id))
 }
 
+// DeleteScope implements Tx.
 func (t *boltTx) DeleteScope(kind Kind, scope string) error {
 	if !t.tx.Writable() {
 		return ErrReadOnly
@@ -278,6 +284,7 @@ func (t *boltTx) DeleteScope(kind Kind, scope string) error {
 	return err
 }
 
+// List implements Tx.
 func (t *boltTx) List(kind Kind, scope, after string, fn func(id string, value []byte) bool) error {
 	b, err := t.scope(kind, scope, false)
 	if err != nil || b == nil {
