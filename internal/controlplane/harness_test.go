@@ -80,8 +80,8 @@ func startIn(t *testing.T, dir string) *env {
 		Store:                 st,
 		Deployer:              dep,
 		ResetAuthorizersCache: func(apiID, stage string) { resets <- apiID + "/" + stage },
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:      func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC) },
+		Logger:                slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:                   func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC) },
 	})
 	if err != nil {
 		t.Fatal(err)
