@@ -26,6 +26,10 @@ type Verifier struct {
 	// RefusePresigned refuses the query-string (presigned) form. By default
 	// it is accepted (C.3 step 9, OBS-ish).
 	RefusePresigned bool
+	// Service is the service the credential scope must name; "" means
+	// Service (execute-api). The admin listener verifies apigateway and
+	// lambda requests with it.
+	Service string
 }
 
 // signedRequest is what one request's signature says, gathered from its
@@ -57,7 +61,8 @@ type signedRequest struct {
 //     the header form.
 //  3. host is signed; in the header form so are the timestamp header and
 //     X-Amz-Security-Token when present.
-//  4. The credential scope names execute-api, the API's region and the
+//  4. The credential scope names the service (execute-api unless
+//     Verifier.Service says otherwise), the API's region and the
 //     timestamp's date.
 //  5. The timestamp is within MaxSkew of now; a presigned request with
 //     X-Amz-Expires is not past its expiry.
@@ -83,8 +88,12 @@ func (v *Verifier) Verify(r *http.Request, region string, body func() ([]byte, e
 	if !hasSigned(sr.auth.signedHeaders, "host") {
 		return nil, incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
 	}
-	if c.service != Service {
-		return nil, invalid("Credential should be scoped to correct service: '%s'.", Service)
+	service := v.Service
+	if service == "" {
+		service = Service
+	}
+	if c.service != service {
+		return nil, invalid("Credential should be scoped to correct service: '%s'.", service)
 	}
 	if c.region != region {
 		return nil, invalid("Credential should be scoped to a valid region, not '%s'.", printable(c.region))
