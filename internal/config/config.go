@@ -81,6 +81,8 @@ type Config struct {
 	// PrivateTargets say what each private integration URI (listener or
 	// Cloud Map service ARN) stands for on this network.
 	PrivateTargets map[string]PrivateTarget
+	// Admin controls access to the admin listener (admin.go).
+	Admin Admin
 }
 
 // Function is a function of the functions map: local (Command, run as a
