@@ -211,7 +211,7 @@ func (g *Gateway) adminHandler() http.Handler {
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
 	g.mountControlPlane(mux)
-	return mux
+	return g.adminAuth(mux)
 }
 
 // Shutdown stops accepting requests, waits for requests in flight (bounded by
