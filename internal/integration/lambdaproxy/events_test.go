@@ -603,12 +603,12 @@ func TestBodyEncoding(t *testing.T) {
 
 func TestParseQuery(t *testing.T) {
 	t.Parallel()
-	got := parseQuery("a=1&a=2&&flag&=v&sp=a+b%20c&bad=%zz&k%3D=v%26")
-	want := []queryParam{{"a", "1"}, {"a", "2"}, {"flag", ""}, {"", "v"}, {"sp", "a b c"}, {"bad", "%zz"}, {"k=", "v&"}}
+	got := ParseQuery("a=1&a=2&&flag&=v&sp=a+b%20c&bad=%zz&k%3D=v%26")
+	want := []QueryParam{{"a", "1"}, {"a", "2"}, {"flag", ""}, {"", "v"}, {"sp", "a b c"}, {"bad", "%zz"}, {"k=", "v&"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("parseQuery = %q; want %q", got, want)
 	}
-	if parseQuery("") != nil {
+	if ParseQuery("") != nil {
 		t.Error("empty query gives parameters")
 	}
 }

@@ -131,12 +131,12 @@ func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
 		ev.MultiValueHeaders[kv[0]] = []string{kv[1]}
 	}
 
-	if params := parseQuery(r.URL.RawQuery); len(params) > 0 {
+	if params := ParseQuery(r.URL.RawQuery); len(params) > 0 {
 		ev.QueryStringParameters = make(map[string]string, len(params))
 		ev.MultiValueQueryStringParameters = make(map[string][]string, len(params))
 		for _, p := range params {
-			ev.QueryStringParameters[p.name] = p.value // the last value wins (3.4, OBS)
-			ev.MultiValueQueryStringParameters[p.name] = append(ev.MultiValueQueryStringParameters[p.name], p.value)
+			ev.QueryStringParameters[p.Name] = p.Value // the last value wins (3.4, OBS)
+			ev.MultiValueQueryStringParameters[p.Name] = append(ev.MultiValueQueryStringParameters[p.Name], p.Value)
 		}
 	}
 	if len(req.PathParameters) > 0 {

@@ -147,13 +147,13 @@ func BuildEventV2(req *invoke.Request, body []byte) ([]byte, error) {
 	ev.Headers["x-forwarded-port"] = g.forwardedPort
 	ev.Headers["x-forwarded-proto"] = g.forwardedProto
 
-	if params := parseQuery(r.URL.RawQuery); len(params) > 0 {
+	if params := ParseQuery(r.URL.RawQuery); len(params) > 0 {
 		ev.QueryStringParameters = make(map[string]string, len(params))
 		for _, p := range params {
-			if prev, ok := ev.QueryStringParameters[p.name]; ok {
-				ev.QueryStringParameters[p.name] = prev + "," + p.value
+			if prev, ok := ev.QueryStringParameters[p.Name]; ok {
+				ev.QueryStringParameters[p.Name] = prev + "," + p.Value
 			} else {
-				ev.QueryStringParameters[p.name] = p.value
+				ev.QueryStringParameters[p.Name] = p.Value
 			}
 		}
 	}

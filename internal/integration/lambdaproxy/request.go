@@ -141,21 +141,23 @@ func skipHeader(canonical string, connection []string) bool {
 	return false
 }
 
-// queryParam is one name=value pair of a query string, decoded.
-type queryParam struct{ name, value string }
+// QueryParam is one name=value pair of a query string, decoded.
+type QueryParam struct{ Name, Value string }
 
-// parseQuery splits a raw query string into decoded parameters in arrival
+// ParseQuery splits a raw query string into decoded parameters in arrival
 // order (dataplane.md 3.4). Pairs are separated by "&" only; empty pairs are
 // dropped; a pair without "=" has the value "" (UNCONFIRMED, assumed). Names
 // and values are percent-decoded and "+" decodes to a space, as HTML forms
 // encode it (UNCONFIRMED for HTTP APIs; REST APIs were observed to turn
 // "sort=-+createdAt" into "- createdAt", aws/aws-cdk#19827). A component
 // with an invalid percent-escape is kept exactly as received.
-func parseQuery(raw string) []queryParam {
+//
+// Lambda authorizers use it too, so identity sources see the values events do.
+func ParseQuery(raw string) []QueryParam {
 	if raw == "" {
 		return nil
 	}
-	params := make([]queryParam, 0, strings.Count(raw, "&")+1)
+	params := make([]QueryParam, 0, strings.Count(raw, "&")+1)
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
@@ -163,7 +165,7 @@ func parseQuery(raw string) []queryParam {
 			continue
 		}
 		name, value, _ := strings.Cut(pair, "=")
-		params = append(params, queryParam{decodeQueryComponent(name), decodeQueryComponent(value)})
+		params = append(params, QueryParam{Name: decodeQueryComponent(name), Value: decodeQueryComponent(value)})
 	}
 	return params
 }

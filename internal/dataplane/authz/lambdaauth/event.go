@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/apigwdev/apigw/internal/invoke"
+
+	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 )
 
 // eventV1 is the payload format 1.0 authorizer event
@@ -257,16 +259,16 @@ func cookies(r *http.Request) []string {
 // queryMap decodes the query string, repeated names joined with ","; nil
 // without parameters.
 func queryMap(r *http.Request) map[string]string {
-	params := parseQuery(r.URL.RawQuery)
+	params := lambdaproxy.ParseQuery(r.URL.RawQuery)
 	if len(params) == 0 {
 		return nil
 	}
 	m := make(map[string]string, len(params))
 	for _, p := range params {
-		if prev, ok := m[p.name]; ok {
-			m[p.name] = prev + "," + p.value
+		if prev, ok := m[p.Name]; ok {
+			m[p.Name] = prev + "," + p.Value
 		} else {
-			m[p.name] = p.value
+			m[p.Name] = p.Value
 		}
 	}
 	return m

@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apigwdev/apigw/internal/invoke"
+
+	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 )
 
 // sourceKind is the kind of an identity source (auth-and-integrations.md
@@ -78,9 +79,9 @@ func (s identitySource) value(req *invoke.Request) string {
 		return strings.Join(req.HTTP.Header.Values(s.name), ",")
 	case sourceQuery:
 		var vals []string
-		for _, p := range parseQuery(req.HTTP.URL.RawQuery) {
-			if p.name == s.name {
-				vals = append(vals, p.value)
+		for _, p := range lambdaproxy.ParseQuery(req.HTTP.URL.RawQuery) {
+			if p.Name == s.name {
+				vals = append(vals, p.Value)
 			}
 		}
 		return strings.Join(vals, ",")
@@ -171,34 +172,6 @@ func rawPath(r *invoke.Request) string {
 		return r.Path
 	}
 	return "/"
-}
-
-// queryParam is one decoded query parameter.
-type queryParam struct{ name, value string }
-
-// parseQuery splits a raw query into decoded parameters in arrival order, as
-// the integration events do (dataplane.md 3.4): "&"-separated, empty pairs
-// dropped, "+" a space, a component with an invalid escape kept as received.
-func parseQuery(raw string) []queryParam {
-	var params []queryParam
-	for pair := range strings.SplitSeq(raw, "&") {
-		if pair == "" {
-			continue
-		}
-		n, v, _ := strings.Cut(pair, "=")
-		params = append(params, queryParam{decodeComponent(n), decodeComponent(v)})
-	}
-	return params
-}
-
-func decodeComponent(s string) string {
-	if !strings.ContainsAny(s, "%+") {
-		return s
-	}
-	if d, err := url.QueryUnescape(s); err == nil {
-		return d
-	}
-	return s
 }
 
 func isToken(s string) bool {
