@@ -7,9 +7,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/apigwdev/apigw/internal/invoke"
-
 	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/invoke"
 )
 
 // eventV1 is the payload format 1.0 authorizer event

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apigwdev/apigw/internal/invoke"
-
 	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/invoke"
 )
 
 // sourceKind is the kind of an identity source (auth-and-integrations.md
