@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync"
 	"time"
@@ -50,6 +51,9 @@ type Options struct {
 	// (`apigw serve --watch`; see package functions/watch), from Start until
 	// the functions stop.
 	Watch bool
+	// Pprof mounts net/http/pprof's handlers on the admin listener under
+	// /debug/pprof/ (`apigw serve --pprof`; off by default).
+	Pprof bool
 }
 
 // Gateway is a running (or ready to run) apigw instance.
@@ -210,6 +214,13 @@ func (g *Gateway) adminHandler() http.Handler {
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID, Logger: g.log.With("component", "invokeapi"),
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
+	if g.opts.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	g.mountControlPlane(mux)
 	return g.adminAuth(mux)
 }

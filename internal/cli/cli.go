@@ -109,6 +109,7 @@ func serve(args []string, stderr io.Writer) int {
 		account    = fs.String("account-id", "", "account id in ARNs (default 000000000000)")
 		openapiDoc = fs.String("openapi", "", "import this OpenAPI document as the default API with a $default stage")
 		watchFiles = fs.Bool("watch", false, "rebuild and restart a function when its source files change (its dir, or its program without a build command)")
+		pprofOn    = fs.Bool("pprof", false, "serve net/http/pprof on the admin listener under /debug/pprof/")
 		fnFlags    stringList
 	)
 	fs.Var(&fnFlags, "function", "NAME=COMMAND: a function speaking the Lambda Runtime API (repeatable)")
@@ -142,7 +143,7 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := app.Run(ctx, cfg, app.Options{Stderr: stderr, Watch: *watchFiles}); err != nil {
+	if err := app.Run(ctx, cfg, app.Options{Stderr: stderr, Watch: *watchFiles, Pprof: *pprofOn}); err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
