@@ -53,6 +53,9 @@ type Config struct {
 	IsDefaultRoute bool
 	// Logger receives debug records about failed calls. Nil discards them.
 	Logger *slog.Logger
+	// Upstream, when set, makes this a private integration whose URI is an
+	// ARN and whose host is picked per attempt (upstream.go).
+	Upstream *Upstream
 }
 
 // Invoker calls an HTTP backend for an HTTP_PROXY integration. It is built
@@ -64,12 +67,13 @@ type Invoker struct {
 	transport http.RoundTripper
 	isDefault bool
 	logger    *slog.Logger
+	upstream  *Upstream // nil for a public integration
 }
 
 // New checks cfg and builds an Invoker, parsing the URI template once.
 // Errors name the problem and the URI.
 func New(cfg Config) (*Invoker, error) {
-	tmpl, err := parseTemplate(cfg.URI)
+	tmpl, err := newTemplate(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +83,7 @@ func New(cfg Config) (*Invoker, error) {
 		transport: cfg.Transport,
 		isDefault: cfg.IsDefaultRoute,
 		logger:    cfg.Logger,
+		upstream:  cfg.Upstream,
 	}
 	switch {
 	case cfg.Method == "" || strings.EqualFold(cfg.Method, methodAny):
@@ -114,7 +119,7 @@ func New(cfg Config) (*Invoker, error) {
 // not a *gwerr.Error. A timeout while the body streams surfaces as the same
 // ServiceUnavailable error from Body.Read, after the status was sent.
 func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Response, error) {
-	target, err := i.tmpl.build(req, i.isDefault)
+	target, err := i.target(req)
 	if err != nil {
 		return nil, gwerr.New(gwerr.InternalServerError, fmt.Errorf("building integration URL: %w", err))
 	}
@@ -144,7 +149,7 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 		Host:          target.Host,
 	}).WithContext(tctx)
 
-	resp, err := i.transport.RoundTrip(out)
+	resp, err := i.roundTrip(out)
 	if err != nil {
 		err = i.classify(ctx, tctx, "calling integration "+redact(method, target.Scheme, target.Host, target.RawPath), err)
 		cancel()
@@ -171,6 +176,9 @@ func (i *Invoker) classify(parent, tctx context.Context, op string, err error) e
 	}
 	if errors.Is(context.Cause(tctx), errTimeout) {
 		return gwerr.New(gwerr.ServiceUnavailable, fmt.Errorf("%s: timeout of %v exceeded: %w", op, i.timeout, err))
+	}
+	if i.upstreamUnreachable(err) {
+		return unreachable(op, err)
 	}
 	return gwerr.New(gwerr.InternalServerError, fmt.Errorf("%s: %w", op, err))
 }
