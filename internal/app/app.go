@@ -35,6 +35,7 @@ import (
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
 	"github.com/apigwdev/apigw/internal/functions/watch"
+	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 )
 
@@ -76,6 +77,8 @@ type Gateway struct {
 	cp *controlPlane
 	// stage holds the account throttle, access logs and metrics.
 	stage stageServices
+	// awsClients are the SDK clients of AWS service integrations (aws.go).
+	awsClients *awsservice.Clients
 	// authz is shared by every compiled authorizer.
 	authz  *authz.Deps
 	dataLn net.Listener
@@ -112,6 +115,11 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.newStageServices()
+	if err := g.newAWSClients(); err != nil {
+		g.closeStageServices()
+		g.closeFunctions()
+		return nil, err
+	}
 	if err := g.newAuthorizers(); err != nil {
 		g.closeStageServices()
 		g.closeFunctions()

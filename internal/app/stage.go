@@ -50,6 +50,7 @@ func (g *Gateway) compileDeps() compile.Deps {
 		Account:     g.stage.account,
 		AccessLogs:  g.stage.logs,
 		Authorizers: g.authz,
+		AWS:         g.awsClients,
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
 	"github.com/apigwdev/apigw/internal/dataplane/cors"
 	"github.com/apigwdev/apigw/internal/dataplane/throttle"
+	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/integration/parammap"
@@ -90,6 +91,9 @@ type Deps struct {
 	// Authorizers are the shared services of JWT, Lambda and IAM
 	// authorizers. If nil, routes with authorization are refused.
 	Authorizers *authz.Deps
+	// AWS are the SDK clients of AWS service integrations (integrations
+	// with integrationSubtype). If nil, those integrations are refused.
+	AWS *awsservice.Clients
 }
 
 // UnsupportedError reports a feature that apigw parses but does not serve yet.
@@ -320,7 +324,7 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 	apiID := d.API.APIID
 	where := "integration " + mi.IntegrationID
 	nerr := len(c.errs)
-	if mi.IntegrationSubtype != "" {
+	if mi.IntegrationSubtype != "" && c.deps.AWS == nil {
 		c.unsupported(apiID, where, fmt.Sprintf("AWS service integration %s", mi.IntegrationSubtype))
 	}
 	if mi.ConnectionType == model.ConnectionVPCLink {
@@ -328,6 +332,9 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 	}
 	if len(c.errs) > nerr {
 		return nil
+	}
+	if mi.IntegrationSubtype != "" {
+		return c.serviceIntegration(apiID, where, mi)
 	}
 	si := &snapshot.Integration{ID: mi.IntegrationID, Type: mi.IntegrationType}
 	if rm, err := parammap.CompileRequest(mi.RequestParameters); err != nil {
