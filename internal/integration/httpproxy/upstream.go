@@ -159,4 +159,3 @@ func escapedRawPath(req *invoke.Request) string {
 func unreachable(op string, err error) error {
 	return gwerr.New(gwerr.ServiceUnavailable, fmt.Errorf("%s: private integration unreachable: %w", op, err))
 }
-

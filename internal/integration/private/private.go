@@ -247,15 +247,16 @@ func (t *Targets) Close() error {
 func (t *Targets) HasLink(id string) bool { return t.links[id] }
 
 // Check reports why an integration with connectionId linkID and
-// integrationUri uri cannot reach anything: a *LinkNotFoundError or a
-// *TargetNotFoundError, or nil. Such an integration still compiles and
-// answers 503 (compile warns).
+// integrationUri uri cannot reach anything: a *TargetNotFoundError (the
+// URI is not in privateTargets; compile refuses it), a *LinkNotFoundError
+// (the link is not in vpcLinks; compile warns and its invoker answers 503),
+// or nil.
 func (t *Targets) Check(linkID, uri string) error {
-	if !t.links[linkID] {
-		return &LinkNotFoundError{ID: linkID}
-	}
 	if t.targets[targetKey(uri)] == nil {
 		return &TargetNotFoundError{URI: uri}
+	}
+	if !t.links[linkID] {
+		return &LinkNotFoundError{ID: linkID}
 	}
 	return nil
 }

@@ -309,4 +309,3 @@ func (tg *target) probe(ctx context.Context, addr string) error {
 	}
 	return nil
 }
-
