@@ -37,6 +37,7 @@ import (
 	"github.com/apigwdev/apigw/internal/functions/watch"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
+	"github.com/apigwdev/apigw/internal/integration/private"
 )
 
 // Options are what the command line adds to the configuration.
@@ -77,6 +78,8 @@ type Gateway struct {
 	cp *controlPlane
 	// stage holds the account throttle, access logs and metrics.
 	stage stageServices
+	// private resolves private integrations' targets (private.go).
+	private *private.Targets
 	// awsClients are the SDK clients of AWS service integrations (aws.go).
 	awsClients *awsservice.Clients
 	// authz is shared by every compiled authorizer.
@@ -115,6 +118,11 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.newStageServices()
+	if err := g.newPrivate(); err != nil {
+		g.closeStageServices()
+		g.closeFunctions()
+		return nil, err
+	}
 	if err := g.newAWSClients(); err != nil {
 		g.closeStageServices()
 		g.closeFunctions()

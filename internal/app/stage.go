@@ -51,11 +51,13 @@ func (g *Gateway) compileDeps() compile.Deps {
 		AccessLogs:  g.stage.logs,
 		Authorizers: g.authz,
 		AWS:         g.awsClients,
+		Private:     g.private,
 	}
 }
 
 // closeStageServices flushes the access logs; called once no request runs.
 func (g *Gateway) closeStageServices() {
+	g.closePrivate()
 	if g.stage.logs != nil {
 		if err := g.stage.logs.Close(); err != nil {
 			g.log.Error("closing access logs", "err", err)

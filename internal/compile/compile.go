@@ -28,6 +28,7 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/integration/parammap"
+	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/routekey"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -94,6 +95,9 @@ type Deps struct {
 	// AWS are the SDK clients of AWS service integrations (integrations
 	// with integrationSubtype). If nil, those integrations are refused.
 	AWS *awsservice.Clients
+	// Private resolves private integrations (connectionType VPC_LINK). If
+	// nil, they are refused.
+	Private *private.Targets
 }
 
 // UnsupportedError reports a feature that apigw parses but does not serve yet.
@@ -327,7 +331,7 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 	if mi.IntegrationSubtype != "" && c.deps.AWS == nil {
 		c.unsupported(apiID, where, fmt.Sprintf("AWS service integration %s", mi.IntegrationSubtype))
 	}
-	if mi.ConnectionType == model.ConnectionVPCLink {
+	if mi.ConnectionType == model.ConnectionVPCLink && c.deps.Private == nil {
 		c.unsupported(apiID, where, "private integration (connectionType VPC_LINK)")
 	}
 	if len(c.errs) > nerr {
@@ -351,6 +355,14 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 	}
 	switch mi.IntegrationType {
 	case model.IntegrationHTTPProxy:
+		if mi.ConnectionType == model.ConnectionVPCLink {
+			inv := c.privateInvoker(apiID, where, mi, r)
+			if inv == nil {
+				return nil
+			}
+			si.Invoker = inv
+			break
+		}
 		inv, err := httpproxy.New(httpproxy.Config{
 			URI:            mi.IntegrationURI,
 			Method:         mi.IntegrationMethod,
@@ -496,4 +508,35 @@ func (c *compiler) domain(s *snapshot.Snapshot, d *Domain) *snapshot.Domain {
 		return len(sd.Mappings[i].Segments) > len(sd.Mappings[j].Segments)
 	})
 	return sd
+}
+
+// privateInvoker builds the invoker of a private integration (connectionType
+// VPC_LINK). An integrationUri that privateTargets does not map is an error
+// (this network does not define it); a connectionId that vpcLinks does not
+// declare compiles with a warning and answers 503, as an unreachable target
+// does.
+func (c *compiler) privateInvoker(apiID, where string, mi *model.Integration, r *model.Route) *httpproxy.Invoker {
+	var tnf *private.TargetNotFoundError
+	if err := c.deps.Private.Check(mi.ConnectionID, mi.IntegrationURI); errors.As(err, &tnf) {
+		c.errs = append(c.errs, fmt.Errorf("api %s: %s: %w", apiID, where, err))
+		return nil
+	} else if err != nil {
+		c.warnings = append(c.warnings, fmt.Sprintf("api %s: route %s: %s: %v; the route answers 503 Service Unavailable", apiID, r.RouteKey, where, err))
+	}
+	in := private.Integration{
+		ConnectionID: mi.ConnectionID,
+		URI:          mi.IntegrationURI,
+		Method:       mi.IntegrationMethod,
+		Timeout:      mi.EffectiveTimeout(),
+		Logger:       c.deps.Logger,
+	}
+	if mi.TLSConfig != nil {
+		in.TLS, in.ServerNameToVerify = true, mi.TLSConfig.ServerNameToVerify
+	}
+	inv, err := c.deps.Private.NewInvoker(in)
+	if err != nil {
+		c.errs = append(c.errs, fmt.Errorf("api %s: %s: %w", apiID, where, err))
+		return nil
+	}
+	return inv
 }
