@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apigwdev/apigw/internal/gatewaytest"
 )
@@ -107,6 +108,7 @@ func TestServiceIntegrations(t *testing.T) {
 	}
 	var oas strings.Builder
 	oas.WriteString("openapi: \"3.0.1\"\ninfo: {title: t, version: \"1\"}\npaths:\n")
+	oas.WriteString("  /slow:\n    post:\n      x-amazon-apigateway-integration: {type: aws_proxy, integrationSubtype: SQS-PurgeQueue, credentials: \"arn:aws:iam::000000000000:role/r\", payloadFormatVersion: \"1.0\", timeoutInMillis: 100, requestParameters: {QueueUrl: \"https://sqs/q\"}}\n")
 	for _, r := range routes {
 		fmt.Fprintf(&oas, "  %s:\n    post:\n      x-amazon-apigateway-integration: {type: aws_proxy, integrationSubtype: %s, credentials: \"arn:aws:iam::000000000000:role/r\", payloadFormatVersion: \"1.0\", timeoutInMillis: 2000, requestParameters: %s}\n", r.path, r.subtype, r.params)
 	}
@@ -217,6 +219,18 @@ func TestServiceIntegrations(t *testing.T) {
 			wantTarget: "AmazonSQS.SendMessage", wantPath: "/", wantScope: "us-east-1/sqs",
 			wantWire:   `{"QueueUrl":"https://sqs/nope","MessageBody":"hello","DelaySeconds":5,"MessageAttributes":{"k":{"DataType":"String","StringValue":"v"}}}`,
 			wantStatus: 400, wantType: "application/json", wantBody: `{"message":"The specified queue does not exist."}`,
+		},
+		{
+			name: "integration timeout", path: "/slow",
+			reply: func(w http.ResponseWriter, r *http.Request, b []byte) {
+				select {
+				case <-r.Context().Done():
+				case <-time.After(2 * time.Second):
+				}
+				jsonReply(200, `{}`)(w, r, b)
+			},
+			wantTarget: "AmazonSQS.PurgeQueue", wantPath: "/", wantScope: "us-east-1/sqs",
+			wantStatus: 503, wantBody: `{"message":"Service Unavailable"}`,
 		},
 		{
 			name: "missing required value", path: "/send", body: `{"message":"hello"}`,

@@ -164,6 +164,7 @@ func receiveMessage(ctx context.Context, c *Clients, region string, p params) (*
 		return nil, err
 	}
 	for _, n := range names {
+		//lint:ignore SA1019 the subtype's parameter is AttributeNames, sent as such.
 		in.AttributeNames = append(in.AttributeNames, sqstypes.QueueAttributeName(n))
 	}
 	if in.MessageAttributeNames, err = p.list("MessageAttributeNames"); err != nil {
@@ -247,7 +248,7 @@ func purgeQueue(ctx context.Context, c *Clients, region string, p params) (*resu
 
 func getConfiguration(ctx context.Context, c *Clients, region string, p params) (*result, error) {
 	cl := client(c, "appconfig", region, func(cfg aws.Config) *appconfig.Client { return appconfig.NewFromConfig(cfg) })
-	//nolint:staticcheck // GetConfiguration is deprecated in favour of AppConfigData; the subtype names it (D.4).
+	//lint:ignore SA1019 the subtype names the legacy GetConfiguration (D.4), not AppConfigData.
 	out, err := cl.GetConfiguration(ctx, &appconfig.GetConfigurationInput{
 		Application:                p.str("Application"),
 		Environment:                p.str("Environment"),
@@ -305,7 +306,7 @@ func startExecution(ctx context.Context, c *Clients, region string, p params) (*
 		return nil, err
 	}
 	return jsonResult(struct {
-		ExecutionArn *string  `json:"executionArn"`
+		ExecutionARN *string  `json:"executionArn"`
 		StartDate    *float64 `json:"startDate"`
 	}{out.ExecutionArn, epoch(out.StartDate)})
 }
@@ -329,21 +330,21 @@ func startSyncExecution(ctx context.Context, c *Clients, region string, p params
 		BillingDetails  *billing `json:"billingDetails,omitempty"`
 		Cause           *string  `json:"cause,omitempty"`
 		Error           *string  `json:"error,omitempty"`
-		ExecutionArn    *string  `json:"executionArn,omitempty"`
+		ExecutionARN    *string  `json:"executionArn,omitempty"`
 		Input           *string  `json:"input,omitempty"`
 		InputDetails    *details `json:"inputDetails,omitempty"`
 		Name            *string  `json:"name,omitempty"`
 		Output          *string  `json:"output,omitempty"`
 		OutputDetails   *details `json:"outputDetails,omitempty"`
 		StartDate       *float64 `json:"startDate,omitempty"`
-		StateMachineArn *string  `json:"stateMachineArn,omitempty"`
+		StateMachineARN *string  `json:"stateMachineArn,omitempty"`
 		Status          string   `json:"status,omitempty"`
 		StopDate        *float64 `json:"stopDate,omitempty"`
 		TraceHeader     *string  `json:"traceHeader,omitempty"`
 	}{
-		Cause: out.Cause, Error: out.Error, ExecutionArn: out.ExecutionArn, Input: out.Input,
+		Cause: out.Cause, Error: out.Error, ExecutionARN: out.ExecutionArn, Input: out.Input,
 		Name: out.Name, Output: out.Output, StartDate: epoch(out.StartDate),
-		StateMachineArn: out.StateMachineArn, Status: string(out.Status),
+		StateMachineARN: out.StateMachineArn, Status: string(out.Status),
 		StopDate: epoch(out.StopDate), TraceHeader: out.TraceHeader,
 	}
 	if b := out.BillingDetails; b != nil {
