@@ -17,7 +17,7 @@ type stageServices struct {
 }
 
 func (g *Gateway) newStageServices() {
-	g.stage.account = throttle.NewBucket(throttle.DefaultAccountLimits(), nil)
+	g.stage.account = throttle.NewBucket(throttle.Limits{Rate: g.cfg.AccountThrottle.RateLimit, Burst: g.cfg.AccountThrottle.BurstLimit}, nil)
 	g.stage.logs = accesslog.NewSinks(accesslog.Options{DataDir: g.cfg.DataDir, Logger: g.log.With("component", "accesslog")})
 	g.stage.metrics = metrics.NewRegistry(metrics.Options{})
 	logs := g.stage.logs

@@ -83,6 +83,9 @@ type Config struct {
 	PrivateTargets map[string]PrivateTarget
 	// Admin controls access to the admin listener (admin.go).
 	Admin Admin
+	// AccountThrottle is the account-level limit shared by every API and
+	// stage (default 10,000 requests/s, burst 5,000, as AWS's).
+	AccountThrottle AccountThrottle
 }
 
 // Function is a function of the functions map: local (Command, run as a
@@ -255,14 +258,15 @@ type HealthCheck struct {
 // Default returns the configuration used when there is no config file.
 func Default() *Config {
 	return &Config{
-		Listen:         DefaultListen,
-		AdminListen:    DefaultAdminListen,
-		DataDir:        DefaultDataDir,
-		Region:         DefaultRegion,
-		AccountID:      DefaultAccountID,
-		Functions:      map[string]Function{},
-		PrivateTargets: map[string]PrivateTarget{},
-		AWS:            AWSConfig{Endpoints: map[string]string{}},
+		Listen:          DefaultListen,
+		AdminListen:     DefaultAdminListen,
+		DataDir:         DefaultDataDir,
+		Region:          DefaultRegion,
+		AccountID:       DefaultAccountID,
+		Functions:       map[string]Function{},
+		PrivateTargets:  map[string]PrivateTarget{},
+		AWS:             AWSConfig{Endpoints: map[string]string{}},
+		AccountThrottle: AccountThrottle{RateLimit: DefaultAccountRateLimit, BurstLimit: DefaultAccountBurstLimit},
 	}
 }
 

@@ -368,3 +368,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestAccountThrottle(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte("accountThrottle: {throttlingRateLimit: 50000, throttlingBurstLimit: 20000}\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AccountThrottle.RateLimit != 50000 || c.AccountThrottle.BurstLimit != 20000 {
+		t.Errorf("got %+v", c.AccountThrottle)
+	}
+	d := Default()
+	if d.AccountThrottle.RateLimit != DefaultAccountRateLimit || d.AccountThrottle.BurstLimit != DefaultAccountBurstLimit {
+		t.Errorf("default %+v", d.AccountThrottle)
+	}
+	_, err = Parse([]byte("accountThrottle:\n  throttlingRateLimit: 0\n"), "t.yaml")
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:2:") {
+		t.Errorf("rate 0: %v; want an error at t.yaml:2", err)
+	}
+}
