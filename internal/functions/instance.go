@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -51,6 +50,7 @@ type instance struct {
 	finishing   bool          // answered its last invocation, its runtime has not asked for the next event yet; timer runs
 	pendingInit time.Duration // init duration not yet reported in a REPORT line
 	timer       *time.Timer
+	mem         memReader // peak memory of proc, for REPORT lines
 }
 
 // call is one invocation handed to an instance.
@@ -195,6 +195,7 @@ func (in *instance) shutdown() {
 	if in.proc != nil {
 		in.proc.stop(in.fn.mgr.opts.StopGrace)
 	}
+	in.mem.close()
 	if in.srv != nil {
 		if err := in.srv.Close(); err != nil {
 			in.fn.log.Warn("closing runtime API server", "err", err)
@@ -395,11 +396,17 @@ func (in *instance) logReport(requestID string, d time.Duration, status, errorTy
 	if in.proc != nil {
 		in.proc.syncOutput() // what the function printed before answering comes before END
 	}
-	in.logs.platform(requestID, endLine(requestID))
-	maxMem := 0
-	if in.fn.log.Enabled(context.Background(), slog.LevelInfo) || in.logs.tailing() {
-		maxMem, _ = maxMemoryMB(in.pid())
+	if !in.logs.wanted() {
+		// Neither logged nor kept for the tail: skip building the lines and
+		// reading the peak memory.
+		in.pendingInit = 0
+		return
 	}
+	in.logs.platform(requestID, endLine(requestID))
+	// The reading is cached for memRefresh; it is always fresh on the
+	// instance's first invocation (the cache is empty) and on one that
+	// failed, which may be its last.
+	maxMem, _ := in.mem.maxMemoryMB(in.pid(), status != "", time.Now())
 	in.logs.platform(requestID, report{
 		requestID:    requestID,
 		duration:     d,

@@ -1,9 +1,10 @@
 package functions
 
 import (
-	"fmt"
+	"context"
 	"log/slog"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -76,17 +77,24 @@ func (l *instanceLog) detach() {
 func (l *instanceLog) output(stream, line string) {
 	id := l.record(line)
 	if id == "" {
-		l.log.Info(line, attrStream, stream)
+		l.log.LogAttrs(context.Background(), slog.LevelInfo, line, slog.String(attrStream, stream))
 		return
 	}
-	l.log.Info(line, attrRequestID, id, attrStream, stream)
+	l.log.LogAttrs(context.Background(), slog.LevelInfo, line, slog.String(attrRequestID, id), slog.String(attrStream, stream))
+}
+
+// wanted reports whether a platform line would go anywhere: Info logging is
+// on or the running invocation's tail is being kept. When it would not,
+// callers may skip building the line.
+func (l *instanceLog) wanted() bool {
+	return l.log.Enabled(context.Background(), slog.LevelInfo) || l.tailing()
 }
 
 // platform logs one of Lambda's own lines (START, END, REPORT, timeouts) for
 // invocation requestID.
 func (l *instanceLog) platform(requestID, line string) {
 	l.record(line)
-	l.log.Info(line, attrRequestID, requestID)
+	l.log.LogAttrs(context.Background(), slog.LevelInfo, line, slog.String(attrRequestID, requestID))
 }
 
 // record adds line to the tail, if kept, and returns the current request id.
@@ -128,17 +136,31 @@ type report struct {
 // newer "Status: timeout" / "Status: error Error Type: …" fields.
 func (r report) String() string {
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	s := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-		r.requestID, ms(r.duration), int64(math.Ceil(ms(r.duration+r.initDuration))), r.memorySize, r.maxMemory)
+	b := make([]byte, 0, 192)
+	b = append(b, "REPORT RequestId: "...)
+	b = append(b, r.requestID...)
+	b = append(b, "\tDuration: "...)
+	b = strconv.AppendFloat(b, ms(r.duration), 'f', 2, 64)
+	b = append(b, " ms\tBilled Duration: "...)
+	b = strconv.AppendInt(b, int64(math.Ceil(ms(r.duration+r.initDuration))), 10)
+	b = append(b, " ms\tMemory Size: "...)
+	b = strconv.AppendInt(b, int64(r.memorySize), 10)
+	b = append(b, " MB\tMax Memory Used: "...)
+	b = strconv.AppendInt(b, int64(r.maxMemory), 10)
+	b = append(b, " MB"...)
 	if r.initDuration > 0 {
-		s += fmt.Sprintf("\tInit Duration: %.2f ms", ms(r.initDuration))
+		b = append(b, "\tInit Duration: "...)
+		b = strconv.AppendFloat(b, ms(r.initDuration), 'f', 2, 64)
+		b = append(b, " ms"...)
 	}
 	switch r.status {
 	case "":
 	case "error":
-		s += "\tStatus: error\tError Type: " + r.errorType
+		b = append(b, "\tStatus: error\tError Type: "...)
+		b = append(b, r.errorType...)
 	default:
-		s += "\tStatus: " + r.status
+		b = append(b, "\tStatus: "...)
+		b = append(b, r.status...)
 	}
-	return s
+	return string(b)
 }
