@@ -2,9 +2,12 @@ package jwt
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"time"
@@ -55,6 +58,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Options select behaviours the specification leaves open.
 	Options Options
+	// VerifiedCacheSize bounds the tokens whose signature verification is
+	// remembered (by SHA-256, never the token): 0 selects
+	// DefaultVerifiedCacheSize, a negative value disables the cache. A
+	// remembered token skips only the signature check, and only while the
+	// issuer's key set is the one it was verified with.
+	VerifiedCacheSize int
 }
 
 // ConfigError reports an authorizer configuration the gateway cannot serve.
@@ -80,6 +89,10 @@ type Authorizer struct {
 	log       *slog.Logger
 	opts      Options
 	parser    *gojwt.Parser
+	// verified remembers signature-verified tokens; nil when disabled.
+	verified *verifiedCache
+	// onVerify, when set (tests), is called before each signature check.
+	onVerify func()
 }
 
 // New validates cfg and returns its Authorizer.
@@ -130,6 +143,12 @@ func New(cfg Config) (*Authorizer, error) {
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	switch n := cfg.VerifiedCacheSize; {
+	case n == 0:
+		a.verified = newVerifiedCache(DefaultVerifiedCacheSize)
+	case n > 0:
+		a.verified = newVerifiedCache(n)
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -204,7 +223,9 @@ func (a *Authorizer) unauthorized(desc string, err error) *gwerr.Error {
 //     discovery, refreshed on an unknown kid at most once per refresh
 //     interval); keys that cannot be fetched refuse the token: the
 //     gateway never fails open (A.4: status UNCONFIRMED, 401 as suggested).
-//  5. The signature verifies with that key.
+//  5. The signature verifies with that key. A token whose signature
+//     verified before with the keys step 4 returns (the same fetch of the
+//     key set) and is not past exp skips this step (see verifiedCache).
 //  6. iss equals the configured issuer exactly.
 //  7. aud, when present, has a configured audience; else client_id is one.
 //  8. exp is present, numeric and after now.
@@ -235,39 +256,46 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 		}
 		return nil, a.refuse(ctx, req, "", e)
 	}
-	alg, kid, err := splitToken(tok)
-	if err != nil {
-		return nil, a.refuse(ctx, req, "", a.unauthorized(DescMalformed, nil))
+	var (
+		h      [sha256.Size]byte
+		kid    string
+		claims map[string]any
+		entry  *verifiedEntry
+	)
+	if a.verified != nil {
+		h = sha256.Sum256([]byte(tok))
+		entry = a.verified.get(h, epochSeconds(a.now()))
 	}
-	if !acceptedAlg(alg) {
-		return nil, a.refuse(ctx, req, kid, a.unauthorized(DescAlgorithm, fmt.Errorf("alg %q", printable(alg))))
-	}
-	if kid == "" {
-		return nil, a.refuse(ctx, req, kid, a.unauthorized(DescKID, errors.New("the token has no kid")))
-	}
-	keys, err := a.keys.Keys(ctx, a.issuer, kid)
-	if err != nil {
-		if errors.Is(err, ErrUnknownKID) {
-			return nil, a.refuse(ctx, req, kid, a.unauthorized(DescKID, err))
+	if entry != nil {
+		// The token is the same, so steps 2 and 3 pass as they did and step
+		// 4 asks for the same keys.
+		keys, err := a.keys.Keys(ctx, a.issuer, entry.kid)
+		if err != nil {
+			return nil, a.refuse(ctx, req, entry.kid, a.keysError(err))
 		}
-		return nil, a.refuse(ctx, req, kid, a.unauthorized(DescKeys, err))
-	}
-	set := gojwt.VerificationKeySet{}
-	for _, k := range keys {
-		if k.Alg == "" || k.Alg == alg {
-			set.Keys = append(set.Keys, k.Public)
+		if sameKeys(entry.keys, candidates(keys, entry.alg)) {
+			kid, claims = entry.kid, entry.claims
+		} else {
+			// The key set changed since: verify again.
+			a.verified.remove(h, entry)
+			entry = nil
 		}
 	}
-	if len(set.Keys) == 0 {
-		return nil, a.refuse(ctx, req, kid, a.unauthorized(DescKID, fmt.Errorf("kid %q is not for %s", printable(kid), alg)))
-	}
-	claims := gojwt.MapClaims{}
-	if _, err := a.parser.ParseWithClaims(tok, claims, func(*gojwt.Token) (any, error) { return set, nil }); err != nil {
-		desc := DescMalformed
-		if errors.Is(err, gojwt.ErrTokenSignatureInvalid) {
-			desc = DescSignature
+	if entry == nil {
+		var e *gwerr.Error
+		kid, entry, e = a.verify(ctx, tok)
+		if e != nil {
+			return nil, a.refuse(ctx, req, kid, e)
 		}
-		return nil, a.refuse(ctx, req, kid, a.unauthorized(desc, nil))
+		claims = entry.claims
+		if a.verified != nil {
+			if exp, present, ok := numericDate(claims, "exp"); present && ok {
+				entry.expires = exp + a.opts.Leeway.Seconds()
+				if now := epochSeconds(a.now()); now < entry.expires {
+					a.verified.put(h, entry, now)
+				}
+			}
+		}
 	}
 	if desc, detail := a.checkClaims(claims); desc != "" {
 		return nil, a.refuse(ctx, req, kid, a.unauthorized(desc, detail))
@@ -281,8 +309,71 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 			return nil, a.refuse(ctx, req, kid, e)
 		}
 	}
-	return &invoke.AuthorizerContext{JWT: &invoke.JWTContext{Claims: RenderClaims(claims), Scopes: scopes}}, nil
+	return &invoke.AuthorizerContext{JWT: &invoke.JWTContext{Claims: maps.Clone(entry.rendered), Scopes: scopes}}, nil
 }
+
+// verify runs steps 2 to 5 of Authorize on a token not in the verified
+// cache: on success, it returns an entry for it (without expires). kid is
+// the token's, for the log, also on failure.
+func (a *Authorizer) verify(ctx context.Context, tok string) (kid string, entry *verifiedEntry, e *gwerr.Error) {
+	alg, kid, err := splitToken(tok)
+	if err != nil {
+		return "", nil, a.unauthorized(DescMalformed, nil)
+	}
+	if !acceptedAlg(alg) {
+		return kid, nil, a.unauthorized(DescAlgorithm, fmt.Errorf("alg %q", printable(alg)))
+	}
+	if kid == "" {
+		return kid, nil, a.unauthorized(DescKID, errors.New("the token has no kid"))
+	}
+	keys, err := a.keys.Keys(ctx, a.issuer, kid)
+	if err != nil {
+		return kid, nil, a.keysError(err)
+	}
+	pubs := candidates(keys, alg)
+	if len(pubs) == 0 {
+		return kid, nil, a.unauthorized(DescKID, fmt.Errorf("kid %q is not for %s", printable(kid), alg))
+	}
+	set := gojwt.VerificationKeySet{Keys: make([]gojwt.VerificationKey, len(pubs))}
+	for i, p := range pubs {
+		set.Keys[i] = p
+	}
+	if a.onVerify != nil {
+		a.onVerify()
+	}
+	claims := gojwt.MapClaims{}
+	if _, err := a.parser.ParseWithClaims(tok, claims, func(*gojwt.Token) (any, error) { return set, nil }); err != nil {
+		desc := DescMalformed
+		if errors.Is(err, gojwt.ErrTokenSignatureInvalid) {
+			desc = DescSignature
+		}
+		return kid, nil, a.unauthorized(desc, nil)
+	}
+	return kid, &verifiedEntry{alg: alg, kid: kid, keys: pubs, claims: claims, rendered: RenderClaims(claims)}, nil
+}
+
+// keysError is the refusal of a failed key lookup (step 4).
+func (a *Authorizer) keysError(err error) *gwerr.Error {
+	if errors.Is(err, ErrUnknownKID) {
+		return a.unauthorized(DescKID, err)
+	}
+	return a.unauthorized(DescKeys, err)
+}
+
+// candidates returns the keys that may verify a token signed with alg: those
+// without an alg and those for alg, in the key set's order.
+func candidates(keys []Key, alg string) []*rsa.PublicKey {
+	var pubs []*rsa.PublicKey
+	for _, k := range keys {
+		if k.Alg == "" || k.Alg == alg {
+			pubs = append(pubs, k.Public)
+		}
+	}
+	return pubs
+}
+
+// epochSeconds is t in seconds since the epoch, as checkClaims compares it.
+func epochSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 // checkClaims runs steps 6 to 10 of Authorize; desc is "" when they pass.
 func (a *Authorizer) checkClaims(claims map[string]any) (desc string, detail error) {
@@ -297,7 +388,7 @@ func (a *Authorizer) checkClaims(claims map[string]any) (desc string, detail err
 	} else if cid, _ := claims["client_id"].(string); !a.audiences[cid] {
 		return DescAudience, fmt.Errorf("no aud, client_id %q", printable(cid))
 	}
-	now := float64(a.now().UnixNano()) / 1e9
+	now := epochSeconds(a.now())
 	leeway := a.opts.Leeway.Seconds()
 	exp, present, ok := numericDate(claims, "exp")
 	switch {
