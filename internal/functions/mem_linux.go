@@ -63,7 +63,7 @@ func (r *memReader) read() (int, bool) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return 0, false
 	}
-	return parseVmHWM(r.buf[:n])
+	return parseVMHWM(r.buf[:n])
 }
 
 // close releases the status file and forgets the cached reading.
@@ -75,9 +75,9 @@ func (r *memReader) close() {
 	r.pid, r.mb, r.ok, r.at = 0, 0, false, time.Time{}
 }
 
-// parseVmHWM returns VmHWM, in MB rounded up, from the text of
+// parseVMHWM returns VmHWM, in MB rounded up, from the text of
 // /proc/{pid}/status ("VmHWM:\t    1234 kB"), without allocating.
-func parseVmHWM(b []byte) (int, bool) {
+func parseVMHWM(b []byte) (int, bool) {
 	i := bytes.Index(b, []byte("VmHWM:"))
 	if i < 0 {
 		return 0, false

@@ -20,8 +20,8 @@ func TestParseVmHWM(t *testing.T) {
 		{"VmHWM:\t\n", 0, false},
 		{"Name:\tzombie\n", 0, false},
 	} {
-		if mb, ok := parseVmHWM([]byte(tc.in)); mb != tc.mb || ok != tc.ok {
-			t.Errorf("parseVmHWM(%q) = %d, %v; want %d, %v", tc.in, mb, ok, tc.mb, tc.ok)
+		if mb, ok := parseVMHWM([]byte(tc.in)); mb != tc.mb || ok != tc.ok {
+			t.Errorf("parseVMHWM(%q) = %d, %v; want %d, %v", tc.in, mb, ok, tc.mb, tc.ok)
 		}
 	}
 }
