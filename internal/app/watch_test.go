@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -9,12 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
+	"github.com/apigwdev/apigw/internal/gatewaytest"
 )
 
 // liveSource is the source of the function TestWatch edits: it answers its
@@ -51,24 +50,6 @@ func handle(e events.APIGatewayV2HTTPRequest) (string, error) {
 
 func main() { lambda.Start(handle) }
 `
-
-// logBuffer is a goroutine-safe log destination.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer // guarded by mu
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestWatch runs `apigw serve --watch` on a function whose source is a Go
 // module of its own in a temporary directory (aws-lambda-go comes from the
@@ -119,7 +100,7 @@ apis:
 	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(cfgDir, ".apigw")}); err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &gatewaytest.LogBuffer{}
 	g, err := app.New(cfg, app.Options{Stderr: logs, Logger: slog.New(slog.NewTextHandler(logs, nil)), ShutdownTimeout: 5 * time.Second, Watch: true})
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,7 @@ type Gateway struct {
 	Dir string
 
 	g   *app.Gateway
-	log *syncBuffer
+	log *LogBuffer
 }
 
 // Files maps file names (relative to the config directory) to contents.
@@ -68,7 +68,7 @@ func TryStart(t testing.TB, files Files) (*Gateway, error) {
 	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(dir, ".apigw")}); err != nil {
 		return nil, err
 	}
-	buf := &syncBuffer{}
+	buf := &LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ag, err := app.New(cfg, app.Options{Stderr: buf, Logger: logger, ShutdownTimeout: 5 * time.Second})
 	if err != nil {
@@ -129,18 +129,22 @@ func (g *Gateway) Do(t testing.TB, method, host, path string, body io.Reader, he
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
 }
 
-type syncBuffer struct {
+// LogBuffer is a goroutine-safe io.Writer collecting a gateway's log for
+// tests to read while it runs.
+type LogBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer // guarded by mu
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (b *LogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+// String returns everything written so far.
+func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
