@@ -2,7 +2,6 @@ package rapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -27,17 +26,8 @@ func (s *Server) handleInvocationError(w http.ResponseWriter, r *http.Request) {
 		renderError(w, apiErr)
 		return
 	}
-	body, size, err := readLimited(r.Body, MaxPayloadSize)
-	switch {
-	case err != nil:
-		s.emitFunctionError(id, "Runtime.TruncatedResponse",
-			fmt.Sprintf("RequestId: %s Error: error body was truncated: %v", id, err))
-		renderError(w, errTruncated())
-		return
-	case size > MaxPayloadSize:
-		s.emitFunctionError(id, "Function.ResponseSizeTooLarge",
-			fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", size, MaxPayloadSize))
-		renderError(w, errTooLarge())
+	body, ok := s.readBody(w, r, id, "error")
+	if !ok {
 		return
 	}
 	if r.Header.Get(headerContentType) == contentTypeErrorCause {

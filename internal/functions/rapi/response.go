@@ -46,17 +46,8 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, size, err := readLimited(r.Body, MaxPayloadSize)
-	switch {
-	case err != nil:
-		s.emitFunctionError(id, "Runtime.TruncatedResponse",
-			fmt.Sprintf("RequestId: %s Error: response body was truncated: %v", id, err))
-		renderError(w, errTruncated())
-		return
-	case size > MaxPayloadSize:
-		s.emitFunctionError(id, "Function.ResponseSizeTooLarge",
-			fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", size, MaxPayloadSize))
-		renderError(w, errTooLarge())
+	body, ok := s.readBody(w, r, id, "response")
+	if !ok {
 		return
 	}
 
@@ -67,6 +58,27 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	}
 	s.emit(ev)
 	renderAccepted(w)
+}
+
+// readBody reads a /response or /error body up to MaxPayloadSize. A body cut
+// short (400 TruncatedHTTPRequest, Runtime.TruncatedResponse) or too large
+// (413, Function.ResponseSizeTooLarge) is answered and reported to the
+// invoker here, and ok is false.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, id, what string) (body []byte, ok bool) {
+	body, size, err := readLimited(r.Body, MaxPayloadSize)
+	switch {
+	case err != nil:
+		s.emitFunctionError(id, "Runtime.TruncatedResponse",
+			fmt.Sprintf("RequestId: %s Error: %s body was truncated: %v", id, what, err))
+		renderError(w, errTruncated())
+		return nil, false
+	case size > MaxPayloadSize:
+		s.emitFunctionError(id, "Function.ResponseSizeTooLarge",
+			fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", size, MaxPayloadSize))
+		renderError(w, errTooLarge())
+		return nil, false
+	}
+	return body, true
 }
 
 // emitFunctionError reports a platform-made function error for invocation id.
