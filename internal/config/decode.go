@@ -107,16 +107,8 @@ func (d *decoder) syntax(err error) {
 	}
 }
 
-// deref follows aliases.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 64; i++ {
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.AliasNode {
-		return nil
-	}
-	return n
-}
+// deref follows YAML aliases to the anchored node.
+func deref(n *yaml.Node) *yaml.Node { return yamlnode.Deref(n) }
 
 func isNull(n *yaml.Node) bool { return yamlnode.IsNull(n) }
 

@@ -18,15 +18,7 @@ type pair struct {
 const maxMergeDepth = 8
 
 // deref follows YAML aliases to the anchored node.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 64; i++ {
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.AliasNode {
-		return nil
-	}
-	return n
-}
+func deref(n *yaml.Node) *yaml.Node { return yamlnode.Deref(n) }
 
 // pairs returns the entries of mapping n in document order, with YAML merge
 // keys ("<<: *anchor") expanded: merged entries come after the explicit

@@ -43,3 +43,18 @@ func duplicates(n *yaml.Node, report func(*yaml.Node, int), depth int) {
 func IsNull(n *yaml.Node) bool {
 	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
+
+// maxAliasHops bounds alias chains on hostile documents.
+const maxAliasHops = 64
+
+// Deref follows YAML aliases to the anchored node. It returns nil for a
+// chain longer than 64 hops.
+func Deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAliasHops; i++ {
+		n = n.Alias
+	}
+	if n != nil && n.Kind == yaml.AliasNode {
+		return nil
+	}
+	return n
+}
