@@ -208,7 +208,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 		DomainPrefix:    domainPrefix(host),
 		BasePathMatched: t.basePath,
 		Path:            path,
-		RawPath:         rawPath(t.stagePrefix, path),
+		RawPath:         rawPath(t.stagePrefix, st.Name, path),
 		EscapedPath:     t.escapedPath,
 		StageVariables:  st.Variables,
 		SourceIP:        sourceIP(r.RemoteAddr),
@@ -395,18 +395,16 @@ func routePath(r *snapshot.Route) string {
 }
 
 // rawPath is payload 2.0's rawPath: the decoded path with a named stage's
-// prefix (dataplane.md section 2.1).
-func rawPath(stagePrefix, path string) string {
+// prefix (dataplane.md section 2.1). The prefix is the stage's own (decoded)
+// name, so nothing is parsed per request.
+func rawPath(stagePrefix, stageName, path string) string {
 	if stagePrefix == "" {
 		return path
 	}
-	if p, ok := splitPath(stagePrefix); ok && len(p) == 1 {
-		if path == "/" {
-			return "/" + p[0]
-		}
-		return "/" + p[0] + path
+	if path == "/" {
+		return "/" + stageName
 	}
-	return stagePrefix + path
+	return "/" + stageName + path
 }
 
 func domainPrefix(host string) string {
