@@ -70,7 +70,7 @@ type Gateway struct {
 	watcher *watch.Watcher
 	// transport is shared by every HTTP proxy integration (one connection
 	// pool per backend, not per route).
-	transport *http.Transport
+	transport *httpproxy.Transport
 	// invokeAPI serves the Lambda Invoke API; Shutdown waits for its Event
 	// invocations.
 	invokeAPI *invokeapi.Handler

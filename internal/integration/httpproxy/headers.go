@@ -44,55 +44,100 @@ func isHopByHop(k string) bool {
 	return false
 }
 
-// requestHeader builds the header sent to the backend from the client's
-// (section 4.3): end-to-end headers copied, hop-by-hop ones and those named in
-// Connection dropped, X-Forwarded-* translated into Forwarded, Via and a trace
-// id added, and a Content-Type added when there is no payload. The client's
-// slices are shared, never appended to.
-func requestHeader(req *invoke.Request, noBody bool) http.Header {
-	r := req.HTTP
-	in := r.Header
-	out := make(http.Header, len(in)+4)
-	for k, vv := range in {
-		switch {
-		case isHopByHop(k):
-		case k == "Forwarded", k == "X-Forwarded-For", k == "X-Forwarded-Host", k == "X-Forwarded-Proto":
-			// Translated into Forwarded below.
-		case k == "Host", k == "Content-Length", k == "Expect":
-			// Host is the integration's; Content-Length is written by the
-			// transport from the body; Expect: 100-continue was already
-			// answered by the gateway's server when it read the body.
-		default:
-			out[k] = vv
+// outboundHeader is the header sent to the backend (section 4.3), as a view
+// over the client's, so that no map is built per request: end-to-end fields
+// pass, hop-by-hop ones and those named in Connection do not, X-Forwarded-*
+// are translated into Forwarded, Via and a trace id are added, and a
+// Content-Type is added when there is no payload. The client's slices are
+// shared, never appended to.
+type outboundHeader struct {
+	in       http.Header
+	listed   []string // canonical names listed in the client's Connection
+	extra    [5]string
+	extraVal [5]string
+	n        int
+}
+
+// init fills h for req.
+func (h *outboundHeader) init(req *invoke.Request, noBody bool) {
+	in := req.HTTP.Header
+	h.in = in
+	for _, v := range in["Connection"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = textproto.TrimString(f); f != "" {
+				h.listed = append(h.listed, textproto.CanonicalMIMEHeaderKey(f))
+			}
 		}
 	}
-	removeConnectionHeaders(out, in)
-
-	// One backing array for the values set here; each header gets a
-	// capacity-1 slice of it, so appending to one cannot touch another.
-	vals := make([]string, 0, 5)
-	set := func(k, v string) {
-		vals = append(vals, v)
-		out[k] = vals[len(vals)-1 : len(vals) : len(vals)]
-	}
-	set(headerForwarded, forwardedValue(req))
+	h.add(headerForwarded, forwardedValue(req))
 	if via := in.Values(headerVia); len(via) > 0 {
-		set(headerVia, strings.Join(via, ", ")+", "+viaValue)
+		h.add(headerVia, strings.Join(via, ", ")+", "+viaValue)
 	} else {
-		set(headerVia, viaValue)
+		h.add(headerVia, viaValue)
 	}
 	if _, ok := in[headerTraceID]; !ok {
-		set(headerTraceID, newTraceID(req.Time))
+		h.add(headerTraceID, newTraceID(req.Time))
 	}
 	if noBody {
 		if _, ok := in[headerContentType]; !ok {
-			set(headerContentType, emptyBodyContentType)
+			h.add(headerContentType, emptyBodyContentType)
 		}
 	}
-	if _, ok := in[headerUserAgent]; !ok {
-		// An empty value stops the transport from adding Go's own
-		// User-Agent: the backend sees what the client sent.
-		set(headerUserAgent, "")
+	// Without a User-Agent from the client, none is sent (the transport adds
+	// none of its own): the backend sees what the client sent.
+}
+
+func (h *outboundHeader) add(k, v string) {
+	h.extra[h.n], h.extraVal[h.n] = k, v
+	h.n++
+}
+
+// passes reports whether the client's field k (canonical) is forwarded.
+func (h *outboundHeader) passes(k string) bool {
+	switch {
+	case isHopByHop(k):
+		return false
+	case k == "Forwarded", k == "X-Forwarded-For", k == "X-Forwarded-Host", k == "X-Forwarded-Proto":
+		// Translated into Forwarded.
+		return false
+	case k == "Host", k == "Content-Length", k == "Expect":
+		// Host is the integration's; Content-Length is written by the
+		// transport from the body; Expect: 100-continue was already
+		// answered by the gateway's server when it read the body.
+		return false
+	}
+	for _, e := range h.extra[:h.n] {
+		if k == e {
+			return false
+		}
+	}
+	for _, l := range h.listed {
+		if k == l {
+			return false
+		}
+	}
+	return true
+}
+
+// each calls f for every field sent, the client's first, in no order.
+func (h *outboundHeader) each(f func(k string, vv []string)) {
+	for k, vv := range h.in {
+		if h.passes(k) {
+			f(k, vv)
+		}
+	}
+	for i := range h.extra[:h.n] {
+		f(h.extra[i], h.extraVal[i:i+1:i+1])
+	}
+}
+
+// Header returns the fields sent as a new map, for transports other than
+// *Transport. An empty User-Agent stops net/http from adding its own.
+func (h *outboundHeader) Header() http.Header {
+	out := make(http.Header, len(h.in)+h.n+1)
+	h.each(func(k string, vv []string) { out[k] = vv })
+	if _, ok := out[headerUserAgent]; !ok {
+		out[headerUserAgent] = []string{""}
 	}
 	return out
 }

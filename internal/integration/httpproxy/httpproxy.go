@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apigwdev/apigw/internal/gwerr"
@@ -26,8 +25,8 @@ const (
 // methodAny is the integrationMethod that forwards the client's method.
 const methodAny = "ANY"
 
-// errTimeout is the cause of the integration-timeout context, so that a
-// timeout can be told from a canceled client.
+// errTimeout marks failures caused by the integration timeout, so that a
+// timeout can be told from a canceled client and from other failures.
 var errTimeout = errors.New("integration timeout")
 
 // Config configures one HTTP_PROXY integration as attached to a route.
@@ -136,23 +135,21 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 		body, length = nil, 0
 	}
 
-	tctx, cancel := context.WithTimeoutCause(ctx, i.timeout, errTimeout)
-	out := (&http.Request{
+	out := &http.Request{
 		Method:        method,
 		URL:           target,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
-		Header:        requestHeader(req, body == nil),
 		Body:          body,
 		ContentLength: length,
 		Host:          target.Host,
-	}).WithContext(tctx)
-
-	resp, err := i.roundTrip(out)
+	}
+	var oh outboundHeader
+	oh.init(req, body == nil)
+	resp, err := i.roundTrip(ctx, out, &oh, time.Now().Add(i.timeout))
 	if err != nil {
-		err = i.classify(ctx, tctx, "calling integration "+redact(method, target.Scheme, target.Host, target.RawPath), err)
-		cancel()
+		err = i.classify(ctx, "calling integration "+redact(method, target.Scheme, target.Host, target.RawPath), err)
 		i.logger.LogAttrs(ctx, slog.LevelDebug, "integration call failed",
 			slog.String("requestId", req.RequestID), slog.Any("error", err))
 		return nil, err
@@ -161,20 +158,67 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 	return &invoke.Response{
 		StatusCode: resp.StatusCode,
 		Header:     resp.Header,
-		Body:       &responseBody{inv: i, rc: resp.Body, parent: ctx, ctx: tctx, cancel: cancel},
+		Body:       &responseBody{inv: i, rc: resp.Body, parent: ctx},
 		// A backend's content-length is kept, as AWS keeps it; -1 (unknown)
 		// streams.
 		ContentLength: max(resp.ContentLength, 0),
 	}, nil
 }
 
+// send sends out, with the header fields of oh, through the transport within
+// deadline. A *Transport takes the deadline as it is; any other RoundTripper
+// gets it as a context deadline. Either way a failure caused by the deadline wraps errTimeout.
+func (i *Invoker) send(ctx context.Context, out *http.Request, oh *outboundHeader, deadline time.Time) (*http.Response, error) {
+	if t, ok := i.transport.(*Transport); ok {
+		return t.do(ctx, out, oh, deadline)
+	}
+	out.Header = oh.Header()
+	tctx, cancel := context.WithDeadlineCause(ctx, deadline, errTimeout)
+	resp, err := i.transport.RoundTrip(out.WithContext(tctx))
+	if err != nil {
+		cancel()
+		return nil, markTimeout(tctx, err)
+	}
+	resp.Body = &deadlineBody{rc: resp.Body, ctx: tctx, cancel: cancel}
+	return resp, nil
+}
+
+// markTimeout wraps errTimeout around err when ctx ended on its deadline.
+func markTimeout(ctx context.Context, err error) error {
+	if errors.Is(context.Cause(ctx), errTimeout) && !errors.Is(err, errTimeout) {
+		return fmt.Errorf("%w: %w", errTimeout, err)
+	}
+	return err
+}
+
+// deadlineBody ends a RoundTripper's deadline context with its body.
+type deadlineBody struct {
+	rc     io.ReadCloser
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = markTimeout(b.ctx, err)
+	}
+	return n, err
+}
+
+func (b *deadlineBody) Close() error {
+	err := b.rc.Close()
+	b.cancel()
+	return err
+}
+
 // classify maps a transport error to what the client sees: the context's
 // error if the client went away, 503 on our timeout, 500 otherwise.
-func (i *Invoker) classify(parent, tctx context.Context, op string, err error) error {
+func (i *Invoker) classify(parent context.Context, op string, err error) error {
 	if perr := parent.Err(); perr != nil {
 		return fmt.Errorf("%s: %w", op, perr)
 	}
-	if errors.Is(context.Cause(tctx), errTimeout) {
+	if errors.Is(err, errTimeout) {
 		return gwerr.New(gwerr.ServiceUnavailable, fmt.Errorf("%s: timeout of %v exceeded: %w", op, i.timeout, err))
 	}
 	if i.upstreamUnreachable(err) {
@@ -189,40 +233,25 @@ func redact(method, scheme, host, path string) string {
 	return method + " " + scheme + "://" + host + path
 }
 
-// responseBody streams the backend's body and ends the integration timeout
-// when closed or fully read.
+// responseBody streams the backend's body, classifying its failures.
 type responseBody struct {
 	inv    *Invoker
 	rc     io.ReadCloser
 	parent context.Context
-	ctx    context.Context
-	cancel context.CancelFunc
-	once   sync.Once
 }
 
 // Read reads from the backend; a failure other than io.EOF is classified as
 // Invoke's errors are.
 func (b *responseBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	switch {
-	case err == nil:
-	case errors.Is(err, io.EOF):
-		b.cancel()
-	default:
-		err = b.inv.classify(b.parent, b.ctx, "reading integration response body", err)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = b.inv.classify(b.parent, "reading integration response body", err)
 	}
 	return n, err
 }
 
-// Close closes the backend body and releases the timeout.
-func (b *responseBody) Close() error {
-	var err error
-	b.once.Do(func() {
-		err = b.rc.Close()
-		b.cancel()
-	})
-	return err
-}
+// Close closes the backend body (releasing or closing its connection).
+func (b *responseBody) Close() error { return b.rc.Close() }
 
 // validToken reports whether s is an HTTP token (RFC 9110 section 5.6.2), as
 // a method must be.

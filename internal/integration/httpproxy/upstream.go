@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/apigwdev/apigw/internal/gwerr"
 	"github.com/apigwdev/apigw/internal/invoke"
@@ -91,11 +92,10 @@ func (i *Invoker) target(req *invoke.Request) (*url.URL, error) {
 
 // roundTrip sends out through the transport; for a private integration it
 // picks the upstream of each attempt and reports each outcome.
-func (i *Invoker) roundTrip(out *http.Request) (*http.Response, error) {
+func (i *Invoker) roundTrip(ctx context.Context, out *http.Request, oh *outboundHeader, deadline time.Time) (*http.Response, error) {
 	if i.upstream == nil {
-		return i.transport.RoundTrip(out)
+		return i.send(ctx, out, oh, deadline)
 	}
-	ctx := out.Context()
 	for attempt := 1; ; attempt++ {
 		hostport, done, err := i.upstream.Pick(ctx)
 		if err != nil {
@@ -103,13 +103,13 @@ func (i *Invoker) roundTrip(out *http.Request) (*http.Response, error) {
 		}
 		u := *out.URL
 		u.Host = hostport
-		o := out.WithContext(ctx) // a shallow copy
+		o := *out
 		o.URL = &u
 		o.Host = hostport
 		if i.upstream.ServerName != "" {
 			o.Host = i.upstream.ServerName
 		}
-		resp, err := i.transport.RoundTrip(o)
+		resp, err := i.send(ctx, &o, oh, deadline)
 		if done != nil {
 			done(err)
 		}

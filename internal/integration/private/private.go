@@ -137,16 +137,16 @@ type Targets struct {
 	targets map[string]*target
 	// plain carries plain-HTTP integrations; own is set when plain is ours.
 	plain http.RoundTripper
-	own   *http.Transport
+	own   *httpproxy.Transport
 	// probe carries active health checks.
-	probe *http.Transport
+	probe *httpproxy.Transport
 
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	mu  sync.Mutex
-	tls map[string]*http.Transport // guarded by mu; by server name
+	tls map[string]*httpproxy.Transport // guarded by mu; by server name
 }
 
 // New builds the registry of links (VPC link ids) and targets (by listener
@@ -173,7 +173,7 @@ func New(links []string, targets map[string]Target, opts Options) (*Targets, err
 		links:   make(map[string]bool, len(links)),
 		targets: make(map[string]*target, len(targets)),
 		plain:   opts.Transport,
-		tls:     map[string]*http.Transport{},
+		tls:     map[string]*httpproxy.Transport{},
 	}
 	for _, id := range links {
 		t.links[id] = true
@@ -331,7 +331,7 @@ func (t *Targets) NewInvoker(in Integration) (*httpproxy.Invoker, error) {
 
 // tlsTransport returns the shared transport verifying certificates against
 // serverName (the upstream's host when "").
-func (t *Targets) tlsTransport(serverName string) *http.Transport {
+func (t *Targets) tlsTransport(serverName string) *httpproxy.Transport {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if tr := t.tls[serverName]; tr != nil {
