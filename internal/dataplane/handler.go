@@ -348,7 +348,7 @@ func (h *Handler) writeResponse(w http.ResponseWriter, r *http.Request, st *snap
 	if resp.Body == nil || !bodyAllowed(status) || r.Method == http.MethodHead {
 		return
 	}
-	if _, err := h.copyFlushing(w, resp.Body); err != nil && r.Context().Err() == nil {
+	if _, err := h.copyFlushing(w, resp.Body, resp.ContentLength); err != nil && r.Context().Err() == nil {
 		h.log.LogAttrs(r.Context(), slog.LevelError, "response body cut short",
 			slog.String("request_id", reqID), slog.Any("cause", err))
 		// Abort the connection so the client sees the truncation instead of a
@@ -359,9 +359,11 @@ func (h *Handler) writeResponse(w http.ResponseWriter, r *http.Request, st *snap
 
 // copyFlushing copies src to w, flushing after each read that drained src's
 // buffered data, so that streamed responses (chunked, server-sent events)
-// reach the client as they arrive.
-func (h *Handler) copyFlushing(w http.ResponseWriter, src io.Reader) (int64, error) {
-	rc := http.NewResponseController(w)
+// reach the client as they arrive. Once length bytes (when > 0) are written
+// the answer is complete: the server sends it when the handler returns,
+// without a flush of its own.
+func (h *Handler) copyFlushing(w http.ResponseWriter, src io.Reader, length int64) (int64, error) {
+	var rc *http.ResponseController
 	bp := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(bp)
 	buf := *bp
@@ -374,7 +376,10 @@ func (h *Handler) copyFlushing(w http.ResponseWriter, src io.Reader) (int64, err
 			if werr != nil {
 				return n, werr
 			}
-			if nr < len(buf) {
+			if nr < len(buf) && (length <= 0 || n < length) {
+				if rc == nil {
+					rc = http.NewResponseController(w)
+				}
 				_ = rc.Flush()
 			}
 		}
