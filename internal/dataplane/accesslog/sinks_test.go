@@ -5,9 +5,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/apigwdev/apigw/internal/invoke"
 	"github.com/apigwdev/apigw/internal/model"
@@ -228,7 +231,8 @@ func TestDropsWhenFull(t *testing.T) {
 	}
 	out := testOutcome()
 	// Entry 1 is taken by the writer, which blocks in Write (it writes
-	// through a 64 KB buffer only on flush, which follows an empty queue).
+	// through a 64 KB buffer only on flush, at the end of the batch: with a
+	// queue of 1 entry, at once).
 	l.Log(testRequest(), out)
 	<-w.started
 	// Entry 2 fills the queue; entries 3 and 4 are dropped without
@@ -348,6 +352,104 @@ func TestConcurrentLog(t *testing.T) {
 	}
 }
 
+// countingWriter counts the Write calls that reach the destination.
+type countingWriter struct {
+	syncBuffer
+	writes atomic.Int64
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.writes.Add(1)
+	return w.syncBuffer.Write(p)
+}
+
+// waitFor polls until cond holds, failing the test after 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func TestWrittenWithoutClose(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.log")
+	s := NewSinks(Options{})
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	l, err := s.Logger(model.AccessLogSettings{DestinationARN: path, Format: "$context.requestId"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An entry reaches the file after the flush interval, without Close
+	// and without more entries.
+	l.Log(testRequest(), testOutcome())
+	waitFor(t, "the entry in the file", func() bool {
+		b, _ := os.ReadFile(path)
+		return string(b) == "AbCdEfGhIjKlMnO=\n"
+	})
+	// And so does the next batch.
+	l.Log(testRequest(), testOutcome())
+	waitFor(t, "the second entry in the file", func() bool {
+		b, _ := os.ReadFile(path)
+		return string(b) == "AbCdEfGhIjKlMnO=\nAbCdEfGhIjKlMnO=\n"
+	})
+}
+
+func TestBatches(t *testing.T) {
+	t.Parallel()
+	w := &countingWriter{}
+	// A flush interval long enough for the test's entries to be one batch
+	// even on a loaded machine.
+	s := NewSinks(Options{Stdout: w, FlushInterval: time.Hour})
+	l, err := s.Logger(model.AccessLogSettings{DestinationARN: "stdout", Format: "$context.status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		l.Log(testRequest(), testOutcome())
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := w.String(), strings.Repeat("200\n", 100); got != want {
+		t.Errorf("written %q; want 100 entries", got)
+	}
+	if n := w.writes.Load(); n != 1 {
+		t.Errorf("%d writes for 100 entries logged at once; want 1", n)
+	}
+}
+
+func TestHalfFullQueueIsWrittenEarly(t *testing.T) {
+	t.Parallel()
+	w := &countingWriter{}
+	s := NewSinks(Options{Stdout: w, BufferLines: 8, FlushInterval: time.Hour})
+	l, err := s.Logger(model.AccessLogSettings{DestinationARN: "stdout", Format: "$context.status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Long before the flush interval ends, a queue of 8 is written once it
+	// holds 4 entries. The writer takes at most the first entry before it
+	// waits, so 5 entries make the queue half full whatever the timing, and
+	// at least 4 of them are written in that batch.
+	for range 5 {
+		l.Log(testRequest(), testOutcome())
+	}
+	waitFor(t, "the half-full queue to be written", func() bool { return strings.Count(w.String(), "200\n") >= 4 })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.String(); got != strings.Repeat("200\n", 5) || s.Dropped() != 0 {
+		t.Errorf("written %q, %d dropped; want 5 entries", got, s.Dropped())
+	}
+}
+
 func BenchmarkLog(b *testing.B) {
 	s := NewSinks(Options{Stdout: discard{}, BufferLines: 1 << 16})
 	defer s.Close()
@@ -362,6 +464,39 @@ func BenchmarkLog(b *testing.B) {
 			l.Log(req, out)
 		}
 	})
+	b.ReportMetric(float64(s.Dropped()), "dropped")
+}
+
+// benchFormat is the format of bench/gen's "secure" configuration.
+const benchFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","sub":"$context.authorizer.claims.sub"}`
+
+// BenchmarkLogFile logs to a file through Sinks as a gateway on one CPU
+// does: the logging goroutine yields after each entry, as request
+// goroutines block on the network between requests, so the writer runs
+// whenever it is ready to. cpu-ns/op is the process's CPU time per entry:
+// formatting, queueing, the writer goroutine and its system calls.
+func BenchmarkLogFile(b *testing.B) {
+	s := NewSinks(Options{})
+	l, err := s.Logger(model.AccessLogSettings{DestinationARN: filepath.Join(b.TempDir(), "access.log"), Format: benchFormat})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req, out := testRequest(), testOutcome()
+	req.Authorizer = &invoke.AuthorizerContext{JWT: &invoke.JWTContext{Claims: map[string]string{"sub": "bench"}}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0, ok := processCPU()
+	for range b.N {
+		l.Log(req, out)
+		runtime.Gosched()
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if cpu1, ok1 := processCPU(); ok && ok1 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
 	b.ReportMetric(float64(s.Dropped()), "dropped")
 }
 
