@@ -267,15 +267,17 @@ func writeHostProto(b *strings.Builder, h http.Header, after bool) bool {
 // localIP returns the IP address of the gateway listener that accepted the
 // client's connection, or "".
 func localIP(r *http.Request) string {
-	a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if !ok {
-		return ""
+	switch a := r.Context().Value(http.LocalAddrContextKey).(type) {
+	case *net.TCPAddr:
+		return a.AddrPort().Addr().Unmap().String()
+	case net.Addr:
+		ap, err := netip.ParseAddrPort(a.String())
+		if err != nil {
+			return ""
+		}
+		return ap.Addr().Unmap().String()
 	}
-	ap, err := netip.ParseAddrPort(a.String())
-	if err != nil {
-		return ""
-	}
-	return ap.Addr().Unmap().String()
+	return ""
 }
 
 // writeNode writes a node identifier (RFC 7239 section 6): an IPv4 address as

@@ -192,10 +192,9 @@ func (t *Transport) do(ctx context.Context, req *http.Request, oh *outboundHeade
 func keyOf(req *http.Request) (connKey, error) {
 	u := req.URL
 	var k connKey
-	port := ""
+	port := "80"
 	switch u.Scheme {
 	case "http":
-		port = "80"
 	case "https":
 		k.tls, port = true, "443"
 	default:
@@ -205,8 +204,9 @@ func keyOf(req *http.Request) (connKey, error) {
 	if host == "" {
 		return k, errors.New("httpproxy: URL without host")
 	}
-	if p := u.Port(); p != "" {
-		port = p
+	if u.Port() != "" {
+		k.addr = u.Host // already host:port
+		return k, nil
 	}
 	k.addr = net.JoinHostPort(host, port)
 	return k, nil
