@@ -5,9 +5,11 @@ import (
 	"encoding/xml"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/apigwdev/apigw/internal/dataplane/contextvars"
 	"github.com/apigwdev/apigw/internal/invoke"
 )
 
@@ -132,6 +134,47 @@ func TestFormat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRequestTimePerSecond checks that the per-second cache of
+// $context.requestTime renders what the variable does, across seconds, time
+// zones, sub-second times and the zero time, also under concurrent use.
+func TestRequestTimePerSecond(t *testing.T) {
+	t.Parallel()
+	tmpl, err := ParseFormat("[$context.requestTime] $context.requestTime")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := contextvars.Compile("requestTime")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2024, time.March, 5, 7, 8, 9, 0, time.UTC)
+	paris := time.FixedZone("CET", 3600)
+	times := []time.Time{
+		base, base.Add(999 * time.Millisecond), base.Add(time.Second), base.Add(time.Second).In(paris),
+		base, {}, base.Add(-time.Nanosecond), base.Add(24 * time.Hour).In(paris), {}, base.Add(time.Hour),
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := testRequest()
+			for i := range 200 {
+				req.Time = times[(g+i)%len(times)]
+				want, ok := v.Value(req, nil)
+				if !ok {
+					want = absentValue
+				}
+				if got := string(tmpl.Append(nil, req, nil)); got != "["+want+"] "+want {
+					t.Errorf("time %v: entry %q; want %q twice", req.Time, got, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func TestParseFormatErrors(t *testing.T) {
