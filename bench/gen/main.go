@@ -1,7 +1,7 @@
 // Command gen writes the apigw configurations bench/run.sh measures: an
 // apigw.yaml and its OpenAPI documents in one directory per scenario.
 //
-//	go run ./bench/gen -kind KIND -dir DIR [-backend URL] [-routes N] [-apis N] [-hello PROGRAM] [-admin ADDR]
+//	go run ./bench/gen -kind KIND -dir DIR [-backend URL] [-routes N] [-apis N] [-hello PROGRAM] [-authz PROGRAM] [-admin ADDR] [-access-key ID -secret-key KEY]
 //
 // Kinds:
 //   - routes: HTTP_PROXY routes GET /r{i}/items/{id} to the backend, at most
@@ -11,6 +11,13 @@
 //   - secure: the 10-route table with the measured route behind a JWT
 //     authorizer (the gateway's local issuer at http://{admin}/_issuer,
 //     audience "bench"), CORS, and an access log written to DIR/access.log.
+//   - lambdaauth: the 10-route table with the measured route behind a Lambda
+//     REQUEST authorizer (payload 2.0, simple responses, identity source
+//     $request.header.Authorization, results cached for 300 s), the function
+//     "authz" running -authz PROGRAM (bench/fixtures/authz).
+//   - iam: the 10-route table with the measured route authorized by AWS_IAM
+//     (x-amazon-apigateway-auth), and one identity, -access-key and
+//     -secret-key, allowed to invoke it (bench/sign signs its requests).
 //   - lambda: GET /hello, AWS_PROXY (payload 2.0) to the function "hello"
 //     (-hello PROGRAM), plus /cold1../cold3 to three more functions running
 //     the same program, for cold starts.
@@ -30,13 +37,16 @@ const maxRoutesPerAPI = 300
 
 func main() {
 	var (
-		kind    = flag.String("kind", "routes", "routes, secure, lambda or startup")
+		kind    = flag.String("kind", "routes", "routes, secure, lambdaauth, iam, lambda or startup")
 		dir     = flag.String("dir", "", "output directory (created)")
 		backend = flag.String("backend", "http://127.0.0.1:18080", "backend base URL")
 		routes  = flag.Int("routes", 10, "route count (routes: in total; startup: per API)")
 		apis    = flag.Int("apis", 10, "API count (startup)")
 		hello   = flag.String("hello", "", "the hello function's program (lambda)")
+		authz   = flag.String("authz", "", "the authorizer function's program (lambdaauth)")
 		admin   = flag.String("admin", "127.0.0.1:13300", "the gateway's admin address (secure: the JWT issuer)")
+		keyID   = flag.String("access-key", "AKIABENCH", "the access key id of the identity allowed to call the route (iam)")
+		secret  = flag.String("secret-key", "bench-secret", "its secret access key (iam)")
 	)
 	flag.Parse()
 	if *dir == "" {
@@ -93,6 +103,47 @@ x-amazon-apigateway-cors:
           destinationArn: %q
           format: '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","sub":"$context.authorizer.claims.sub"}'
 `, logFile)
+	case "lambdaauth":
+		if *authz == "" {
+			log.Fatal("gen: -authz is required for lambdaauth")
+		}
+		sec := `      security: [{benchLambda: []}]
+`
+		doc := routesDoc(*backend, 0, *routes, sec) + `components:
+  securitySchemes:
+    benchLambda:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authorizer:
+        type: request
+        identitySource: "$request.header.Authorization"
+        authorizerUri: arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:authz/invocations
+        authorizerPayloadFormatVersion: "2.0"
+        enableSimpleResponses: true
+        authorizerResultTtlInSeconds: 300
+`
+		write(*dir, "lambdaauth.yaml", doc)
+		fmt.Fprintf(&cfg, "functions:\n  authz: {command: [%q]}\n", *authz)
+		cfg.WriteString("apis:\n  - id: lambdaauth\n    openapi: ./lambdaauth.yaml\n    default: true\n")
+	case "iam":
+		sec := `      x-amazon-apigateway-auth: {type: AWS_IAM}
+`
+		write(*dir, "iam.yaml", routesDoc(*backend, 0, *routes, sec))
+		last := *routes - 1
+		fmt.Fprintf(&cfg, `apis:
+  - id: iam
+    openapi: ./iam.yaml
+    default: true
+identities:
+  - accessKeyId: %s
+    secretAccessKey: %s
+    arn: arn:aws:iam::000000000000:user/bench
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - {Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:iam/*/GET/r%d/items/*"}
+`, *keyID, *secret, last)
 	case "lambda":
 		if *hello == "" {
 			log.Fatal("gen: -hello is required for lambda")
