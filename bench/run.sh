@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: apigw side by side with nginx, HAProxy and Caddy on one box.
 #
-#   bench/run.sh [--duration 5s] [--conns "16 64"] [--profile] [--no-install] [--no-docs]
+#   bench/run.sh [--duration 5s] [--conns "16 64"] [--profile] [--no-install] [--no-docs] [--port-offset 0]
 #
 # Installs what it needs (Debian's wrk, nginx and haproxy through apt-get;
 # Caddy through go install at a pinned version into .tools/bin), builds apigw,
@@ -14,7 +14,9 @@
 # startup of 10 APIs x 300 routes. Prints one table and writes it into
 # docs/performance.md ("## Side by side with nginx, HAProxy and Caddy").
 # --profile also captures a 5 s CPU profile and a heap profile of apigw under
-# load (apigw serve --pprof) into bench/out/.
+# load (apigw serve --pprof) into bench/out/. The listeners are on
+# 127.0.0.1 ports 18080-18083, 18090 and 13300, plus --port-offset; the run
+# refuses to start if one is taken (another run's).
 #
 # CPU pinning (taskset): with 3+ CPUs the proxy gets CPU 0, the backend CPU 1
 # and wrk the rest; with 2 CPUs the proxy gets CPU 0 and wrk shares CPU 1
@@ -31,6 +33,7 @@ CONNS=${CONNS:-"16 64"}
 PROFILE=0
 INSTALL=1
 DOCS=1
+PORT_OFFSET=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--duration) DURATION=$2; shift 2 ;;
@@ -38,13 +41,22 @@ while [ $# -gt 0 ]; do
 	--profile) PROFILE=1; shift ;;
 	--no-install) INSTALL=0; shift ;;
 	--no-docs) DOCS=0; shift ;;
+	--port-offset) PORT_OFFSET=$2; shift 2 ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 
-BACKEND_PORT=18080 NGINX_PORT=18081 HAPROXY_PORT=18082 CADDY_PORT=18083
-APIGW_PORT=18090 ADMIN_PORT=13300
+[[ $PORT_OFFSET =~ ^[0-9]+$ ]] || { echo "bench/run.sh: --port-offset $PORT_OFFSET: want a number" >&2; exit 2; }
+BACKEND_PORT=$((18080 + PORT_OFFSET)) NGINX_PORT=$((18081 + PORT_OFFSET)) HAPROXY_PORT=$((18082 + PORT_OFFSET))
+CADDY_PORT=$((18083 + PORT_OFFSET)) APIGW_PORT=$((18090 + PORT_OFFSET)) ADMIN_PORT=$((13300 + PORT_OFFSET))
+# A listener left by another run would answer in place of ours.
+for port in $BACKEND_PORT $NGINX_PORT $HAPROXY_PORT $CADDY_PORT $APIGW_PORT $ADMIN_PORT; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		echo "bench/run.sh: 127.0.0.1:$port is in use (another run?): stop it, or use --port-offset" >&2
+		exit 1
+	fi
+done
 BACKEND=http://127.0.0.1:$BACKEND_PORT
 ADMIN=127.0.0.1:$ADMIN_PORT
 
