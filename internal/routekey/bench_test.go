@@ -2,12 +2,24 @@ package routekey
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 )
 
 // benchTable builds n routes shaped like a real API: resource collections with
 // item, sub-resource and greedy routes.
 func benchTable(b *testing.B, n int) *Table {
+	b.Helper()
+	keys := benchKeys(b, n)
+	t, err := Build(keys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return t
+}
+
+// benchKeys returns the n route keys of benchTable.
+func benchKeys(b *testing.B, n int) []*Key {
 	b.Helper()
 	keys := make([]*Key, 0, n)
 	methods := []string{"GET", "POST", "PUT", "DELETE"}
@@ -25,11 +37,7 @@ func benchTable(b *testing.B, n int) *Table {
 			keys = append(keys, k)
 		}
 	}
-	t, err := Build(keys[:n])
-	if err != nil {
-		b.Fatal(err)
-	}
-	return t
+	return keys[:n]
 }
 
 // BenchmarkSelect measures route selection for tables of 10 to 10,000 routes;
@@ -54,4 +62,43 @@ func BenchmarkSelect(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkBuild builds tables of 10 to 10,000 routes and reports the live
+// heap each route adds (the table alone; the parsed keys are not counted).
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{10, 1000, 10000} {
+		b.Run(fmt.Sprintf("routes=%d", n), func(b *testing.B) {
+			keys := benchKeys(b, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := Build(keys); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(liveBytes(func() any {
+				t, _ := Build(keys)
+				return t
+			})/float64(n), "live-B/route")
+		})
+	}
+}
+
+// liveBytes returns the heap that a value built by build keeps alive: the
+// average over a few builds, all kept until measured.
+func liveBytes(build func() any) float64 {
+	const copies = 8
+	var before, after runtime.MemStats
+	kept := make([]any, copies)
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range kept {
+		kept[i] = build()
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(kept)
+	return (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / copies
 }
