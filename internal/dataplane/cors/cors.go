@@ -59,6 +59,32 @@ type Policy struct {
 	anyMethod, anyHeader bool
 	// maxAge is the Access-Control-Max-Age value, "" when unset.
 	maxAge string
+
+	// values holds the header values above as the one-element slices that
+	// http.Header maps to, built once by Compile so that the request path
+	// does not allocate them. They are shared by every response: nothing
+	// may modify them in place (appending to one copies it, since each has
+	// len == cap).
+	values struct {
+		anyOrigin, credentials, allowMethods, allowHeaders, exposeHeaders, maxAge []string
+	}
+}
+
+// varyOrigin is the Vary value of a response that echoes the Origin and had
+// no Vary; shared like Policy.values.
+var varyOrigin = []string{hdrOrigin}
+
+// one returns the one-element header value of v (len == cap).
+func one(v string) []string { return []string{v} }
+
+// first returns the first value of the canonical header key in h, as
+// h.Get(key) does but without canonicalizing key again, and the slice it is
+// in, cut to that one value (len == cap), to be reused as a header value.
+func first(h http.Header, key string) (string, []string) {
+	if v := h[key]; len(v) > 0 {
+		return v[0], v[:1:1]
+	}
+	return "", nil
 }
 
 // originPattern is an allowed origin with one "*" wildcard, such as
@@ -117,6 +143,12 @@ func Compile(c *model.CORS) (*Policy, error) {
 		}
 		p.maxAge = strconv.Itoa(*c.MaxAge)
 	}
+	p.values.anyOrigin = one("*")
+	p.values.credentials = one("true")
+	p.values.allowMethods = one(p.allowMethods)
+	p.values.allowHeaders = one(p.allowHeaders)
+	p.values.exposeHeaders = one(p.exposeHeaders)
+	p.values.maxAge = one(p.maxAge)
 	return p, nil
 }
 
@@ -214,7 +246,8 @@ func (p *Policy) Apply(reqHeader, respHeader http.Header) {
 		return
 	}
 	for k := range respHeader {
-		if len(k) >= len(accessControlPrefix) && strings.EqualFold(k[:len(accessControlPrefix)], accessControlPrefix) {
+		if len(k) >= len(accessControlPrefix) && (k[0] == 'A' || k[0] == 'a') &&
+			strings.EqualFold(k[:len(accessControlPrefix)], accessControlPrefix) {
 			delete(respHeader, k)
 		}
 	}
@@ -222,9 +255,9 @@ func (p *Policy) Apply(reqHeader, respHeader http.Header) {
 		return
 	}
 	if p.exposeHeaders != "" {
-		respHeader[hdrExposeHeaders] = []string{p.exposeHeaders}
+		respHeader[hdrExposeHeaders] = p.values.exposeHeaders
 	}
-	if reqHeader.Get(hdrRequestMethod) != "" {
+	if m, _ := first(reqHeader, hdrRequestMethod); m != "" {
 		p.preflightHeaders(respHeader, reqHeader)
 	}
 }
@@ -232,23 +265,24 @@ func (p *Policy) Apply(reqHeader, respHeader http.Header) {
 // allowOrigin sets Access-Control-Allow-Origin (and -Allow-Credentials) in h
 // when the request's Origin is allowed, and reports whether it is. The value
 // is "*" when every origin is allowed, else the request's Origin as sent,
-// with Vary: Origin since the answer then depends on it.
+// with Vary: Origin since the answer then depends on it. The echoed value
+// shares the request header's slice, cut to its first value.
 func (p *Policy) allowOrigin(h, reqHeader http.Header) bool {
-	origin := reqHeader.Get(hdrOrigin)
+	origin, echo := first(reqHeader, hdrOrigin)
 	if origin == "" {
 		return false
 	}
 	if p.anyOrigin {
-		h[hdrAllowOrigin] = []string{"*"}
+		h[hdrAllowOrigin] = p.values.anyOrigin
 	} else {
 		if !p.matchOrigin(origin) {
 			return false
 		}
-		h[hdrAllowOrigin] = []string{origin}
+		h[hdrAllowOrigin] = echo
 		addVary(h, hdrOrigin)
 	}
 	if p.credentials {
-		h[hdrAllowCredentials] = []string{"true"}
+		h[hdrAllowCredentials] = p.values.credentials
 	}
 	return true
 }
@@ -274,12 +308,12 @@ func (p *Policy) preflightHeaders(h, reqHeader http.Header) {
 	if p.anyMethod {
 		// Echo rather than "*": browsers treat "*" literally for requests
 		// with credentials (Fetch standard, CORS-preflight fetch).
-		if m := reqHeader.Get(hdrRequestMethod); m != "" {
-			h[hdrAllowMethods] = []string{m}
+		if m, echo := first(reqHeader, hdrRequestMethod); m != "" {
+			h[hdrAllowMethods] = echo
 			addVary(h, hdrRequestMethod)
 		}
 	} else if p.allowMethods != "" {
-		h[hdrAllowMethods] = []string{p.allowMethods}
+		h[hdrAllowMethods] = p.values.allowMethods
 	}
 	if p.anyHeader {
 		if rh := strings.Join(reqHeader.Values(hdrRequestHeaders), ","); rh != "" {
@@ -287,16 +321,21 @@ func (p *Policy) preflightHeaders(h, reqHeader http.Header) {
 			addVary(h, hdrRequestHeaders)
 		}
 	} else if p.allowHeaders != "" {
-		h[hdrAllowHeaders] = []string{p.allowHeaders}
+		h[hdrAllowHeaders] = p.values.allowHeaders
 	}
 	if p.maxAge != "" {
-		h[hdrMaxAge] = []string{p.maxAge}
+		h[hdrMaxAge] = p.values.maxAge
 	}
 }
 
 // addVary adds name to the Vary header of h unless it is already listed.
 func addVary(h http.Header, name string) {
-	for _, v := range h.Values(hdrVary) {
+	vary := h[hdrVary]
+	if len(vary) == 0 && name == hdrOrigin {
+		h[hdrVary] = varyOrigin
+		return
+	}
+	for _, v := range vary {
 		for f := range strings.SplitSeq(v, ",") {
 			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, name) {
 				return
