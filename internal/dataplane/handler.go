@@ -124,7 +124,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err 
 		slog.String("path", r.URL.EscapedPath()),
 		slog.Int("status", ge.Kind.Status()),
 		slog.Any("cause", ge.Cause))
-	x.out.ErrorMessage = ge.Kind.Message()
+	x.out.ErrorMessage = ge.Text()
 	x.out.ErrorResponseType = ge.Kind.ResponseType()
 	if ge.Kind == gwerr.TooManyRequests {
 		x.out.Throttled = true

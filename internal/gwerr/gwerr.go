@@ -7,10 +7,13 @@
 package gwerr
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Kind is one gateway-generated response of the catalogue.
@@ -76,6 +79,32 @@ type Error struct {
 	Cause error
 	// Header holds extra response headers (for example www-authenticate).
 	Header http.Header
+	// Message, when not empty, replaces the kind's message in the body:
+	// {"message":Message}, for the cases where AWS explains the refusal
+	// (an IAM signature that expired, say). It must hold nothing secret.
+	Message string
+}
+
+// Text returns the message the client sees: Message, or the kind's.
+func (e *Error) Text() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return e.Kind.Message()
+}
+
+// body returns the JSON body the client sees.
+func (e *Error) body() string {
+	if e.Message == "" {
+		return catalogue[e.Kind].body
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "<redacted>" stays readable, as AWS writes it
+	_ = enc.Encode(struct {
+		Message string `json:"message"`
+	}{e.Message})
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // New returns an Error of kind k caused by cause (which may be nil).
@@ -105,8 +134,8 @@ func As(err error) *Error {
 	return &Error{Kind: InternalServerError, Cause: err}
 }
 
-// Write renders e to w: status, exact body, content-length and, where AWS sends
-// it, content-type: application/json. The caller has already set the
+// Write renders e to w: status, exact body (the kind's, or e.Message's),
+// content-length and, where AWS sends it, content-type: application/json. The caller has already set the
 // apigw-requestid header.
 func Write(w http.ResponseWriter, e *Error) {
 	ent := catalogue[e.Kind]
@@ -121,7 +150,8 @@ func Write(w http.ResponseWriter, e *Error) {
 		// AWS sends these answers without a content-type.
 		h["Content-Type"] = nil
 	}
-	h.Set("Content-Length", strconv.Itoa(len(ent.body)))
+	body := e.body()
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(ent.status)
-	_, _ = w.Write([]byte(ent.body))
+	_, _ = io.WriteString(w, body)
 }

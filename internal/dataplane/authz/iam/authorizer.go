@@ -84,9 +84,9 @@ func New(cfg Config) *Authorizer {
 //  3. The identity's policy must allow execute-api:Invoke on every ARN of
 //     RouteARNs for the request; an explicit Deny or no Allow is refused.
 //
-// Every refusal is 403 {"message":"Forbidden"} with an x-amzn-ErrorType
-// header naming the AuthError's type (C.5); the cause is an *AuthError with
-// AWS's message. A body that cannot be read is returned as its error (413
+// Every refusal is 403 with an x-amzn-ErrorType header naming the
+// AuthError's type and AWS's message for it (see forbidden; C.5); the cause is
+// the *AuthError. A body that cannot be read is returned as its error (413
 // when it exceeded the payload limit, else 500).
 func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invoke.AuthorizerContext, error) {
 	r := req.HTTP
@@ -135,9 +135,17 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 // ErrorTypeHeader is the response header naming the kind of refusal (C.5).
 const ErrorTypeHeader = "X-Amzn-Errortype"
 
+// forbidden is the 403 of a refusal. Its body carries AWS's message for the
+// signature's problem (C.5: "Signature expired: ..." was observed against
+// execute-api); a request without any signature, and an identity whose policy
+// does not allow the call, get {"message":"Forbidden"}, as observed on HTTP
+// APIs.
 func forbidden(ae *AuthError) *gwerr.Error {
 	e := gwerr.New(gwerr.Forbidden, ae)
 	e.Header = http.Header{ErrorTypeHeader: {ae.Type}}
+	if ae.Type != AccessDenied && ae.Message != msgMissingToken {
+		e.Message = ae.Message
+	}
 	return e
 }
 

@@ -28,8 +28,9 @@ const (
 // never contains a signature, a secret or a session token; where AWS quotes
 // the Authorization header, it is redacted.
 //
-// Every AuthError is answered 403 (C.5). The client's body is the data
-// plane's {"message":"Forbidden"}; Message is logged and available as
+// Every AuthError is answered 403 (C.5), with Message as the body's message
+// except for a missing signature and a denying policy, which get the data
+// plane's {"message":"Forbidden"}; Message is also logged and available as
 // $context.authorizer.error.
 type AuthError struct {
 	// Type is the x-amzn-ErrorType: IncompleteSignature, InvalidSignature,

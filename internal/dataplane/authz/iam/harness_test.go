@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -71,6 +72,7 @@ type seen struct {
 	Status    int
 	ErrorType string
 	Cause     string
+	Message   string // the body's message the client must see
 	IAM       *invoke.IAMContext
 	BodyHash  string
 }
@@ -109,7 +111,13 @@ func newGatewayClock(t *testing.T, opts Options, now func() time.Time) *gateway 
 		var s seen
 		if err != nil {
 			ge := gwerr.As(err)
-			s = seen{Status: ge.Kind.Status(), ErrorType: ge.Header.Get(ErrorTypeHeader), Cause: err.Error()}
+			s = seen{Status: ge.Kind.Status(), ErrorType: ge.Header.Get(ErrorTypeHeader), Cause: err.Error(), Message: "Forbidden"}
+			// C.5: AWS's message for the signature's problem; "Forbidden"
+			// for no signature at all and for a denying policy.
+			var ae *AuthError
+			if errors.As(err, &ae) && ae.Type != AccessDenied && ae.Message != "Missing Authentication Token" {
+				s.Message = ae.Message
+			}
 			if ac != nil {
 				t.Errorf("Authorize returned a context with an error")
 			}
@@ -141,8 +149,11 @@ func (g *gateway) do(r *http.Request) seen {
 		g.t.Errorf("client status %d; handler %d", resp.StatusCode, s.Status)
 	}
 	if s.Status == 403 {
-		if r.Method != "HEAD" && string(body) != `{"message":"Forbidden"}` {
-			g.t.Errorf("403 body %q", body)
+		var msg struct{ Message string }
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if r.Method != "HEAD" && (dec.Decode(&msg) != nil || msg.Message != s.Message) {
+			g.t.Errorf("403 body %q; want the message %q", body, s.Message)
 		}
 		if got := resp.Header.Get("x-amzn-ErrorType"); got != s.ErrorType || got == "" {
 			g.t.Errorf("x-amzn-ErrorType %q; want %q", got, s.ErrorType)
