@@ -220,7 +220,7 @@ func (t *Transport) get(ctx context.Context, key connKey, req *http.Request, dea
 		if c == nil {
 			break
 		}
-		if checkAlive && !connAlive(c.nc) {
+		if checkAlive && (c.nc.SetDeadline(time.Time{}) != nil || !connAlive(c.nc)) {
 			c.nc.Close()
 			continue
 		}
@@ -314,10 +314,9 @@ func (t *Transport) put(c *conn) {
 		c.nc.Close()
 		return
 	}
-	if err := c.nc.SetDeadline(time.Time{}); err != nil {
-		c.nc.Close()
-		return
-	}
+	// The exchange's deadline stays on the idle connection (nothing reads
+	// or writes it there); the next exchange sets its own. Clearing it
+	// would cost two timer updates per request.
 	c.idleAt = time.Now()
 	maxIdle := t.MaxIdleConnsPerHost
 	if maxIdle <= 0 {
