@@ -75,7 +75,11 @@ if [ "$INSTALL" = 1 ]; then
 		$sudo apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 	fi
-	if ! "$ROOT/.tools/bin/caddy" version 2>/dev/null | grep -q "^${CADDY_VERSION}\b"; then
+	# pinned BINARY VERSION: BINARY's main module is at VERSION. (Built by go
+	# install, caddy version says "unknown": the module version recorded in
+	# the binary is the one to compare.)
+	pinned() { go version -m "$1" 2>/dev/null | awk -v v="$2" '$1 == "mod" && $3 == v { f = 1 } END { exit !f }'; }
+	if ! pinned "$ROOT/.tools/bin/caddy" "$CADDY_VERSION"; then
 		log "installing caddy $CADDY_VERSION into .tools/bin"
 		(cd / && GOBIN=$ROOT/.tools/bin go install "github.com/caddyserver/caddy/v2/cmd/caddy@$CADDY_VERSION")
 	fi
