@@ -4,15 +4,23 @@
 #   bench/run.sh [--duration 5s] [--conns "16 64"] [--profile] [--no-install] [--no-docs] [--port-offset 0]
 #
 # Installs what it needs (Debian's wrk, nginx and haproxy through apt-get;
-# Caddy through go install at a pinned version into .tools/bin), builds apigw,
-# the backend (bench/backend) and the hello function (bench/fixtures/hello),
-# then measures each target with wrk for --duration at each of --conns
-# connections, all on 127.0.0.1: direct to the backend; nginx, HAProxy and
-# Caddy as plain reverse proxies; apigw with an HTTP_PROXY route (10, 300 and
-# 10,000 routes), the same route with a JWT authorizer + CORS + access log, an
-# AWS_PROXY route to a warm Go function; plus a function's cold start and the
-# startup of 10 APIs x 300 routes. Prints one table and writes it into
-# docs/performance.md ("## Side by side with nginx, HAProxy and Caddy").
+# Caddy and vegeta through go install at pinned versions into .tools/bin),
+# builds apigw, the backend (bench/backend), the hello function
+# (bench/fixtures/hello), the authorizer function (bench/fixtures/authz) and
+# the SigV4 signer (bench/sign), then measures each target with wrk for
+# --duration at each of --conns connections, all on 127.0.0.1: direct to the
+# backend; nginx, HAProxy and Caddy as plain reverse proxies; apigw with an
+# HTTP_PROXY route (10, 300 and 10,000 routes), the same route with a JWT
+# authorizer + CORS + access log, behind a cached Lambda REQUEST authorizer,
+# and behind AWS_IAM (requests signed once, before the run, by the AWS SDK's
+# SigV4 signer); an AWS_PROXY route to a warm Go function, and the same
+# function through the admin listener's Lambda Invoke API, both also at 1
+# connection (no queueing), as is the direct row. Then, with vegeta at a
+# constant rate of half apigw's peak (the 10-route row at the highest
+# connection count), the latency apigw adds over the direct backend; plus a
+# function's cold start and the startup of 10 APIs x 300 routes. Prints the
+# tables and writes them into docs/performance.md ("## Side by side with
+# nginx, HAProxy and Caddy").
 # --profile also captures a 5 s CPU profile and a heap profile of apigw under
 # load (apigw serve --pprof) into bench/out/. The listeners are on
 # 127.0.0.1 ports 18080-18083, 18090 and 13300, plus --port-offset; the run
@@ -28,6 +36,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 CADDY_VERSION=v2.10.2
+VEGETA_VERSION=v12.13.0
 DURATION=${DURATION:-5s}
 CONNS=${CONNS:-"16 64"}
 PROFILE=0
@@ -76,16 +85,22 @@ if [ "$INSTALL" = 1 ]; then
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 	fi
 	# pinned BINARY VERSION: BINARY's main module is at VERSION. (Built by go
-	# install, caddy version says "unknown": the module version recorded in
-	# the binary is the one to compare.)
+	# install, caddy version says "unknown" and vegeta -version nothing: the
+	# module version recorded in the binary is the one to compare.)
 	pinned() { go version -m "$1" 2>/dev/null | awk -v v="$2" '$1 == "mod" && $3 == v { f = 1 } END { exit !f }'; }
 	if ! pinned "$ROOT/.tools/bin/caddy" "$CADDY_VERSION"; then
 		log "installing caddy $CADDY_VERSION into .tools/bin"
 		(cd / && GOBIN=$ROOT/.tools/bin go install "github.com/caddyserver/caddy/v2/cmd/caddy@$CADDY_VERSION")
 	fi
+	if ! pinned "$ROOT/.tools/bin/vegeta" "$VEGETA_VERSION"; then
+		log "installing vegeta $VEGETA_VERSION into .tools/bin"
+		(cd / && GOBIN=$ROOT/.tools/bin go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION")
+	fi
 fi
-for t in wrk nginx haproxy curl taskset; do command -v $t >/dev/null || { echo "bench: $t not found" >&2; exit 1; }; done
+for t in wrk nginx haproxy curl taskset pgrep; do command -v $t >/dev/null || { echo "bench: $t not found" >&2; exit 1; }; done
 CADDY=$ROOT/.tools/bin/caddy
+VEGETA=$ROOT/.tools/bin/vegeta
+[ -x "$VEGETA" ] || { echo "bench: $VEGETA not found (run without --no-install)" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/apigw-bench.XXXXXX)
 OUT=$ROOT/bench/out
@@ -113,12 +128,28 @@ else
 fi
 CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 
+# --duration in seconds (wrk's forms: 5, 5s, 2m, 1h), for vegeta's -duration
+# and the IAM signature's validity.
+[[ $DURATION =~ ^([0-9]+)([smh]?)$ ]] || { echo "bench/run.sh: --duration $DURATION: want N, Ns, Nm or Nh" >&2; exit 2; }
+case ${BASH_REMATCH[2]} in
+m) DUR_S=$((10#${BASH_REMATCH[1]} * 60)) ;;
+h) DUR_S=$((10#${BASH_REMATCH[1]} * 3600)) ;;
+*) DUR_S=$((10#${BASH_REMATCH[1]})) ;;
+esac
+# The rows also measured at 1 connection (direct, and the warm function rows:
+# their latency target is for a request that does not queue).
+CONNS1=$(printf '%s\n' 1 $CONNS | sort -nu | tr '\n' ' ')
+CONNS1=${CONNS1% }
+MAXCONNS=$(printf '%s\n' $CONNS | sort -n | tail -1)
+
 # --- builds
-log "building apigw, backend, hello function"
+log "building apigw, backend, hello and authz functions, gen, sign"
 go build -o "$T/apigw" ./cmd/apigw
 go build -o "$T/backend" ./bench/backend
 go build -o "$T/hello" ./bench/fixtures/hello
+go build -o "$T/authz" ./bench/fixtures/authz
 go build -o "$T/gen" ./bench/gen
+go build -o "$T/sign" ./bench/sign
 
 wait_http() { # URL: wait up to 20 s for any answer
 	for _ in $(seq 1 2000); do
@@ -136,21 +167,43 @@ start() { # NAME CMD...: start in the background, remember the pid in $LAST
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
+# expect_200 WHAT URL [curl args...]: one request before measuring; the
+# script ends if it is not answered 200.
+expect_200() {
+	local what=$1 url=$2; shift 2
+	local code
+	code=$(curl -s -o "$T/expect.out" -w '%{http_code}' "$@" "$url" || true)
+	[ "$code" = 200 ] || { echo "bench: $what answered ${code:-nothing}: $(head -c 300 "$T/expect.out")" >&2; exit 1; }
+}
+
 RESULTS=$T/results
 : >"$RESULTS"
-# measure NAME URL RSS_PID [wrk args...]: a 1 s warm-up, then one wrk run per
+# measure NAME URL [wrk args...]: a 1 s warm-up, then one wrk run per
 # connection count; appends "NAME CONNS RPS P50 P99 P999 ERRORS" to RESULTS.
+# MEASURE_CONNS overrides --conns; MEASURE_SCRIPT the wrk script, which must
+# end with report.lua's done() (bench/post.lua does).
 measure() {
 	local name=$1 url=$2; shift 2
-	local c line
-	$PIN_WRK wrk -t1 -c64 -d1s "$@" "$url" >/dev/null 2>&1 || true
-	for c in $CONNS; do
-		line=$($PIN_WRK wrk -t1 -c"$c" -d"$DURATION" --latency -s bench/report.lua "$@" "$url" | grep '^BENCH ')
+	local c line script=${MEASURE_SCRIPT:-bench/report.lua}
+	$PIN_WRK wrk -t1 -c64 -d1s -s "$script" "$@" "$url" >/dev/null 2>&1 || true
+	for c in ${MEASURE_CONNS:-$CONNS}; do
+		line=$($PIN_WRK wrk -t1 -c"$c" -d"$DURATION" --latency -s "$script" "$@" "$url" | grep '^BENCH ')
 		echo "$name $c $line" | awk '{ printf "%s %s %.0f %d %d %d %d\n", $1, $2, ($4 - $9) / ($5 / 1e6), $6, $7, $8, $9 }' >>"$RESULTS"
 		log "$(tail -1 "$RESULTS")"
 	done
 }
-rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+# Peak RSS: VmHWM, read while the process lives, in MB. rss_mb PID...
+# sums its processes (a process gone already counts 0).
+rss_mb() {
+	local p v kb=0
+	for p in "$@"; do
+		v=$(awk '/^VmHWM/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+		kb=$((kb + ${v:-0}))
+	done
+	awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+children() { pgrep -P "$1" || true; }
+# RSS[NAME]: the peak RSS column of NAME's rows.
 declare -A RSS
 
 profile() { # NAME URL [wrk args...]
@@ -177,9 +230,24 @@ apigw_start() {
 	GW=$LAST
 	wait_http "http://$ADMIN/_health"
 }
-apigw_stop() { # NAME
+apigw_rss() { # NAME: RSS[NAME] is apigw's own, then its function processes'
+	local fns
+	fns=$(children "$GW")
 	RSS[$1]=$(rss_mb "$GW")
+	if [ -n "$fns" ]; then
+		# shellcheck disable=SC2086 # one pid per word
+		RSS[$1]="${RSS[$1]} + $(rss_mb $fns) in $(echo "$fns" | wc -l) fn"
+	fi
+}
+apigw_stop() { # NAME: records RSS[NAME] unless apigw_rss did, stops apigw
+	[ -n "${RSS[$1]:-}" ] || apigw_rss "$1"
 	stop "$GW"
+}
+# proxy_stop NAME PID: RSS[NAME] is the proxy's processes' (nginx: master and worker)
+proxy_stop() {
+	# shellcheck disable=SC2046 # one pid per word
+	RSS[$1]=$(rss_mb "$2" $(children "$2"))
+	stop "$2"
 }
 
 # --- the backend
@@ -187,7 +255,7 @@ start backend $PIN_BACKEND "$T/backend" -listen 127.0.0.1:$BACKEND_PORT
 wait_http "$BACKEND/"
 
 log "direct"
-measure direct "$BACKEND/r9/items/42"
+MEASURE_CONNS=$CONNS1 measure direct "$BACKEND/r9/items/42"
 
 # --- nginx
 mkdir -p "$T/nginx"
@@ -216,7 +284,7 @@ P=$LAST
 wait_http "http://127.0.0.1:$NGINX_PORT/"
 log "nginx"
 measure nginx "http://127.0.0.1:$NGINX_PORT/r9/items/42"
-stop $P
+proxy_stop nginx $P
 
 # --- HAProxy
 cat >"$T/haproxy.cfg" <<HAPROXY
@@ -241,7 +309,7 @@ P=$LAST
 wait_http "http://127.0.0.1:$HAPROXY_PORT/"
 log "haproxy"
 measure haproxy "http://127.0.0.1:$HAPROXY_PORT/r9/items/42"
-stop $P
+proxy_stop haproxy $P
 
 # --- Caddy
 cat >"$T/Caddyfile" <<CADDY
@@ -259,7 +327,26 @@ P=$LAST
 wait_http "http://127.0.0.1:$CADDY_PORT/"
 log "caddy"
 measure caddy "http://127.0.0.1:$CADDY_PORT/r9/items/42"
-stop $P
+proxy_stop caddy $P
+
+# vfield KEY: the first numeric KEY of vegeta's JSON report.
+vfield() { grep -o "\"$1\":[0-9.e+-]*" "$T/vegeta.json" | awk -F: 'NR == 1 { print $2 }'; }
+VRESULTS=$T/vresults
+: >"$VRESULTS"
+# constant_rate NAME URL RATE: vegeta at RATE req/s for --duration (keep-alive,
+# pinned like wrk); appends "NAME RATE SENT P50 P99 ERRORS" (latencies in µs)
+# to VRESULTS. At most MAXCONNS requests are in flight, on as many
+# connections, as in the peak run: a target that cannot hold the rate shows
+# it in SENT, instead of being sent ever more connections.
+constant_rate() {
+	local name=$1 url=$2 rate=$3
+	echo "GET $url" | $PIN_WRK "$VEGETA" attack -rate="$rate/1s" -duration="${DUR_S}s" \
+		-keepalive=true -workers="$MAXCONNS" -max-workers="$MAXCONNS" -output "$T/vegeta.bin"
+	$PIN_WRK "$VEGETA" report -type=json -output "$T/vegeta.json" "$T/vegeta.bin"
+	echo "$name $rate $(vfield rate) $(vfield 50th) $(vfield 99th) $(vfield requests) $(vfield success)" |
+		awk '{ printf "%s %s %.0f %d %d %d\n", $1, $2, $3, $4 / 1000, $5 / 1000, $6 - $6 * $7 + 0.5 }' >>"$VRESULTS"
+	log "vegeta: $(tail -1 "$VRESULTS")"
+}
 
 # --- apigw: HTTP_PROXY route tables of 10, 300 and 10,000 routes
 for n in 10 300 10000; do
@@ -267,7 +354,19 @@ for n in 10 300 10000; do
 	apigw_start "apigw-r$n" "$T/routes$n"
 	log "apigw, $n routes"
 	measure "apigw-r$n" "http://127.0.0.1:$APIGW_PORT/r$((n - 1))/items/42"
-	[ $n = 10 ] && profile http "http://127.0.0.1:$APIGW_PORT/r9/items/42"
+	if [ $n = 10 ]; then
+		apigw_rss apigw-r10 # the wrk runs' peak, not the profile's or vegeta's
+		profile http "http://127.0.0.1:$APIGW_PORT/r9/items/42"
+		# Added latency at a rate apigw holds without queueing: half its
+		# peak, the wrk run at the highest connection count.
+		PEAK=$(awk -v c="$MAXCONNS" '$1 == "apigw-r10" && $2 == c { print $3 }' "$RESULTS")
+		HALF=$((${PEAK:-0} / 2))
+		if [ "$HALF" -ge 1 ]; then # (vegeta's rate 0 means as fast as it can)
+			log "vegeta at $HALF req/s (half of apigw's $PEAK)"
+			constant_rate direct "$BACKEND/r9/items/42" "$HALF"
+			constant_rate apigw-r10 "http://127.0.0.1:$APIGW_PORT/r9/items/42" "$HALF"
+		fi
+	fi
 	apigw_stop "apigw-r$n"
 done
 
@@ -282,6 +381,38 @@ measure apigw-jwt "http://127.0.0.1:$APIGW_PORT/r9/items/42" -H "Authorization: 
 profile jwt "http://127.0.0.1:$APIGW_PORT/r9/items/42" -H "Authorization: Bearer $TOKEN" -H "Origin: http://localhost:8080"
 apigw_stop apigw-jwt
 
+# --- apigw: the same route behind a Lambda REQUEST authorizer, results cached
+"$T/gen" -kind lambdaauth -routes 10 -backend "$BACKEND" -authz "$T/authz" -dir "$T/lambdaauth"
+apigw_start apigw-lauth "$T/lambdaauth"
+LAUTH=(-H "Authorization: Bearer bench-token") # bench/fixtures/authz's Token
+expect_200 "the Lambda authorizer route" "http://127.0.0.1:$APIGW_PORT/r9/items/42" "${LAUTH[@]}"
+log "apigw, Lambda authorizer (cached)"
+measure apigw-lauth "http://127.0.0.1:$APIGW_PORT/r9/items/42" "${LAUTH[@]}"
+profile lauth "http://127.0.0.1:$APIGW_PORT/r9/items/42" "${LAUTH[@]}"
+# Each invocation logs one START line: with the cache, only the first request
+# invokes the authorizer.
+LAUTH_CALLS=$(grep -c 'msg="START RequestId.*function=authz' "$T/apigw-lauth.log" || true)
+[ "$LAUTH_CALLS" -gt 0 ] || LAUTH_CALLS="an unknown number of" # (the log's format changed?)
+LAUTH_REQS=$(curl -s "http://$ADMIN/metrics" | awk '/^apigw_requests_total[{ ]/ { s += $NF } END { printf "%d", s }')
+log "Lambda authorizer invoked $LAUTH_CALLS times for $LAUTH_REQS requests"
+apigw_stop apigw-lauth
+
+# --- apigw: the same route with AWS_IAM authorization (SigV4)
+IAM_KEY=AKIABENCH IAM_SECRET=bench-secret
+"$T/gen" -kind iam -routes 10 -backend "$BACKEND" -access-key "$IAM_KEY" -secret-key "$IAM_SECRET" -dir "$T/iam"
+apigw_start apigw-iam "$T/iam"
+# wrk repeats one set of headers: sign once, for the whole row (the warm-up
+# and every connection count, with a margin).
+SIGNED=$("$T/sign" -url "http://127.0.0.1:$APIGW_PORT/r9/items/42" -access-key "$IAM_KEY" -secret-key "$IAM_SECRET" \
+	-valid "$((1 + DUR_S * $(echo $CONNS | wc -w) + 8 * PROFILE + 10))s")
+IAM=()
+while IFS= read -r h; do IAM+=(-H "$h"); done <<<"$SIGNED"
+expect_200 "the IAM route" "http://127.0.0.1:$APIGW_PORT/r9/items/42" "${IAM[@]}"
+log "apigw, IAM (SigV4)"
+measure apigw-iam "http://127.0.0.1:$APIGW_PORT/r9/items/42" "${IAM[@]}"
+profile iam "http://127.0.0.1:$APIGW_PORT/r9/items/42" "${IAM[@]}"
+apigw_stop apigw-iam
+
 # --- apigw: AWS_PROXY to a warm Go function, and cold starts
 "$T/gen" -kind lambda -hello "$T/hello" -dir "$T/lambda"
 apigw_start apigw-lambda "$T/lambda"
@@ -291,9 +422,17 @@ for fn in cold1 cold2 cold3; do
 done
 log "cold starts (ms): ${COLD[*]}"
 log "apigw, AWS_PROXY warm"
-measure apigw-lambda "http://127.0.0.1:$APIGW_PORT/hello"
+MEASURE_CONNS=$CONNS1 measure apigw-lambda "http://127.0.0.1:$APIGW_PORT/hello"
 profile lambda "http://127.0.0.1:$APIGW_PORT/hello"
+# The same function through the admin listener's Lambda Invoke API.
+INVOKE_URL="http://$ADMIN/2015-03-31/functions/hello/invocations"
+expect_200 "the Lambda Invoke API" "$INVOKE_URL" -X POST -H "Content-Type: application/json" -d '{"rawPath":"/hello"}'
+grep -q '"statusCode":200' "$T/expect.out" || { echo "bench: the Invoke API's answer is not hello's: $(head -c 300 "$T/expect.out")" >&2; exit 1; }
+log "apigw, Lambda Invoke API"
+MEASURE_CONNS=$CONNS1 MEASURE_SCRIPT=bench/post.lua measure apigw-invoke "$INVOKE_URL"
+profile invoke "$INVOKE_URL" -s bench/post.lua
 apigw_stop apigw-lambda
+RSS[apigw-invoke]=${RSS[apigw-lambda]}
 
 # --- startup: 10 APIs of 300 routes
 "$T/gen" -kind startup -apis 10 -routes 300 -backend "$BACKEND" -dir "$T/startup"
@@ -305,34 +444,62 @@ apigw_stop apigw-startup
 log "startup 10 x 300 routes: $STARTUP_MS ms, peak RSS ${RSS[apigw-startup]} MB"
 
 # --- the table
+label() {
+	case $1 in
+	apigw-r10) echo "apigw HTTP_PROXY, 10 routes" ;;
+	apigw-r300) echo "apigw HTTP_PROXY, 300 routes" ;;
+	apigw-r10000) echo "apigw HTTP_PROXY, 10,000 routes (34 APIs)" ;;
+	apigw-jwt) echo "apigw HTTP_PROXY + JWT + CORS + access log" ;;
+	apigw-lauth) echo "apigw HTTP_PROXY + Lambda authorizer (cached)" ;;
+	apigw-iam) echo "apigw HTTP_PROXY + IAM (SigV4)" ;;
+	apigw-lambda) echo "apigw AWS_PROXY, warm Go function" ;;
+	apigw-invoke) echo "apigw Lambda Invoke API, warm Go function" ;;
+	*) echo "$1" ;;
+	esac
+}
+# ratio A B: A / B, or nothing without B (no baseline at this connection count)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b }'; }
+# over_ms A B: A - B, µs to ms, or nothing without B
+over_ms() { awk -v a="$1" -v b="$2" 'BEGIN { if (b != "") printf "%.2f", (a - b) / 1000 }'; }
 TABLE=$T/table.md
 {
-	echo "| target | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | req/s vs direct | req/s vs nginx | p99 over direct, ms | apigw peak RSS MB |"
+	echo "| target | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | req/s vs direct | req/s vs nginx | p99 over direct, ms | peak RSS MB |"
 	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	while read -r name c rps p50 p99 p999 errs; do
-		read -r drps dp99 < <(awk -v c="$c" '$1 == "direct" && $2 == c { print $3, $5 }' "$RESULTS")
-		read -r nrps < <(awk -v c="$c" '$1 == "nginx" && $2 == c { print $3 }' "$RESULTS")
-		vs_d="" vs_n="" over="" rss=""
+		drps="" dp99="" nrps=""
+		read -r drps dp99 < <(awk -v c="$c" '$1 == "direct" && $2 == c { print $3, $5 }' "$RESULTS") || true
+		read -r nrps < <(awk -v c="$c" '$1 == "nginx" && $2 == c { print $3 }' "$RESULTS") || true
+		vs_d="" vs_n="" over=""
 		case $name in apigw-*)
-			vs_d=$(awk -v a="$rps" -v b="$drps" 'BEGIN { printf "%.2f", a / b }')
-			vs_n=$(awk -v a="$rps" -v b="$nrps" 'BEGIN { printf "%.2f", a / b }')
-			over=$(awk -v a="$p99" -v b="$dp99" 'BEGIN { printf "%.2f", (a - b) / 1000 }')
-			rss=${RSS[$name]}
+			vs_d=$(ratio "$rps" "$drps")
+			vs_n=$(ratio "$rps" "$nrps")
+			over=$(over_ms "$p99" "$dp99")
 		esac
-		label=$name
-		case $name in
-		apigw-r10) label="apigw HTTP_PROXY, 10 routes" ;;
-		apigw-r300) label="apigw HTTP_PROXY, 300 routes" ;;
-		apigw-r10000) label="apigw HTTP_PROXY, 10,000 routes (34 APIs)" ;;
-		apigw-jwt) label="apigw HTTP_PROXY + JWT + CORS + access log" ;;
-		apigw-lambda) label="apigw AWS_PROXY, warm Go function" ;;
-		esac
+		rss=${RSS[$name]:-}
+		label=$(label "$name")
 		awk -v l="$label" -v c="$c" -v r="$rps" -v a="$p50" -v b="$p99" -v d="$p999" -v e="$errs" -v vd="$vs_d" -v vn="$vs_n" -v o="$over" -v m="$rss" \
 			'BEGIN { printf "| %s | %s | %d | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s |\n", l, c, r, a / 1000, b / 1000, d / 1000, e, vd, vn, o, m }'
 	done <"$RESULTS"
 	echo
 	echo "- cold start, first request to a Go function with no instance (curl time_total, 3 functions): ${COLD[*]} ms"
 	echo "- startup to serving (process start to /_health answering) with 10 APIs of 300 routes: $STARTUP_MS ms; peak RSS ${RSS[apigw-startup]} MB"
+	echo "- the Lambda authorizer was invoked $LAUTH_CALLS times for the $LAUTH_REQS requests of its row (warm-up and verification included)"
+	if [ -s "$VRESULTS" ]; then
+		echo
+		echo "Added latency at a constant rate (vegeta $VEGETA_VERSION, keep-alive, pinned like wrk): half of apigw's peak, the"
+		echo "10-route row's req/s at $MAXCONNS connections, for $DURATION, to apigw and directly to the backend, with at most"
+		echo "$MAXCONNS requests in flight (a target that cannot keep up sends less than the rate):"
+		echo
+		echo "| target | rate req/s | sent req/s | p50 ms | p99 ms | errors |"
+		echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+		while read -r name rate sent p50 p99 errs; do
+			awk -v l="$(label "$name")" -v r="$rate" -v s="$sent" -v a="$p50" -v b="$p99" -v e="$errs" \
+				'BEGIN { printf "| %s | %d | %d | %.2f | %.2f | %d |\n", l, r, s, a / 1000, b / 1000, e }'
+		done <"$VRESULTS"
+		echo
+		awk '$1 == "direct" { d50 = $4; d99 = $5 } $1 == "apigw-r10" { a50 = $4; a99 = $5 }
+			END { printf "- apigw adds %.2f ms at p50 and %.2f ms at p99 over direct at this rate\n", (a50 - d50) / 1000, (a99 - d99) / 1000 }' "$VRESULTS"
+	fi
 } >"$TABLE"
 
 # (|| true: without --profile the test is false, and a failing command
@@ -346,7 +513,14 @@ SECTION=$T/section.md
 	echo "Pinning: $PINNING. Each target gets a 1 s warm-up, then a $DURATION wrk run per"
 	echo "connection count; all on 127.0.0.1, a 37-byte JSON answer from bench/backend. Ratios compare"
 	echo "requests/s with the direct and nginx rows of the same run at the same connection count;"
-	echo "\"p99 over direct\" is the latency apigw adds at p99. RSS is VmHWM of the apigw process."
+	echo "\"p99 over direct\" is the latency apigw adds at p99. Peak RSS is VmHWM at the end of the"
+	echo "target's runs: the proxy's processes (nginx: master and worker), apigw's own process, and"
+	echo "on the function rows, after \"+\", its function processes' (summed, with their count)."
+	echo "The Lambda authorizer caches its result for 300 s (one token); the IAM row's requests all"
+	echo "carry one SigV4 signature, made by the AWS SDK for Go v2 signer before the row. The Invoke"
+	echo "API row POSTs a small JSON event to the admin listener's Lambda Invoke API; it and the"
+	echo "AWS_PROXY row share one apigw process and the hello function (concurrency 10), and are also"
+	echo "measured at 1 connection, where a request never waits for an instance."
 	echo "The 10,000 routes are 34 APIs (AWS's and the model's quota is 300 routes per API); the"
 	echo "request goes to the last route of the last API, the default API. req/s counts 2xx answers"
 	echo "only; \"errors\" counts the rest (non-2xx, socket errors) over the whole run. The generated"
