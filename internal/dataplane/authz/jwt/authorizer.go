@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
 	"time"
@@ -239,7 +238,9 @@ func (a *Authorizer) unauthorized(desc string, err error) *gwerr.Error {
 // UNCONFIRMED).
 //
 // The returned context has every claim rendered by RenderClaims and, for a
-// route with scopes, the token's full scope list (A.7).
+// route with scopes, the token's full scope list (A.7). It is built once
+// per verification and shared by every request that presents the same
+// token while it is in the verified cache: callers must not modify it.
 func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invoke.AuthorizerContext, error) {
 	r := req.HTTP
 	if r == nil {
@@ -257,13 +258,11 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 		return nil, a.refuse(ctx, req, "", e)
 	}
 	var (
-		h      [sha256.Size]byte
-		kid    string
-		claims map[string]any
-		entry  *verifiedEntry
+		h     [sha256.Size]byte
+		entry *verifiedEntry
 	)
 	if a.verified != nil {
-		h = sha256.Sum256([]byte(tok))
+		h = tokenKey(tok)
 		entry = a.verified.get(h, epochSeconds(a.now()))
 	}
 	if entry != nil {
@@ -273,43 +272,37 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 		if err != nil {
 			return nil, a.refuse(ctx, req, entry.kid, a.keysError(err))
 		}
-		if sameKeys(entry.keys, candidates(keys, entry.alg)) {
-			kid, claims = entry.kid, entry.claims
-		} else {
+		if !sameCandidates(entry.keys, keys, entry.alg) {
 			// The key set changed since: verify again.
 			a.verified.remove(h, entry)
 			entry = nil
 		}
 	}
 	if entry == nil {
-		var e *gwerr.Error
-		kid, entry, e = a.verify(ctx, tok)
+		kid, verified, e := a.verify(ctx, tok)
 		if e != nil {
 			return nil, a.refuse(ctx, req, kid, e)
 		}
-		claims = entry.claims
-		if a.verified != nil {
-			if exp, present, ok := numericDate(claims, "exp"); present && ok {
-				entry.expires = exp + a.opts.Leeway.Seconds()
-				if now := epochSeconds(a.now()); now < entry.expires {
-					a.verified.put(h, entry, now)
-				}
+		entry = verified
+		if f := &entry.facts; a.verified != nil && f.expPresent && f.expOK {
+			entry.expires = f.exp + a.opts.Leeway.Seconds()
+			if now := epochSeconds(a.now()); now < entry.expires {
+				a.verified.put(h, entry, now)
 			}
 		}
 	}
-	if desc, detail := a.checkClaims(claims); desc != "" {
-		return nil, a.refuse(ctx, req, kid, a.unauthorized(desc, detail))
+	if desc, detail := a.checkClaims(&entry.facts); desc != "" {
+		return nil, a.refuse(ctx, req, entry.kid, a.unauthorized(desc, detail))
 	}
-	var scopes []string
-	if len(a.scopes) > 0 {
-		scopes = tokenScopes(claims, a.opts.PreferSCP)
-		if !intersects(a.scopes, scopes) {
-			e := gwerr.New(gwerr.Forbidden, &Failure{Description: DescScopes,
-				Err: fmt.Errorf("route requires one of %q", a.scopes)})
-			return nil, a.refuse(ctx, req, kid, e)
-		}
+	if len(a.scopes) == 0 {
+		return entry.context, nil
 	}
-	return &invoke.AuthorizerContext{JWT: &invoke.JWTContext{Claims: maps.Clone(entry.rendered), Scopes: scopes}}, nil
+	if !intersects(a.scopes, entry.facts.scopes) {
+		e := gwerr.New(gwerr.Forbidden, &Failure{Description: DescScopes,
+			Err: fmt.Errorf("route requires one of %q", a.scopes)})
+		return nil, a.refuse(ctx, req, entry.kid, e)
+	}
+	return entry.scopedContext, nil
 }
 
 // verify runs steps 2 to 5 of Authorize on a token not in the verified
@@ -349,7 +342,26 @@ func (a *Authorizer) verify(ctx context.Context, tok string) (kid string, entry 
 		}
 		return kid, nil, a.unauthorized(desc, nil)
 	}
-	return kid, &verifiedEntry{alg: alg, kid: kid, keys: pubs, claims: claims, rendered: RenderClaims(claims)}, nil
+	return kid, a.newEntry(alg, kid, pubs, claims), nil
+}
+
+// newEntry returns the entry of a token whose signature verified with one
+// of keys: the facts the claim checks read, and the contexts Authorize
+// returns, computed once.
+func (a *Authorizer) newEntry(alg, kid string, keys []*rsa.PublicKey, claims map[string]any) *verifiedEntry {
+	e := &verifiedEntry{alg: alg, kid: kid, keys: keys}
+	f := &e.facts
+	f.iss, _ = claims["iss"].(string)
+	f.auds, f.audPresent = audiences(claims)
+	f.clientID, _ = claims["client_id"].(string)
+	f.exp, f.expPresent, f.expOK = numericDate(claims, "exp")
+	f.nbf, f.nbfPresent, f.nbfOK = numericDate(claims, "nbf")
+	f.iat, f.iatPresent, f.iatOK = numericDate(claims, "iat")
+	f.scopes = tokenScopes(claims, a.opts.PreferSCP)
+	rendered := RenderClaims(claims)
+	e.context = &invoke.AuthorizerContext{JWT: &invoke.JWTContext{Claims: rendered}}
+	e.scopedContext = &invoke.AuthorizerContext{JWT: &invoke.JWTContext{Claims: rendered, Scopes: f.scopes}}
+	return e
 }
 
 // keysError is the refusal of a failed key lookup (step 4).
@@ -372,35 +384,50 @@ func candidates(keys []Key, alg string) []*rsa.PublicKey {
 	return pubs
 }
 
+// sameCandidates reports whether candidates(keys, alg) are exactly the keys
+// (by pointer) an entry was verified with, without building them.
+func sameCandidates(cached []*rsa.PublicKey, keys []Key, alg string) bool {
+	i := 0
+	for _, k := range keys {
+		if k.Alg == "" || k.Alg == alg {
+			if i == len(cached) || cached[i] != k.Public {
+				return false
+			}
+			i++
+		}
+	}
+	return i == len(cached)
+}
+
 // epochSeconds is t in seconds since the epoch, as checkClaims compares it.
 func epochSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
-// checkClaims runs steps 6 to 10 of Authorize; desc is "" when they pass.
-func (a *Authorizer) checkClaims(claims map[string]any) (desc string, detail error) {
-	if iss, _ := claims["iss"].(string); iss != a.issuer {
-		return DescIssuer, fmt.Errorf("iss %q", printable(iss))
+// checkClaims runs steps 6 to 10 of Authorize on the facts of verified
+// claims; desc is "" when they pass.
+func (a *Authorizer) checkClaims(f *claimFacts) (desc string, detail error) {
+	if f.iss != a.issuer {
+		return DescIssuer, fmt.Errorf("iss %q", printable(f.iss))
 	}
 	// A.5: client_id is validated only if aud is not present.
-	if auds, present := audiences(claims); present {
-		if !a.anyAudience(auds) {
-			return DescAudience, fmt.Errorf("aud %q", auds)
+	if f.audPresent {
+		if !a.anyAudience(f.auds) {
+			return DescAudience, fmt.Errorf("aud %q", f.auds)
 		}
-	} else if cid, _ := claims["client_id"].(string); !a.audiences[cid] {
-		return DescAudience, fmt.Errorf("no aud, client_id %q", printable(cid))
+	} else if !a.audiences[f.clientID] {
+		return DescAudience, fmt.Errorf("no aud, client_id %q", printable(f.clientID))
 	}
 	now := epochSeconds(a.now())
 	leeway := a.opts.Leeway.Seconds()
-	exp, present, ok := numericDate(claims, "exp")
 	switch {
-	case !present || !ok:
+	case !f.expPresent || !f.expOK:
 		return DescNoExpiry, nil
-	case !(now < exp+leeway):
+	case !(now < f.exp+leeway):
 		return DescExpired, nil
 	}
-	if nbf, present, ok := numericDate(claims, "nbf"); !ok || (present && nbf > now+leeway) {
+	if !f.nbfOK || (f.nbfPresent && f.nbf > now+leeway) {
 		return DescNotYetValid, nil
 	}
-	if iat, present, ok := numericDate(claims, "iat"); !ok || (present && iat > now+leeway) {
+	if !f.iatOK || (f.iatPresent && f.iat > now+leeway) {
 		return DescIssuedLater, nil
 	}
 	return "", nil

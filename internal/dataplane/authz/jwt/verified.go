@@ -4,6 +4,8 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"sync"
+
+	"github.com/apigwdev/apigw/internal/invoke"
 )
 
 // DefaultVerifiedCacheSize bounds the tokens an Authorizer remembers as
@@ -15,7 +17,9 @@ const DefaultVerifiedCacheSize = 10000
 // Authorize). It is keyed by the SHA-256 of the token; the token itself is
 // never stored. An entry only stands in for the signature check: every
 // other check (the keys' availability and lifetime, iss, aud, exp, nbf, iat
-// against the clock, scopes) runs again on each request.
+// against the clock, scopes) runs again on each request, on the claim
+// values the entry extracted once, and a request that passes gets the
+// entry's authorizer context, also built once.
 //
 // An entry records the exact keys (by pointer) the token was verified with.
 // Cache.Keys returns new pointers after every fetch of the key set, so an
@@ -36,20 +40,57 @@ type verifiedCache struct {
 }
 
 // verifiedEntry is one verified token. Its fields are never modified after
-// it is stored; claims and rendered are shared by concurrent readers and
-// must not be written to.
+// it is stored; facts and the contexts are shared by concurrent readers and
+// must not be written to. An entry is built with its Authorizer's Options
+// (the scope claim preference), so a cache serves one Authorizer, or ones
+// with the same Options.
 type verifiedEntry struct {
 	alg, kid string
 	// keys are the verification keys Authorize tried (all with kid and a
 	// compatible alg), from one fetch of the key set.
 	keys []*rsa.PublicKey
-	// claims are the verified claims.
-	claims map[string]any
-	// rendered is RenderClaims(claims); callers get a copy.
-	rendered map[string]string
+	// facts are what the claim and scope checks read from the claims.
+	facts claimFacts
+	// context and scopedContext are what Authorize returns for routes
+	// without and with authorizationScopes: the claims rendered by
+	// RenderClaims, and the token's scopes for the latter (A.7). Every
+	// request presenting the token gets the same ones.
+	context, scopedContext *invoke.AuthorizerContext
 	// expires is exp plus the leeway, in seconds since the epoch: from then
 	// on the token is refused and the entry is useless.
 	expires float64
+}
+
+// claimFacts are the claims steps 6 to 10 of Authorize and the scope check
+// read, extracted once from the verified claims. The checks themselves,
+// against the clock and the route, run on every request.
+type claimFacts struct {
+	// iss and clientID are the iss and client_id claims, "" when absent or
+	// not strings.
+	iss, clientID string
+	// auds are the string values of aud; audPresent reports the claim.
+	auds       []string
+	audPresent bool
+	// exp, nbf and iat are NumericDate claims (numericDate): the value,
+	// whether the claim is present, and whether it is a number.
+	exp, nbf, iat                      float64
+	expPresent, nbfPresent, iatPresent bool
+	expOK, nbfOK, iatOK                bool
+	// scopes are tokenScopes with the Authorizer's preference.
+	scopes []string
+}
+
+// tokenKey returns the cache key of tok, its SHA-256. A token of up to 2 KB
+// (most of them) is hashed from a copy on the stack: converting the string
+// to a slice copies it to the heap, which cost half as much as the hash
+// itself.
+func tokenKey(tok string) [sha256.Size]byte {
+	var buf [2 << 10]byte
+	if len(tok) <= len(buf) {
+		n := copy(buf[:], tok)
+		return sha256.Sum256(buf[:n])
+	}
+	return sha256.Sum256([]byte(tok))
 }
 
 func newVerifiedCache(max int) *verifiedCache {
@@ -113,18 +154,4 @@ func (c *verifiedCache) len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.entries)
-}
-
-// sameKeys reports whether the current verification keys are exactly those
-// an entry was verified with.
-func sameKeys(cached, current []*rsa.PublicKey) bool {
-	if len(cached) != len(current) {
-		return false
-	}
-	for i := range cached {
-		if cached[i] != current[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -2,7 +2,10 @@ package jwt
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/sha256"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -40,10 +43,16 @@ func TestVerifiedCacheHitSkipsSignature(t *testing.T) {
 		len(second.ctx.JWT.Scopes) != 1 || second.ctx.JWT.Scopes[0] != "pets:read" {
 		t.Errorf("hit context %+v", second.ctx.JWT)
 	}
-	// Callers own their claims map.
-	first.ctx.JWT.Claims["sub"] = "mallory"
-	if res := authorize(t, a, "/", "Authorization", tok); res.ctx.JWT.Claims["sub"] != "alice" {
-		t.Errorf("cached claims were modified through a returned map")
+	// The context is built once, with the verification, and shared by the
+	// requests presenting the token (callers must not modify it).
+	if second.ctx != first.ctx {
+		t.Errorf("a hit built a new context; want the verified token's")
+	}
+	// A route without scopes sharing the entry gets no scopes (A.7).
+	u := f.authorizer(nil)
+	u.verified = a.verified
+	if res := authorize(t, u, "/", "Authorization", tok); res.status != 200 || res.ctx.JWT.Scopes != nil || res.ctx.JWT.Claims["sub"] != "alice" {
+		t.Errorf("route without scopes on a hit: %d %+v", res.status, res.ctx)
 	}
 	// A tampered signature is a different token: verified, and refused.
 	if res := authorize(t, a, "/", "Authorization", tok[:len(tok)-2]+"AA"); res.status != 401 {
@@ -280,3 +289,42 @@ func benchmarkAuthorize(b *testing.B, size int) {
 func BenchmarkAuthorizeUncached(b *testing.B) { benchmarkAuthorize(b, -1) }
 
 func BenchmarkAuthorizeCached(b *testing.B) { benchmarkAuthorize(b, 0) }
+
+func TestTokenKey(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 700, 2 << 10, 2<<10 + 1, 9000} {
+		tok := strings.Repeat("a.b-c_", n/6+1)[:n]
+		if got, want := tokenKey(tok), sha256.Sum256([]byte(tok)); got != want {
+			t.Errorf("tokenKey of %d bytes = %x; want its SHA-256 %x", n, got, want)
+		}
+	}
+}
+
+func TestSameCandidates(t *testing.T) {
+	t.Parallel()
+	k1, k2, k3 := &testKeys()[0].PublicKey, &testKeys()[1].PublicKey, &rsa.PublicKey{}
+	set := []Key{{Alg: "RS256", Public: k1}, {Public: k2}, {Alg: "RS512", Public: k3}}
+	tests := []struct {
+		name   string
+		cached []*rsa.PublicKey
+		keys   []Key
+		alg    string
+		want   bool
+	}{
+		{name: "same", cached: []*rsa.PublicKey{k1, k2}, keys: set, alg: "RS256", want: true},
+		{name: "same for another alg", cached: []*rsa.PublicKey{k2, k3}, keys: set, alg: "RS512", want: true},
+		{name: "one more now", cached: []*rsa.PublicKey{k1}, keys: set, alg: "RS256"},
+		{name: "one less now", cached: []*rsa.PublicKey{k1, k2, k3}, keys: set, alg: "RS256"},
+		{name: "other order", cached: []*rsa.PublicKey{k2, k1}, keys: set, alg: "RS256"},
+		{name: "none now", cached: []*rsa.PublicKey{k1}, alg: "RS256"},
+		{name: "none ever", alg: "RS384", keys: []Key{{Alg: "RS256", Public: k1}}, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := sameCandidates(tt.cached, tt.keys, tt.alg); got != tt.want {
+				t.Errorf("sameCandidates = %v; want %v", got, tt.want)
+			}
+		})
+	}
+}
