@@ -29,6 +29,7 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/integration/parammap"
 	"github.com/apigwdev/apigw/internal/integration/private"
+	"github.com/apigwdev/apigw/internal/invoke"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/routekey"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -160,6 +161,22 @@ type compiler struct {
 	in       *Input
 	errs     []error
 	warnings []string
+	// invokers are the HTTP and Lambda proxy invokers built so far, by
+	// configuration. Invokers are immutable, so integrations configured
+	// alike share one, across routes and APIs: a snapshot of 10,000
+	// routes to one backend holds one invoker, not 10,000.
+	invokers map[invokerKey]invoke.Invoker
+	// accountOnly is the limiter of every route without limits of its own
+	// (only the account bucket applies), shared; nil until needed.
+	accountOnly snapshot.Limiter
+}
+
+// invokerKey is everything an HTTP or Lambda proxy invoker is built from,
+// besides the compile's Deps.
+type invokerKey struct {
+	typ, uri, method, payloadFormatVersion string
+	timeout                                time.Duration
+	isDefaultRoute                         bool
 }
 
 func (c *compiler) unsupported(apiID, where, feature string) {
@@ -209,10 +226,11 @@ func (c *compiler) api(a *API) *snapshot.API {
 	return sa
 }
 
-// routesResult is the compiled route set of one definition.
+// routesResult is the compiled route set of one definition. Each stage
+// serving it gets its own copy of routes, with the stage's throttles.
 type routesResult struct {
 	table  *routekey.Table
-	routes []*snapshot.Route
+	routes []snapshot.Route
 	cors   snapshot.CORSPolicy
 }
 
@@ -227,26 +245,40 @@ func (c *compiler) routes(d *model.Definition) *routesResult {
 			rr.cors = p
 		}
 	}
+	// Integrations, route keys and their segments are allocated in one
+	// slice each: a definition's routes are a few large objects, not
+	// several per route (the snapshot is live heap that every garbage
+	// collection marks).
 	integrations := make(map[string]*snapshot.Integration, len(d.Integrations))
+	integrationVals := make([]snapshot.Integration, 0, len(d.Integrations))
 	byID := make(map[string]*model.Integration, len(d.Integrations))
 	for i := range d.Integrations {
 		byID[d.Integrations[i].IntegrationID] = &d.Integrations[i]
 	}
+	parsed := make([]*routekey.Key, len(d.Routes))
+	nSegs := 0
+	for i := range d.Routes {
+		if k, err := routekey.Parse(d.Routes[i].RouteKey); err == nil {
+			parsed[i] = k
+			nSegs += len(k.Segments)
+		}
+	}
 	keys := make([]*routekey.Key, 0, len(d.Routes))
+	keyVals := make([]routekey.Key, 0, len(d.Routes))
+	segVals := make([]routekey.Segment, 0, nSegs)
+	rr.routes = make([]snapshot.Route, 0, len(d.Routes))
 	for i := range d.Routes {
 		r := &d.Routes[i]
 		where := "route " + r.RouteKey
-		k, err := routekey.Parse(r.RouteKey)
-		if err != nil {
+		k := parsed[i]
+		if k == nil {
+			_, err := routekey.Parse(r.RouteKey)
 			c.errs = append(c.errs, fmt.Errorf("api %s: %w", apiID, err))
 			continue
 		}
-		sr := &snapshot.Route{Key: k, AuthorizationType: r.AuthorizationType}
-		if sr.AuthorizationType == "" {
-			sr.AuthorizationType = model.AuthNone
-		}
+		sr := snapshot.Route{AuthorizationType: authorizationType(r.AuthorizationType)}
 		if sr.AuthorizationType != model.AuthNone {
-			if !c.authorize(d, r, sr) {
+			if !c.authorize(d, r, &sr) {
 				continue
 			}
 		}
@@ -259,15 +291,23 @@ func (c *compiler) routes(d *model.Definition) *routesResult {
 			}
 			si := integrations[intID]
 			if si == nil {
-				si = c.integration(d, mi, r)
-				if si == nil {
+				v := c.integration(d, mi, r)
+				if v == nil {
 					continue
 				}
+				integrationVals = append(integrationVals, *v)
+				si = &integrationVals[len(integrationVals)-1]
 				integrations[intID] = si
 			}
 			sr.Integration = si
 		}
-		keys = append(keys, k)
+		keyVals = append(keyVals, *k)
+		sr.Key = &keyVals[len(keyVals)-1]
+		if n := len(segVals); len(k.Segments) > 0 {
+			segVals = append(segVals, k.Segments...)
+			sr.Key.Segments = segVals[n:len(segVals):len(segVals)]
+		}
+		keys = append(keys, sr.Key)
 		rr.routes = append(rr.routes, sr)
 	}
 	t, err := routekey.Build(keys)
@@ -277,6 +317,35 @@ func (c *compiler) routes(d *model.Definition) *routesResult {
 	}
 	rr.table = t
 	return rr
+}
+
+// authorizationType is a route's authorizationType, NONE when unset, as
+// the model's constant: the snapshot does not keep a copy of the string
+// per route.
+func authorizationType(t string) string {
+	switch t {
+	case "", model.AuthNone:
+		return model.AuthNone
+	case model.AuthJWT:
+		return model.AuthJWT
+	case model.AuthCustom:
+		return model.AuthCustom
+	case model.AuthIAM:
+		return model.AuthIAM
+	}
+	return t
+}
+
+// integrationType is an integration's type as the model's constant (see
+// authorizationType).
+func integrationType(t string) string {
+	switch t {
+	case model.IntegrationHTTPProxy:
+		return model.IntegrationHTTPProxy
+	case model.IntegrationAWSProxy:
+		return model.IntegrationAWSProxy
+	}
+	return t
 }
 
 // authorize compiles the route's authorizer into sr; it reports false (with
@@ -363,13 +432,19 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 			si.Invoker = inv
 			break
 		}
-		inv, err := httpproxy.New(httpproxy.Config{
-			URI:            mi.IntegrationURI,
-			Method:         mi.IntegrationMethod,
-			Timeout:        mi.EffectiveTimeout(),
-			Transport:      c.deps.Transport,
-			IsDefaultRoute: r.RouteKey == model.DefaultRouteKey,
-			Logger:         c.deps.Logger,
+		key := invokerKey{
+			typ: model.IntegrationHTTPProxy, uri: mi.IntegrationURI, method: mi.IntegrationMethod,
+			timeout: mi.EffectiveTimeout(), isDefaultRoute: r.RouteKey == model.DefaultRouteKey,
+		}
+		inv, err := c.invoker(key, func() (invoke.Invoker, error) {
+			return httpproxy.New(httpproxy.Config{
+				URI:            key.uri,
+				Method:         key.method,
+				Timeout:        key.timeout,
+				Transport:      c.deps.Transport,
+				IsDefaultRoute: key.isDefaultRoute,
+				Logger:         c.deps.Logger,
+			})
 		})
 		if err != nil {
 			c.errs = append(c.errs, fmt.Errorf("api %s: %s: %w", apiID, where, err))
@@ -398,12 +473,18 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 			// format (auth-and-integrations.md D.2).
 			pfv = "2.0"
 		}
-		inv, err := lambdaproxy.New(lambdaproxy.Config{
-			URI:                  mi.IntegrationURI,
-			PayloadFormatVersion: pfv,
-			Timeout:              mi.EffectiveTimeout(),
-			Caller:               c.deps.Functions,
-			Logger:               c.deps.Logger,
+		key := invokerKey{
+			typ: model.IntegrationAWSProxy, uri: mi.IntegrationURI, payloadFormatVersion: pfv,
+			timeout: mi.EffectiveTimeout(),
+		}
+		inv, err := c.invoker(key, func() (invoke.Invoker, error) {
+			return lambdaproxy.New(lambdaproxy.Config{
+				URI:                  key.uri,
+				PayloadFormatVersion: key.payloadFormatVersion,
+				Timeout:              key.timeout,
+				Caller:               c.deps.Functions,
+				Logger:               c.deps.Logger,
+			})
 		})
 		if err != nil {
 			c.errs = append(c.errs, fmt.Errorf("api %s: %s: %w", apiID, where, err))
@@ -415,6 +496,23 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 		return nil
 	}
 	return si
+}
+
+// invoker returns the invoker built for key so far, or builds it with
+// build and keeps it for the integrations configured alike.
+func (c *compiler) invoker(key invokerKey, build func() (invoke.Invoker, error)) (invoke.Invoker, error) {
+	if inv, ok := c.invokers[key]; ok {
+		return inv, nil
+	}
+	inv, err := build()
+	if err != nil {
+		return nil, err
+	}
+	if c.invokers == nil {
+		c.invokers = make(map[invokerKey]invoke.Invoker)
+	}
+	c.invokers[key] = inv
+	return inv, nil
 }
 
 func (c *compiler) stage(apiID string, st *Stage, rr *routesResult) *snapshot.Stage {
@@ -449,16 +547,18 @@ func (c *compiler) stage(apiID string, st *Stage, rr *routesResult) *snapshot.St
 		c.errs = append(c.errs, fmt.Errorf("api %s: %s: throttling: %w", apiID, where, err))
 		return nil
 	}
+	routes := make([]snapshot.Route, len(rr.routes))
 	ss.Routes = make([]*snapshot.Route, len(rr.routes))
-	for i, r := range rr.routes {
-		cp := *r
+	for i := range rr.routes {
+		r := &routes[i]
+		*r = rr.routes[i]
 		if l := limits[r.Key.Raw]; l != nil {
-			cp.Throttle = l
+			r.Throttle = c.limiter(l)
 		}
 		if rs, ok := ms.RouteSettings[r.Key.Raw]; ok && rs.DetailedMetricsEnabled != nil {
-			cp.DetailedMetrics = *rs.DetailedMetricsEnabled
+			r.DetailedMetrics = *rs.DetailedMetricsEnabled
 		}
-		ss.Routes[i] = &cp
+		ss.Routes[i] = r
 	}
 	if al := ms.AccessLogSettings; al != nil && (al.Format != "" || al.DestinationARN != "") {
 		if c.deps.AccessLogs == nil {
@@ -476,6 +576,19 @@ func (c *compiler) stage(apiID string, st *Stage, rr *routesResult) *snapshot.St
 		ss.AccessLog = lg
 	}
 	return ss
+}
+
+// limiter returns l, or the shared account-only limiter when l is one: a
+// limiter without a route bucket holds nothing but the account bucket.
+func (c *compiler) limiter(l snapshot.Limiter) snapshot.Limiter {
+	tl, ok := l.(*throttle.Limiter)
+	if !ok || tl.Route() != nil || c.deps.Account == nil {
+		return l
+	}
+	if c.accountOnly == nil {
+		c.accountOnly = l
+	}
+	return c.accountOnly
 }
 
 func (c *compiler) domain(s *snapshot.Snapshot, d *Domain) *snapshot.Domain {

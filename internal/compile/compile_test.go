@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apigwdev/apigw/internal/dataplane/throttle"
 	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/model"
+	"github.com/apigwdev/apigw/internal/snapshot"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -218,5 +220,78 @@ func TestCompileStageFeatures(t *testing.T) {
 	}
 	if def0.Routes[1].Integration.RequestMapping != nil {
 		t.Error("integration without requestParameters got a mapping")
+	}
+}
+
+// TestCompileSharesWhatRoutesHaveInCommon checks that integrations configured
+// alike share one invoker (across APIs too) while keeping their own
+// integration, and that routes limited by the account only share one
+// limiter.
+func TestCompileSharesWhatRoutesHaveInCommon(t *testing.T) {
+	t.Parallel()
+	def := func(id string) *model.Definition {
+		d := definition(id)
+		d.Integrations = append(d.Integrations,
+			model.Integration{IntegrationID: "http002", IntegrationType: model.IntegrationHTTPProxy, IntegrationMethod: "ANY", IntegrationURI: "http://127.0.0.1:9/x", PayloadFormatVersion: "1.0"},
+			model.Integration{IntegrationID: "http003", IntegrationType: model.IntegrationHTTPProxy, IntegrationMethod: "ANY", IntegrationURI: "http://127.0.0.1:9/y", PayloadFormatVersion: "1.0"},
+			model.Integration{IntegrationID: "http004", IntegrationType: model.IntegrationHTTPProxy, IntegrationMethod: "GET", IntegrationURI: "http://127.0.0.1:9/x", PayloadFormatVersion: "1.0"},
+			model.Integration{IntegrationID: "fn00002", IntegrationType: model.IntegrationAWSProxy, IntegrationURI: "arn:aws:lambda:us-east-1:000000000000:function:pets", PayloadFormatVersion: "2.0"},
+			model.Integration{IntegrationID: "fn00003", IntegrationType: model.IntegrationAWSProxy, IntegrationURI: "arn:aws:lambda:us-east-1:000000000000:function:pets", PayloadFormatVersion: "1.0"},
+			model.Integration{IntegrationID: "http005", IntegrationType: model.IntegrationHTTPProxy, IntegrationMethod: "ANY", IntegrationURI: "http://127.0.0.1:9/x", PayloadFormatVersion: "1.0"},
+		)
+		d.Routes[2].Target = "integrations/http005" // $default
+		d.Routes = append(d.Routes,
+			model.Route{RouteKey: "GET /x2", Target: "integrations/http002"},
+			model.Route{RouteKey: "GET /y", Target: "integrations/http003"},
+			model.Route{RouteKey: "GET /x4", Target: "integrations/http004"},
+			model.Route{RouteKey: "GET /pets2", Target: "integrations/fn00002"},
+			model.Route{RouteKey: "GET /pets3", Target: "integrations/fn00003"},
+		)
+		return d
+	}
+	stages := []Stage{{Stage: model.Stage{StageName: "$default"}}}
+	in := &Input{APIs: []API{{Definition: def("a"), Stages: stages}, {Definition: def("b"), Stages: stages}}}
+	s, _, err := Compile(in, Deps{Functions: noCall, Account: throttle.NewBucket(throttle.Limits{Rate: 10, Burst: 10}, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	integ := func(api, key string) *snapshot.Integration {
+		t.Helper()
+		for _, r := range s.APIs[api].DefaultStage.Routes {
+			if r.Key.Raw == key {
+				return r.Integration
+			}
+		}
+		t.Fatalf("api %s has no route %s", api, key)
+		return nil
+	}
+	x, x2 := integ("a", "GET /x"), integ("a", "GET /x2")
+	if x == x2 || x.ID != "http001" || x2.ID != "http002" {
+		t.Errorf("integrations http001 and http002 are not kept apart: %+v, %+v", x, x2)
+	}
+	same := [][2]*snapshot.Integration{
+		{x, x2},
+		{x, integ("b", "GET /x")},
+		{integ("a", "GET /pets"), integ("a", "GET /pets2")},
+	}
+	for _, p := range same {
+		if p[0].Invoker != p[1].Invoker {
+			t.Errorf("integrations %s and %s are configured alike but do not share an invoker", p[0].ID, p[1].ID)
+		}
+	}
+	differ := [][2]*snapshot.Integration{
+		{x, integ("a", "GET /y")},                           // URI
+		{x, integ("a", "GET /x4")},                          // method
+		{x, integ("a", "$default")},                         // the $default route appends the path
+		{integ("a", "GET /pets"), integ("a", "GET /pets3")}, // payload format version
+	}
+	for _, p := range differ {
+		if p[0].Invoker == p[1].Invoker {
+			t.Errorf("integrations %s and %s are configured differently but share an invoker", p[0].ID, p[1].ID)
+		}
+	}
+	routes := s.APIs["a"].DefaultStage.Routes
+	if routes[0].Throttle == nil || routes[0].Throttle != routes[1].Throttle || routes[0].Throttle != s.APIs["b"].DefaultStage.Routes[0].Throttle {
+		t.Error("routes limited by the account only do not share one limiter")
 	}
 }
