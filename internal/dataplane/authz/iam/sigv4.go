@@ -410,11 +410,32 @@ func stringToSign(amzDate, scope, canonical string) string {
 // date, region, service and aws4_request, then the hex HMAC of the string to
 // sign.
 func signature(secret string, c credentialScope, toSign string) string {
+	return hex.EncodeToString(hmacSHA256(signingKey(secret, c), toSign))
+}
+
+// signingKey derives the signing key of secret for c's date, region and
+// service.
+func signingKey(secret string, c credentialScope) []byte {
 	k := hmacSHA256([]byte("AWS4"+secret), c.date)
 	k = hmacSHA256(k, c.region)
 	k = hmacSHA256(k, c.service)
-	k = hmacSHA256(k, scopeTerminator)
-	return hex.EncodeToString(hmacSHA256(k, toSign))
+	return hmacSHA256(k, scopeTerminator)
+}
+
+// derivedKey is a signing key with the scope it was derived for.
+type derivedKey struct {
+	date, region, service string
+	key                   []byte
+}
+
+// signatureOf is signature for id, with id's signing key cached per scope.
+func signatureOf(id *Identity, c credentialScope, toSign string) string {
+	dk := id.signingKey.Load()
+	if dk == nil || dk.date != c.date || dk.region != c.region || dk.service != c.service {
+		dk = &derivedKey{date: c.date, region: c.region, service: c.service, key: signingKey(id.secret, c)}
+		id.signingKey.Store(dk)
+	}
+	return hex.EncodeToString(hmacSHA256(dk.key, toSign))
 }
 
 func hmacSHA256(key []byte, data string) []byte {

@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apigwdev/apigw/internal/config"
 )
@@ -27,6 +28,10 @@ type Identity struct {
 	UserID string
 	// Policy is the identity policy; nil allows nothing.
 	Policy *Policy
+	// signingKey caches the key derived from secret for the last credential
+	// scope seen (one per day, region and service), as the SDKs cache it:
+	// deriving it takes four HMACs.
+	signingKey atomic.Pointer[derivedKey]
 }
 
 // String returns the access key id and ARN, never the secret.

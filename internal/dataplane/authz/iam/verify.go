@@ -133,7 +133,7 @@ func (v *Verifier) Verify(r *http.Request, region string, body func() ([]byte, e
 	}
 	canonical := canonicalRequest(r.Method, canonicalURI(r), sr.canonicalQStr,
 		canonicalHeaders(r, sr.auth.signedHeaders), sr.auth.signedHeaders, payloadHash)
-	want := signature(id.secret, c, stringToSign(sr.amzDate, c.scope(), canonical))
+	want := signatureOf(id, c, stringToSign(sr.amzDate, c.scope(), canonical))
 	if !hmac.Equal([]byte(want), []byte(sr.auth.signature)) {
 		return nil, invalid(msgMismatch)
 	}
