@@ -81,7 +81,12 @@ func NewTransport() *Transport {
 }
 
 const (
-	bufferSize = 32 << 10
+	// Buffers of one backend connection: a response header and a request
+	// header with a typical body fit in one read and one write. Larger
+	// bodies go through them in pieces of this size. They live as long as
+	// the connection, which is one per request in flight plus the idle pool.
+	readBufferSize  = 8 << 10
+	writeBufferSize = 16 << 10
 	// syncBodyMax is the largest request body written before the response
 	// is read, on the caller's goroutine: it fits the kernel's socket
 	// buffers, so writing it cannot wait for a backend that answers without
@@ -294,8 +299,8 @@ func (t *Transport) dial(ctx context.Context, key connKey, host string, deadline
 	c := &conn{t: t, key: key, nc: nc}
 	c.lr.r = nc
 	c.lr.n = -1
-	c.br = bufio.NewReaderSize(&c.lr, bufferSize)
-	c.bw = bufio.NewWriterSize(nc, bufferSize)
+	c.br = bufio.NewReaderSize(&c.lr, readBufferSize)
+	c.bw = bufio.NewWriterSize(nc, writeBufferSize)
 	return c, nil
 }
 
