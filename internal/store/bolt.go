@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +52,23 @@ var (
 	revKey     = []byte("revision")
 )
 
+// initialMmapSize is the address space mapped for the file when it is
+// opened (bbolt's InitialMmapSize): 256 MiB, far more than a store of
+// thousands of routes needs, so that a growing file is never re-mapped.
+// Every re-map copies each page a write transaction touched out of the old
+// mapping (bbolt's dereference), which made one transaction importing
+// 3,000 routes into a new store cost 40% more CPU than ten smaller ones; it
+// also waits for read transactions. Mapped pages cost memory only once read
+// (the file grows as written). On Windows, where bbolt grows the file to
+// the mapped size, and on 32-bit platforms, short of address space, bbolt's
+// default applies.
+var initialMmapSize = func() int {
+	if runtime.GOOS == "windows" || strconv.IntSize < 64 {
+		return 0
+	}
+	return 256 << 20
+}()
+
 // Open opens (creating if needed) the store in dir, which is created with
 // mode 0700 if missing. It waits at most one second for another process
 // holding the file to let go.
@@ -58,7 +77,7 @@ func Open(dir string) (*Bolt, error) {
 		return nil, fmt.Errorf("creating data dir %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: initialMmapSize})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("opening store %s: another process holds it", path)
