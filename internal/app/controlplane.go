@@ -102,59 +102,99 @@ func (g *Gateway) closeStore() {
 // deployment of the imported definition, so it serves exactly what it
 // served before the store existed), removes APIs that came from the config
 // file but are no longer in it, and records the config file's VPC links.
-// Each API is its own transaction: one that fails is logged and the others
+//
+// All of it is one transaction (one commit, one fsync, however many APIs
+// the file declares). If that transaction fails, each API is retried in a
+// transaction of its own, so that one that fails is logged and the others
 // go on.
 func syncConfig(st store.Store, cfg *config.Config, in *compile.Input, logError func(string)) {
 	declared := make(map[string]bool, len(in.APIs))
 	for i := range in.APIs {
-		a := &in.APIs[i]
-		id := a.Definition.API.APIID
-		declared[id] = true
-		err := st.Update(func(tx store.Tx) error {
-			if m, err := store.APIMetas(tx).Get(id); errors.Is(err, store.ErrNotFound) {
-				if ok, _ := store.APIs(tx).Has(id); ok {
-					logError(fmt.Sprintf("api %s: the config file's API replaces the API of the same id created through the management API", id))
-				}
-			} else if err == nil && !m.FromConfig {
-				logError(fmt.Sprintf("api %s: the config file's API replaces the API of the same id created through the management API", id))
+		declared[in.APIs[i].Definition.API.APIID] = true
+	}
+	var notes []string
+	err := st.Update(func(tx store.Tx) error {
+		notes = notes[:0]
+		for i := range in.APIs {
+			note, err := syncConfigAPI(tx, &in.APIs[i])
+			if err != nil {
+				return err
 			}
-			return putConfigAPI(tx, a)
+			if note != "" {
+				notes = append(notes, note)
+			}
+		}
+		return syncConfigRest(tx, cfg, declared)
+	})
+	if err == nil {
+		for _, n := range notes {
+			logError(n)
+		}
+		return
+	}
+	for i := range in.APIs {
+		id := in.APIs[i].Definition.API.APIID
+		var note string
+		err := st.Update(func(tx store.Tx) (err error) {
+			note, err = syncConfigAPI(tx, &in.APIs[i])
+			return err
 		})
+		if note != "" {
+			logError(note)
+		}
 		if err != nil {
 			logError(fmt.Sprintf("api %s: storing the config file's API: %v", id, err))
 		}
 	}
-	err := st.Update(func(tx store.Tx) error {
-		apis, err := store.APIs(tx).List()
-		if err != nil {
-			return err
-		}
-		for _, a := range apis {
-			m, err := store.APIMetas(tx).Get(a.APIID)
-			if err != nil || !m.FromConfig || declared[a.APIID] {
-				continue
-			}
-			if err := store.DeleteAPI(tx, a.APIID); err != nil {
-				return fmt.Errorf("removing api %s, no longer in the config file: %w", a.APIID, err)
-			}
-		}
-		for _, v := range cfg.VpcLinks {
-			link := model.VpcLink{
-				VpcLinkID: v.ID, Name: v.Name, SubnetIDs: []string{}, SecurityGroupIDs: []string{}, Tags: map[string]string{},
-				VpcLinkStatus: model.VpcLinkAvailable, VpcLinkStatusMessage: "VPC link is ready to route traffic", VpcLinkVersion: "V2",
-			}
-			if link.Name == "" {
-				link.Name = v.ID
-			}
-			if err := store.VpcLinks(tx).Put(v.ID, &link); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := st.Update(func(tx store.Tx) error { return syncConfigRest(tx, cfg, declared) }); err != nil {
 		logError(fmt.Sprintf("syncing the config file into the store: %v", err))
 	}
+}
+
+// syncConfigAPI replaces the store's API a.Definition.API.APIID with a. The
+// note, if any, is an error to log once the change is committed: the API
+// replaces one created through the management API.
+func syncConfigAPI(tx store.Tx, a *compile.API) (note string, err error) {
+	id := a.Definition.API.APIID
+	if m, err := store.APIMetas(tx).Get(id); errors.Is(err, store.ErrNotFound) {
+		if ok, _ := store.APIs(tx).Has(id); ok {
+			note = fmt.Sprintf("api %s: the config file's API replaces the API of the same id created through the management API", id)
+		}
+	} else if err == nil && !m.FromConfig {
+		note = fmt.Sprintf("api %s: the config file's API replaces the API of the same id created through the management API", id)
+	}
+	return note, putConfigAPI(tx, a)
+}
+
+// syncConfigRest removes the APIs that came from the config file but are
+// not declared in it any more, and records the config file's VPC links.
+func syncConfigRest(tx store.Tx, cfg *config.Config, declared map[string]bool) error {
+	apis, err := store.APIs(tx).List()
+	if err != nil {
+		return err
+	}
+	for _, a := range apis {
+		m, err := store.APIMetas(tx).Get(a.APIID)
+		if err != nil || !m.FromConfig || declared[a.APIID] {
+			continue
+		}
+		if err := store.DeleteAPI(tx, a.APIID); err != nil {
+			return fmt.Errorf("removing api %s, no longer in the config file: %w", a.APIID, err)
+		}
+	}
+	for _, v := range cfg.VpcLinks {
+		link := model.VpcLink{
+			VpcLinkID: v.ID, Name: v.Name, SubnetIDs: []string{}, SecurityGroupIDs: []string{}, Tags: map[string]string{},
+			VpcLinkStatus: model.VpcLinkAvailable, VpcLinkStatusMessage: "VPC link is ready to route traffic", VpcLinkVersion: "V2",
+		}
+		if link.Name == "" {
+			link.Name = v.ID
+		}
+		if err := store.VpcLinks(tx).Put(v.ID, &link); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // putConfigAPI replaces the store's API a.Definition.API.APIID with a.
@@ -350,11 +390,10 @@ func buildStoreInput(tx store.Tx, region, accountID string, excluded map[string]
 		if excluded[a.APIID] != nil {
 			continue
 		}
-		def, err := store.LoadDefinition(tx, a.APIID)
-		if err != nil {
-			return nil, err
-		}
-		ca := compile.API{Definition: def}
+		// Every stage compiled serves its deployment's definition; of the
+		// API's latest definition, compile reads only the API itself, so
+		// its routes, integrations and authorizers are not loaded.
+		ca := compile.API{Definition: &model.Definition{API: a}}
 		if m, err := store.APIMetas(tx).Get(a.APIID); err == nil {
 			ca.Default = m.Default
 		}
