@@ -221,7 +221,7 @@ func (g *Gateway) Errors() <-chan error { return g.serveErr }
 func (g *Gateway) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", g.stage.metrics)
-	mux.Handle(localissuer.PathPrefix+"/", g.issuerHandler())
+	mux.Handle(localissuer.PathPrefix+"/", g.issuerInBackground())
 	mux.HandleFunc("GET /_health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
@@ -239,6 +239,38 @@ func (g *Gateway) adminHandler() http.Handler {
 	}
 	g.mountControlPlane(mux)
 	return g.adminAuth(mux)
+}
+
+// issuerInBackground opens the local OIDC issuer (issuerHandler) in a
+// goroutine owned by the gateway (Shutdown waits for it) and returns a
+// handler that serves it once open; requests that come earlier wait. The
+// first start on a new data dir generates the issuer's RSA key, which takes
+// 10 to 150 ms: the gateway does not keep the data plane and the rest of
+// the admin listener waiting for it.
+func (g *Gateway) issuerInBackground() http.Handler {
+	h := &pendingHandler{ready: make(chan struct{})}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		defer close(h.ready)
+		h.h = g.issuerHandler()
+	}()
+	return h
+}
+
+// pendingHandler serves h once ready is closed; until then requests wait,
+// or end without an answer when their client goes away.
+type pendingHandler struct {
+	ready chan struct{}
+	h     http.Handler // set before ready is closed
+}
+
+func (p *pendingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-p.ready:
+		p.h.ServeHTTP(w, r)
+	case <-r.Context().Done():
+	}
 }
 
 // Shutdown stops accepting requests, waits for requests in flight (bounded by
