@@ -231,7 +231,8 @@ func (a *Authorizer) unauthorized(desc string, err error) *gwerr.Error {
 //  9. nbf, when present, is not after now.
 //  10. iat, when present, is not after now.
 //
-// Failures 2 to 10 are 401 {"message":"Unauthorized"} with www-authenticate
+// Steps 8 to 10 compare with the time Authorize was called. Failures 2 to 10
+// are 401 {"message":"Unauthorized"} with www-authenticate
 // `Bearer scope="" error="invalid_token" error_description="..."`. Then, for a
 // route with authorizationScopes, the token must carry at least one of them,
 // else 403 {"message":"Forbidden"} without a www-authenticate header (A.6:
@@ -258,12 +259,13 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 		return nil, a.refuse(ctx, req, "", e)
 	}
 	var (
+		now   = epochSeconds(a.now())
 		h     [sha256.Size]byte
 		entry *verifiedEntry
 	)
 	if a.verified != nil {
 		h = tokenKey(tok)
-		entry = a.verified.get(h, epochSeconds(a.now()))
+		entry = a.verified.get(h, now)
 	}
 	if entry != nil {
 		// The token is the same, so steps 2 and 3 pass as they did and step
@@ -286,12 +288,12 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 		entry = verified
 		if f := &entry.facts; a.verified != nil && f.expPresent && f.expOK {
 			entry.expires = f.exp + a.opts.Leeway.Seconds()
-			if now := epochSeconds(a.now()); now < entry.expires {
+			if now < entry.expires {
 				a.verified.put(h, entry, now)
 			}
 		}
 	}
-	if desc, detail := a.checkClaims(&entry.facts); desc != "" {
+	if desc, detail := a.checkClaims(&entry.facts, now); desc != "" {
 		return nil, a.refuse(ctx, req, entry.kid, a.unauthorized(desc, detail))
 	}
 	if len(a.scopes) == 0 {
@@ -403,8 +405,9 @@ func sameCandidates(cached []*rsa.PublicKey, keys []Key, alg string) bool {
 func epochSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 // checkClaims runs steps 6 to 10 of Authorize on the facts of verified
-// claims; desc is "" when they pass.
-func (a *Authorizer) checkClaims(f *claimFacts) (desc string, detail error) {
+// claims at the time now (seconds since the epoch); desc is "" when they
+// pass.
+func (a *Authorizer) checkClaims(f *claimFacts, now float64) (desc string, detail error) {
 	if f.iss != a.issuer {
 		return DescIssuer, fmt.Errorf("iss %q", printable(f.iss))
 	}
@@ -416,7 +419,6 @@ func (a *Authorizer) checkClaims(f *claimFacts) (desc string, detail error) {
 	} else if !a.audiences[f.clientID] {
 		return DescAudience, fmt.Errorf("no aud, client_id %q", printable(f.clientID))
 	}
-	now := epochSeconds(a.now())
 	leeway := a.opts.Leeway.Seconds()
 	switch {
 	case !f.expPresent || !f.expOK:

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -86,8 +87,10 @@ type Cache struct {
 	retryInterval   time.Duration
 	timeout         time.Duration
 
-	mu   sync.Mutex
-	sets map[string]*keySet // guarded by mu; by issuer
+	// sets holds a *keySet per issuer. A sync.Map, because every request
+	// of a JWT route reads it and it changes only when an issuer is first
+	// seen or on Reset.
+	sets sync.Map
 }
 
 // keySet is one issuer's keys and the state of their fetching.
@@ -98,6 +101,15 @@ type keySet struct {
 	lastAttempt time.Time        // guarded by mu
 	lastErr     error            // guarded by mu
 	inflight    *fetchCall       // guarded by mu
+	// current is keys and fetched as last stored (under mu), for the
+	// lock-free path of Cache.Keys: fresh keys with the kid.
+	current atomic.Pointer[fetchedKeys]
+}
+
+// fetchedKeys is one fetch of a key set. It is never modified.
+type fetchedKeys struct {
+	keys    map[string][]Key
+	fetched time.Time
 }
 
 type fetchCall struct{ done chan struct{} }
@@ -123,7 +135,6 @@ func NewCache(opts CacheOptions) *Cache {
 		refreshInterval: opts.RefreshInterval,
 		retryInterval:   opts.RetryInterval,
 		timeout:         opts.FetchTimeout,
-		sets:            map[string]*keySet{},
 	}
 	if c.client == nil {
 		c.client = &http.Client{}
@@ -150,14 +161,11 @@ func NewCache(opts CacheOptions) *Cache {
 }
 
 func (c *Cache) set(issuer string) *keySet {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ks := c.sets[issuer]
-	if ks == nil {
-		ks = &keySet{}
-		c.sets[issuer] = ks
+	if ks, ok := c.sets.Load(issuer); ok {
+		return ks.(*keySet)
 	}
-	return ks
+	ks, _ := c.sets.LoadOrStore(issuer, &keySet{})
+	return ks.(*keySet)
 }
 
 // Keys returns the issuer's keys with the kid, fetching the key set when it
@@ -167,6 +175,13 @@ func (c *Cache) set(issuer string) *keySet {
 // from waiting, never a fetch other requests wait for.
 func (c *Cache) Keys(ctx context.Context, issuer, kid string) ([]Key, error) {
 	ks := c.set(issuer)
+	// The common case, without locks: fresh keys with the kid. Otherwise
+	// the loop below decides under the lock.
+	if cur := ks.current.Load(); cur != nil {
+		if keys := cur.keys[kid]; len(keys) > 0 && c.now().Sub(cur.fetched) < c.lifetime {
+			return keys, nil
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		ks.mu.Lock()
 		now := c.now()
@@ -210,6 +225,7 @@ func (c *Cache) Keys(ctx context.Context, issuer, kid string) ([]Key, error) {
 			c.log.Warn("fetching JWT signing keys failed", "issuer", issuer, "error", err)
 		} else {
 			ks.keys, ks.fetched, ks.lastErr = keys, c.now(), nil
+			ks.current.Store(&fetchedKeys{keys: ks.keys, fetched: ks.fetched})
 			c.log.Debug("fetched JWT signing keys", "issuer", issuer, "kids", len(keys))
 		}
 		ks.inflight = nil
@@ -221,9 +237,7 @@ func (c *Cache) Keys(ctx context.Context, issuer, kid string) ([]Key, error) {
 // Reset forgets every cached key set (for tests and operators; key sets are
 // otherwise refreshed on their own).
 func (c *Cache) Reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sets = map[string]*keySet{}
+	c.sets.Clear()
 }
 
 // DiscoveryURL returns the OpenID Connect discovery document URL of an
