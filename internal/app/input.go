@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/config"
@@ -13,16 +16,22 @@ import (
 )
 
 // buildInput imports every API of the configuration from its OpenAPI document
-// and pairs it with its stages.
+// and pairs it with its stages. The documents are imported in parallel (at
+// most GOMAXPROCS at a time); diagnostics are printed, and the first error in
+// the configuration's order returned, as if one after the other.
 func buildInput(cfg *config.Config) (*compile.Input, error) {
 	in := &compile.Input{Region: cfg.Region, AccountID: cfg.AccountID}
+	imported := importAPIs(cfg)
 	for i := range cfg.APIs {
-		a := &cfg.APIs[i]
-		def, err := importAPI(cfg, a)
-		if err != nil {
-			return nil, err
+		a, r := &cfg.APIs[i], &imported[i]
+		if r.err != nil {
+			return nil, r.err
 		}
-		ca := compile.API{Definition: def, Default: a.Default}
+		for _, d := range r.diags {
+			// Infos and warnings do not stop serving; they are reported once.
+			fmt.Fprintln(os.Stderr, d.String())
+		}
+		ca := compile.API{Definition: r.def, Default: a.Default}
 		for _, s := range a.Stages {
 			ca.Stages = append(ca.Stages, compile.Stage{Stage: s.Model()})
 		}
@@ -34,10 +43,47 @@ func buildInput(cfg *config.Config) (*compile.Input, error) {
 	return in, nil
 }
 
-func importAPI(cfg *config.Config, a *config.API) (*model.Definition, error) {
+// importResult is the import of one API of the configuration.
+type importResult struct {
+	def   *model.Definition
+	diags []openapi.Diagnostic
+	err   error
+}
+
+// importAPIs imports every API of cfg, GOMAXPROCS at a time, and returns
+// the results in cfg.APIs' order.
+func importAPIs(cfg *config.Config) []importResult {
+	out := make([]importResult, len(cfg.APIs))
+	one := func(i int) {
+		r := &out[i]
+		r.def, r.diags, r.err = importAPI(cfg, &cfg.APIs[i])
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(cfg.APIs))
+	if workers <= 1 {
+		for i := range out {
+			one(i)
+		}
+		return out
+	}
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(out); i = int(next.Add(1) - 1) {
+				one(i)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func importAPI(cfg *config.Config, a *config.API) (*model.Definition, []openapi.Diagnostic, error) {
 	doc, err := os.ReadFile(a.OpenAPI)
 	if err != nil {
-		return nil, fmt.Errorf("api %s: reading OpenAPI document: %w", a.ID, err)
+		return nil, nil, fmt.Errorf("api %s: reading OpenAPI document: %w", a.ID, err)
 	}
 	res, err := openapi.Import(doc, openapi.Options{
 		Filename:  a.OpenAPI,
@@ -45,18 +91,14 @@ func importAPI(cfg *config.Config, a *config.API) (*model.Definition, error) {
 		AccountID: cfg.AccountID,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("api %s: importing %s: %w", apiLabel(a), a.OpenAPI, err)
+		return nil, nil, fmt.Errorf("api %s: importing %s: %w", apiLabel(a), a.OpenAPI, err)
 	}
 	def := res.Definition
 	def.API.APIID = a.ID
 	if def.API.APIID == "" {
 		def.API.APIID = generatedAPIID(a.OpenAPI)
 	}
-	for _, d := range res.Diagnostics {
-		// Infos and warnings do not stop serving; they are reported once.
-		fmt.Fprintln(os.Stderr, d.String())
-	}
-	return &def, nil
+	return &def, res.Diagnostics, nil
 }
 
 func apiLabel(a *config.API) string {
