@@ -592,3 +592,43 @@ func TestTransportConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// FuzzValidHeaderValue checks the word-at-a-time check against the byte loop.
+func FuzzValidHeaderValue(f *testing.F) {
+	for _, s := range []string{"", "plain", "tab\there", "a\r\nb", "\x7f", "01234567\x00", "obs-text \xff\x80 ok", strings.Repeat("x", 31) + "\x1f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validHeaderValue(s), validHeaderBytes(s); got != want {
+			t.Errorf("validHeaderValue(%q) = %v; the byte loop says %v", s, got, want)
+		}
+	})
+}
+
+func BenchmarkValidHeaderValue(b *testing.B) {
+	token := "Bearer " + strings.Repeat("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.", 17)
+	for b.Loop() {
+		if !validHeaderValue(token) {
+			b.Fatal("refused")
+		}
+	}
+}
+
+func TestValidHeaderValueEveryByte(t *testing.T) {
+	for b := range 256 {
+		for pos := range 17 {
+			v := []byte(strings.Repeat("a", 17))
+			v[pos] = byte(b)
+			// A neighbour that borrows (0x00) or is obs-text must not hide b.
+			for _, n := range []byte{'a', 0x00, 0x20, 0x80, 0xff} {
+				if pos > 0 {
+					v[pos-1] = n
+				}
+				s := string(v)
+				if got, want := validHeaderValue(s), validHeaderBytes(s); got != want {
+					t.Fatalf("validHeaderValue(%q) = %v; want %v", s, got, want)
+				}
+			}
+		}
+	}
+}
