@@ -137,7 +137,9 @@ type Outcome struct {
 }
 
 // AuthorizerContext is the identity an authorizer established for a request.
-// Exactly one of its members is set.
+// Exactly one of its members is set. It is read-only: an authorizer may hand
+// the same context to every request presenting the same credentials (the JWT
+// authorizer does, from its verified-token cache).
 type AuthorizerContext struct {
 	// JWT is set by JWT authorizers.
 	JWT *JWTContext
