@@ -49,7 +49,7 @@ func BenchmarkHandlerFeatures(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name                  string
+		name                 string
 		jwt, cors, accessLog bool
 	}{
 		{name: "plain"},
@@ -73,7 +73,7 @@ func BenchmarkHandlerFeatures(b *testing.B) {
 			}
 			if tc.jwt {
 				d.Authorizers = []model.Authorizer{{AuthorizerID: "auth001", Name: "benchJwt", AuthorizerType: "JWT",
-					IdentitySource: []string{"$request.header.Authorization"},
+					IdentitySource:   []string{"$request.header.Authorization"},
 					JWTConfiguration: &model.JWTConfiguration{Issuer: is.URL(), Audience: []string{"bench"}}}}
 				for i := range d.Routes {
 					d.Routes[i].AuthorizationType = "JWT"
