@@ -93,8 +93,11 @@ type Route struct {
 
 // Integration is one deployed integration, ready to call.
 type Integration struct {
-	ID      string
-	Type    string
+	ID   string
+	Type string
+	// Invoker calls the integration. Invokers are immutable, and one may
+	// serve several integrations configured alike (package compile shares
+	// them), so nothing may tell integrations apart by their Invoker.
 	Invoker invoke.Invoker
 	// RequestMapping applies the integration's requestParameters; nil when
 	// it has none.
