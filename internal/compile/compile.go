@@ -250,7 +250,9 @@ func (c *compiler) routes(d *model.Definition) *routesResult {
 	// several per route (the snapshot is live heap that every garbage
 	// collection marks).
 	integrations := make(map[string]*snapshot.Integration, len(d.Integrations))
-	integrationVals := make([]snapshot.Integration, 0, len(d.Integrations))
+	// One more than the integrations: the $default route's integration is
+	// compiled apart when other routes share it (see below).
+	integrationVals := make([]snapshot.Integration, 0, len(d.Integrations)+1)
 	byID := make(map[string]*model.Integration, len(d.Integrations))
 	for i := range d.Integrations {
 		byID[d.Integrations[i].IntegrationID] = &d.Integrations[i]
@@ -289,7 +291,14 @@ func (c *compiler) routes(d *model.Definition) *routesResult {
 				c.errs = append(c.errs, fmt.Errorf("api %s: %s: target %q names no integration of this API", apiID, where, r.Target))
 				continue
 			}
-			si := integrations[intID]
+			// The $default route appends the request path to an HTTP
+			// integration's URI, other routes do not: an integration that
+			// both target is compiled once for each.
+			cacheKey := intID
+			if r.RouteKey == model.DefaultRouteKey {
+				cacheKey += " $default"
+			}
+			si := integrations[cacheKey]
 			if si == nil {
 				v := c.integration(d, mi, r)
 				if v == nil {
@@ -297,7 +306,7 @@ func (c *compiler) routes(d *model.Definition) *routesResult {
 				}
 				integrationVals = append(integrationVals, *v)
 				si = &integrationVals[len(integrationVals)-1]
-				integrations[intID] = si
+				integrations[cacheKey] = si
 			}
 			sr.Integration = si
 		}
