@@ -187,146 +187,173 @@ func removeConnectionHeaders(h, src http.Header) {
 // addresses are bracketed and quoted (RFC 7239 section 6).
 func forwardedValue(req *invoke.Request) string {
 	r := req.HTTP
-	var b strings.Builder
-	if fw := r.Header.Values("Forwarded"); len(fw) > 0 {
-		b.WriteString(strings.Join(fw, ", "))
+	var buf [160]byte
+	b := buf[:0]
+	if fw := r.Header["Forwarded"]; len(fw) > 0 {
+		for i, v := range fw {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, v...)
+		}
 	} else {
 		first := true
-		for _, v := range r.Header.Values("X-Forwarded-For") {
+		for _, v := range r.Header["X-Forwarded-For"] {
 			for f := range strings.SplitSeq(v, ",") {
 				f = textproto.TrimString(f)
 				if f == "" {
 					continue
 				}
-				if b.Len() > 0 {
-					b.WriteString(", ")
+				if len(b) > 0 {
+					b = append(b, ", "...)
 				}
-				b.WriteString("for=")
-				writeNode(&b, f)
+				b = append(b, "for="...)
+				b = appendNode(b, f)
 				if first {
-					writeHostProto(&b, r.Header, true)
+					b, _ = appendHostProto(b, r.Header, true)
 					first = false
 				}
 			}
 		}
-		if first && writeHostProto(&b, r.Header, false) {
-			first = false
+		if first {
+			b, _ = appendHostProto(b, r.Header, false)
 		}
 	}
-	if b.Len() > 0 {
-		b.WriteString(", ")
+	if len(b) > 0 {
+		b = append(b, ", "...)
 	}
 	sep := ""
-	if by := localIP(r); by != "" {
-		b.WriteString("by=")
-		writeNode(&b, by)
+	if by, ok := localIP(r); ok {
+		b = append(b, "by="...)
+		b = appendAddr(b, by)
 		sep = ";"
 	}
 	if req.SourceIP != "" {
-		b.WriteString(sep + "for=")
-		writeNode(&b, req.SourceIP)
+		b = append(b, sep+"for="...)
+		b = appendNode(b, req.SourceIP)
 		sep = ";"
 	}
 	if r.Host != "" {
-		b.WriteString(sep + "host=")
-		writeValue(&b, r.Host)
+		b = append(b, sep+"host="...)
+		b = appendValue(b, r.Host)
 		sep = ";"
 	}
-	b.WriteString(sep + "proto=")
+	b = append(b, sep+"proto="...)
 	if r.TLS != nil {
-		b.WriteString("https")
+		b = append(b, "https"...)
 	} else {
-		b.WriteString("http")
+		b = append(b, "http"...)
 	}
-	return b.String()
+	return string(b)
 }
 
-// writeHostProto writes ";host=..;proto=.." from X-Forwarded-Host and
+// appendHostProto appends ";host=..;proto=.." from X-Forwarded-Host and
 // X-Forwarded-Proto (without the leading ";" when !after) and reports whether
-// it wrote anything.
-func writeHostProto(b *strings.Builder, h http.Header, after bool) bool {
+// it appended anything.
+func appendHostProto(b []byte, h http.Header, after bool) ([]byte, bool) {
 	wrote := false
 	for _, p := range [...]struct{ key, param string }{
 		{"X-Forwarded-Host", "host="},
 		{"X-Forwarded-Proto", "proto="},
 	} {
-		v, _, _ := strings.Cut(h.Get(p.key), ",")
+		vv := h[p.key]
+		if len(vv) == 0 {
+			continue
+		}
+		v, _, _ := strings.Cut(vv[0], ",")
 		if v = textproto.TrimString(v); v == "" {
 			continue
 		}
 		if after || wrote {
-			b.WriteByte(';')
+			b = append(b, ';')
 		}
-		b.WriteString(p.param)
-		writeValue(b, v)
+		b = append(b, p.param...)
+		b = appendValue(b, v)
 		wrote = true
 	}
-	return wrote
+	return b, wrote
 }
 
 // localIP returns the IP address of the gateway listener that accepted the
-// client's connection, or "".
-func localIP(r *http.Request) string {
+// client's connection.
+func localIP(r *http.Request) (netip.Addr, bool) {
 	switch a := r.Context().Value(http.LocalAddrContextKey).(type) {
 	case *net.TCPAddr:
-		return a.AddrPort().Addr().Unmap().String()
+		return a.AddrPort().Addr().Unmap(), true
 	case net.Addr:
 		ap, err := netip.ParseAddrPort(a.String())
 		if err != nil {
-			return ""
+			return netip.Addr{}, false
 		}
-		return ap.Addr().Unmap().String()
+		return ap.Addr().Unmap(), true
 	}
-	return ""
+	return netip.Addr{}, false
 }
 
-// writeNode writes a node identifier (RFC 7239 section 6): an IPv4 address as
-// a token, an IPv6 address bracketed in a quoted string, anything else (an
-// address with a port, "unknown", an obfuscated "_id", or garbage) as a token
-// or a quoted string.
-func writeNode(b *strings.Builder, s string) {
+// appendNode appends a node identifier (RFC 7239 section 6): an IPv4
+// address as a token, an IPv6 address bracketed in a quoted string, anything
+// else (an address with a port, "unknown", an obfuscated "_id", or garbage)
+// as a token or a quoted string.
+func appendNode(b []byte, s string) []byte {
 	if a, err := netip.ParseAddr(s); err == nil && a.Is6() && a.Zone() == "" {
-		b.WriteString(`"[`)
-		b.WriteString(s)
-		b.WriteString(`]"`)
-		return
+		return appendAddr(b, a)
 	}
-	writeValue(b, s)
+	return appendValue(b, s)
 }
 
-// writeValue writes s as an RFC 7239 value: a token if every byte is a
+// appendAddr appends an IP address as a node identifier: IPv4 as a token,
+// IPv6 as "[...]".
+func appendAddr(b []byte, a netip.Addr) []byte {
+	if a.Is6() && a.Zone() == "" {
+		b = append(b, `"[`...)
+		b = a.AppendTo(b)
+		return append(b, `]"`...)
+	}
+	if a.Is4() {
+		return a.AppendTo(b)
+	}
+	return appendValue(b, a.String())
+}
+
+// appendValue appends s as an RFC 7239 value: a token if every byte is a
 // tchar, else a quoted string (RFC 9110 section 5.6.4) with '"' and '\'
 // escaped and control characters dropped.
-func writeValue(b *strings.Builder, s string) {
+func appendValue(b []byte, s string) []byte {
 	token := s != ""
 	for i := 0; i < len(s) && token; i++ {
 		token = isTchar(s[i])
 	}
 	if token {
-		b.WriteString(s)
-		return
+		return append(b, s...)
 	}
-	b.WriteByte('"')
+	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
+			b = append(b, '\\', c)
 		case c < 0x20 && c != '\t' || c == 0x7f:
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	b.WriteByte('"')
+	return append(b, '"')
 }
 
 // isTchar reports whether c may appear in an HTTP token (RFC 9110 section
 // 5.6.2).
 func isTchar(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+	return tchars[c]
 }
+
+// tchars marks the bytes of RFC 9110's tchar.
+var tchars = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0
+	}
+	return t
+}()
 
 // newTraceID returns an X-Ray style trace header value,
 // "Root=1-<8 hex digits of epoch seconds>-<24 random hex digits>", the format

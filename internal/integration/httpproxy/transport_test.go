@@ -632,3 +632,22 @@ func TestValidHeaderValueEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkOutboundHeader is the header view of a typical proxied request:
+// a client header set, Forwarded built from the connection.
+func BenchmarkOutboundHeader(b *testing.B) {
+	req := newRequest(http.MethodGet, "/pets/42", nil)
+	req.HTTP.Header.Set("Accept", "application/json")
+	req.HTTP.Header.Set("User-Agent", "wrk")
+	req.HTTP.Header.Set("Authorization", "Bearer x")
+	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 3000}
+	req.HTTP = req.HTTP.WithContext(context.WithValue(context.Background(), http.LocalAddrContextKey, local))
+	b.ReportAllocs()
+	for b.Loop() {
+		var oh outboundHeader
+		oh.init(req, true)
+		if oh.n < 3 {
+			b.Fatal("no fields added")
+		}
+	}
+}
