@@ -251,24 +251,26 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	if integ == nil {
 		return gwerr.Newf(gwerr.InternalServerError, "route %q has no integration target", route.Key.Raw)
 	}
-	// The integration gets its own copy of the request, so that parameter
-	// mapping changes what the integration sees but not what the access log
-	// and the CORS policy see.
-	ireq := *req
+	// With parameter mapping the integration gets its own copy of the
+	// request, so that mapping changes what the integration sees but not what
+	// the access log and the CORS policy see. Invokers only read it.
+	ireq := req
 	if integ.RequestMapping != nil {
-		if err := integ.RequestMapping.MapRequest(&ireq); err != nil {
+		mapped := *req
+		ireq = &mapped
+		if err := integ.RequestMapping.MapRequest(ireq); err != nil {
 			return h.integrationFailed(r, x, err)
 		}
 	}
 	called := h.now()
-	resp, err := integ.Invoker.Invoke(r.Context(), &ireq)
+	resp, err := integ.Invoker.Invoke(r.Context(), ireq)
 	if err != nil {
 		return h.integrationFailed(r, x, err)
 	}
 	x.out.IntegrationLatency = h.now().Sub(called)
 	x.out.IntegrationStatus = resp.StatusCode
 	if integ.ResponseMapping != nil {
-		if err := integ.ResponseMapping.MapResponse(&ireq, resp); err != nil {
+		if err := integ.ResponseMapping.MapResponse(ireq, resp); err != nil {
 			if resp.Body != nil {
 				resp.Body.Close()
 			}

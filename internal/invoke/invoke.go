@@ -21,7 +21,8 @@ import (
 // Invoke returns the integration's response, or an error; a *gwerr.Error
 // selects the client-visible answer (for example ServiceUnavailable on a
 // timeout), any other error becomes 500 Internal Server Error. The caller
-// closes Response.Body.
+// closes Response.Body. Invoke must not modify req: the data plane passes the
+// request it also logs (a copy only when parameter mapping changed it).
 type Invoker interface {
 	Invoke(ctx context.Context, req *Request) (*Response, error)
 }
