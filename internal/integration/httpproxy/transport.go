@@ -184,6 +184,9 @@ func (t *Transport) do(ctx context.Context, req *http.Request, oh *outboundHeade
 		}
 		var se *staleError
 		if errors.As(err, &se) && replayable && attempt == 0 && ctx.Err() == nil {
+			// The backend closed a pooled connection; when it restarted it
+			// closed them all: the retry dials a new one.
+			t.dropIdle(key)
 			continue
 		}
 		if errors.As(err, &se) {
@@ -373,6 +376,17 @@ func (t *Transport) sweepIdle() {
 	}
 	if next > 0 {
 		t.sweep = time.AfterFunc(next+time.Millisecond, t.sweepIdle)
+	}
+}
+
+// dropIdle closes the pooled connections to key.
+func (t *Transport) dropIdle(key connKey) {
+	t.mu.Lock()
+	list := t.idle[key]
+	delete(t.idle, key)
+	t.mu.Unlock()
+	for _, c := range list {
+		c.nc.Close()
 	}
 }
 

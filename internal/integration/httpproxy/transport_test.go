@@ -651,3 +651,51 @@ func BenchmarkOutboundHeader(b *testing.B) {
 		}
 	}
 }
+
+func TestTransportBackendRestart(t *testing.T) {
+	// Every pooled connection is closed at once, as when the backend
+	// restarts: the next bodyless request must still succeed.
+	var mu sync.Mutex
+	var open []net.Conn
+	addr := rawServer(t, func(c net.Conn) {
+		mu.Lock()
+		open = append(open, c)
+		mu.Unlock()
+		br := bufio.NewReader(c)
+		for {
+			if _, _, err := readRequest(br); err != nil {
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	tr := NewTransport()
+	defer tr.CloseIdleConnections()
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 { // four connections in the pool
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/", nil)
+			resp, err := tr.Do(context.Background(), req, time.Now().Add(5*time.Second))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			<-release
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	mu.Lock()
+	for _, c := range open {
+		c.Close()
+	}
+	mu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	if code, body := get(t, tr, "http://"+addr+"/"); code != 200 || body != "ok" {
+		t.Errorf("after the restart: %d %q", code, body)
+	}
+}
