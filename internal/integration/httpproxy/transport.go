@@ -110,8 +110,8 @@ type conn struct {
 	bw      *bufio.Writer
 	idleAt  time.Time
 	reused  bool
-	writeMu sync.Mutex // held by a body-writing goroutine
-	wErr    error      // its result, read after writeMu is released
+	wDone chan struct{} // closed when a body-writing goroutine is done
+	wErr  error         // its result, read after wDone is closed
 }
 
 // limitReader fails reads once n bytes were read since the last reset; it
@@ -463,9 +463,9 @@ func (c *conn) exchange(ctx context.Context, req *http.Request, oh *outboundHead
 		if err := c.bw.Flush(); err != nil {
 			return fail(c.stale(err))
 		}
-		c.writeMu.Lock()
+		c.wDone = make(chan struct{})
 		go func() {
-			defer c.writeMu.Unlock()
+			defer close(c.wDone)
 			c.wErr = c.writeBody(body, length)
 		}()
 	default:
@@ -483,8 +483,7 @@ func (c *conn) exchange(ctx context.Context, req *http.Request, oh *outboundHead
 		if async {
 			// Wake and wait for the writer before closing.
 			_ = c.nc.SetDeadline(aLongTimeAgo)
-			c.writeMu.Lock()
-			c.writeMu.Unlock() //nolint:staticcheck // waiting for the writer
+			<-c.wDone
 		}
 		if !async && body == nil && c.reused && c.lr.read == 0 && isStale(err) {
 			return fail(&staleError{err})
@@ -763,14 +762,15 @@ func (b *respBody) finish(err error) {
 		// The backend may have answered before it read the whole request
 		// body: a writer still running is stopped, and the connection,
 		// whose request was cut short, is not reused.
-		if !c.writeMu.TryLock() {
+		select {
+		case <-c.wDone:
+		default:
 			_ = c.nc.SetDeadline(aLongTimeAgo)
-			c.writeMu.Lock()
+			<-c.wDone
 			if err == nil {
 				err = errors.New("request body not fully sent")
 			}
 		}
-		c.writeMu.Unlock()
 		if c.wErr != nil && err == nil {
 			err = c.wErr
 		}
