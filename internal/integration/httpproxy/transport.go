@@ -102,16 +102,16 @@ type connKey struct {
 
 // conn is one connection to a backend with its buffers.
 type conn struct {
-	t       *Transport
-	key     connKey
-	nc      net.Conn
-	lr      limitReader
-	br      *bufio.Reader
-	bw      *bufio.Writer
-	idleAt  time.Time
-	reused  bool
-	wDone chan struct{} // closed when a body-writing goroutine is done
-	wErr  error         // its result, read after wDone is closed
+	t      *Transport
+	key    connKey
+	nc     net.Conn
+	lr     limitReader
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	idleAt time.Time
+	reused bool
+	wDone  chan struct{} // closed when a body-writing goroutine is done
+	wErr   error         // its result, read after wDone is closed
 }
 
 // limitReader fails reads once n bytes were read since the last reset; it
