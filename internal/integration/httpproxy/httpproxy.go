@@ -167,7 +167,8 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 
 // send sends out, with the header fields of oh, through the transport within
 // deadline. A *Transport takes the deadline as it is; any other RoundTripper
-// gets it as a context deadline. Either way a failure caused by the deadline wraps errTimeout.
+// gets it as a context deadline. Either way a failure caused by the deadline
+// wraps errTimeout.
 func (i *Invoker) send(ctx context.Context, out *http.Request, oh *outboundHeader, deadline time.Time) (*http.Response, error) {
 	if t, ok := i.transport.(*Transport); ok {
 		return t.do(ctx, out, oh, deadline)
