@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/apigwdev/apigw/internal/goldentest"
 	"github.com/apigwdev/apigw/internal/invoke"
 )
 
@@ -324,55 +324,10 @@ func TestGoldenEvents(t *testing.T) {
 	}
 }
 
-// assertGolden compares an event with its golden file: as JSON values (so
-// that absent and null differ) and byte for byte once the file is compacted
-// (so that field order and escaping match too). With -update it rewrites the
-// file instead.
+// assertGolden compares an event with its golden file (goldentest.AssertJSON).
 func assertGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, got, "", "  "); err != nil {
-			t.Fatal(err)
-		}
-		buf.WriteByte('\n')
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	var gotV, wantV any
-	if err := json.Unmarshal(got, &gotV); err != nil {
-		t.Fatalf("event is not JSON: %v\n%s", err, got)
-	}
-	if err := json.Unmarshal(want, &wantV); err != nil {
-		t.Fatalf("golden %s is not JSON: %v", path, err)
-	}
-	if !reflect.DeepEqual(gotV, wantV) {
-		t.Fatalf("event differs from %s\ngot:\n%s\nwant:\n%s", path, indent(got), want)
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, want); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(compact.Bytes(), got) {
-		t.Fatalf("event equals %s as JSON but not byte for byte (order or escaping)\ngot:  %s\nwant: %s", path, got, compact.Bytes())
-	}
-}
-
-func indent(b []byte) []byte {
-	var buf bytes.Buffer
-	if json.Indent(&buf, b, "", "  ") != nil {
-		return b
-	}
-	return buf.Bytes()
+	goldentest.AssertJSON(t, path, got, *update)
 }
 
 // TestEventV2MatchesCapture checks the event of the capture's request against

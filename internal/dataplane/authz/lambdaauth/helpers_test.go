@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/apigwdev/apigw/internal/goldentest"
 	"github.com/apigwdev/apigw/internal/gwerr"
 	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/invoke"
@@ -166,46 +164,8 @@ func newAuthorizer(t *testing.T, cfg Config, respond func(context.Context, []byt
 	return a, fc, clk
 }
 
-// assertGolden compares an event with its golden file as JSON values and, once
-// the file is compacted, byte for byte (member order and escaping). With
-// -update it rewrites the file instead.
+// assertGolden compares an event with its golden file (goldentest.AssertJSON).
 func assertGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, got, "", "  "); err != nil {
-			t.Fatal(err)
-		}
-		buf.WriteByte('\n')
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	var gotV, wantV any
-	if err := json.Unmarshal(got, &gotV); err != nil {
-		t.Fatalf("event is not JSON: %v\n%s", err, got)
-	}
-	if err := json.Unmarshal(want, &wantV); err != nil {
-		t.Fatalf("golden %s is not JSON: %v", path, err)
-	}
-	if !reflect.DeepEqual(gotV, wantV) {
-		var ind bytes.Buffer
-		_ = json.Indent(&ind, got, "", "  ")
-		t.Fatalf("event differs from %s\ngot:\n%s\nwant:\n%s", path, ind.Bytes(), want)
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, want); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(compact.Bytes(), got) {
-		t.Fatalf("event equals %s as JSON but not byte for byte\ngot:  %s\nwant: %s", path, got, compact.Bytes())
-	}
+	goldentest.AssertJSON(t, path, got, *update)
 }
