@@ -218,6 +218,9 @@ func (in *instance) start(c *call) (*Result, error) {
 			return fn.failure(c.requestID, entrypointPayload(c.requestID, err)), nil
 		}
 	}
+	if fn.cfg.Runtime != "" {
+		return fn.failure(c.requestID, entrypointPayload(c.requestID, fmt.Errorf("runtime %s: this build runs no managed runtimes yet", fn.cfg.Runtime))), nil
+	}
 	srv := rapi.New(rapi.Config{FunctionName: fn.cfg.Name, Logger: fn.log})
 	addr, err := srv.Start()
 	if err != nil {
