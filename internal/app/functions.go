@@ -28,10 +28,12 @@ func newFunctions(cfg *config.Config, log *slog.Logger) (*functions.Manager, err
 		log.Info(why)
 	}
 	m, err := functions.New(functions.Options{
-		Region:      cfg.Region,
-		AccountID:   cfg.AccountID,
-		Logger:      log,
-		Credentials: creds,
+		Region:                cfg.Region,
+		AccountID:             cfg.AccountID,
+		Logger:                log,
+		Credentials:           creds,
+		DataDir:               cfg.DataDir,
+		StrictRuntimeVersions: cfg.StrictRuntimeVersions,
 	}, fns)
 	if err != nil {
 		return nil, fmt.Errorf("functions: %w", err)
@@ -51,14 +53,20 @@ func functionConfigs(cfg *config.Config) []functions.Config {
 			continue
 		}
 		fns = append(fns, functions.Config{
-			Name:        name,
-			Command:     f.Command,
-			Build:       f.Build,
-			Dir:         f.Dir,
-			Env:         f.Env,
-			Timeout:     f.Timeout,
-			MemorySize:  f.MemorySize,
-			Concurrency: f.Concurrency,
+			Name:          name,
+			Command:       f.Command,
+			Runtime:       f.Runtime,
+			Handler:       f.Handler,
+			Interpreter:   f.Interpreter,
+			RuntimeClient: f.RuntimeClient,
+			LogFormat:     f.LogFormat,
+			LogLevel:      f.LogLevel,
+			Build:         f.Build,
+			Dir:           f.Dir,
+			Env:           f.Env,
+			Timeout:       f.Timeout,
+			MemorySize:    f.MemorySize,
+			Concurrency:   f.Concurrency,
 		})
 	}
 	sort.Slice(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })

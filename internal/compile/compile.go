@@ -146,9 +146,18 @@ func Compile(in *Input, deps Deps) (*snapshot.Snapshot, []string, error) {
 		}
 	}
 	for i := range in.Domains {
-		if d := c.domain(s, &in.Domains[i]); d != nil {
-			s.Domains[d.Name] = d
+		d := c.domain(s, &in.Domains[i])
+		if d == nil {
+			continue
 		}
+		if parent, ok := strings.CutPrefix(d.Name, "*"); ok {
+			if s.WildcardDomains == nil {
+				s.WildcardDomains = make(map[string]*snapshot.Domain)
+			}
+			s.WildcardDomains[parent] = d
+			continue
+		}
+		s.Domains[d.Name] = d
 	}
 	if len(c.errs) > 0 {
 		return nil, c.warnings, errors.Join(c.errs...)

@@ -218,6 +218,9 @@ func (in *instance) start(c *call) (*Result, error) {
 			return fn.failure(c.requestID, entrypointPayload(c.requestID, err)), nil
 		}
 	}
+	if fn.cfg.Runtime != "" {
+		return fn.failure(c.requestID, entrypointPayload(c.requestID, fmt.Errorf("runtime %s: this build runs no managed runtimes yet", fn.cfg.Runtime))), nil
+	}
 	srv := rapi.New(rapi.Config{FunctionName: fn.cfg.Name, Logger: fn.log})
 	addr, err := srv.Start()
 	if err != nil {
@@ -234,6 +237,7 @@ func (in *instance) start(c *call) (*Result, error) {
 		fn.log.Error("function instance failed to start", "command", fn.cfg.Command, "dir", fn.cfg.Dir, "err", err)
 		return fn.failure(c.requestID, entrypointPayload(c.requestID, err)), nil
 	}
+	srv.Admit(proc.pid) // only this process tree may use the Runtime API
 	in.srv, in.proc = srv, proc
 	fn.log.Info("function instance started", "instance", in.seq, "pid", proc.pid, "runtimeAPI", addr)
 	return nil, nil
