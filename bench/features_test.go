@@ -21,8 +21,8 @@ import (
 	"github.com/apigwdev/apigw/internal/dataplane/accesslog"
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
+	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
 )
@@ -40,12 +40,12 @@ func BenchmarkHandlerFeatures(b *testing.B) {
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	b.Cleanup(srv.Close)
-	is, err := localissuer.Open(dir, srv.URL+"/_issuer", localissuer.Options{})
+	is, err := issuer.Open(dir, srv.URL+"/_issuer", issuer.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	mux.Handle("/_issuer/", is)
-	tok, err := is.Mint(localissuer.MintOptions{Subject: "bench", Audience: []string{"bench"}, TTL: time.Hour})
+	tok, err := is.Mint(issuer.MintOptions{Subject: "bench", Audience: []string{"bench"}, TTL: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

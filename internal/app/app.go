@@ -30,13 +30,13 @@ import (
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/dataplane"
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
 	"github.com/apigwdev/apigw/internal/functions/watch"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
+	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
 )
 
@@ -213,7 +213,7 @@ func (g *Gateway) Errors() <-chan error { return g.serveErr }
 func (g *Gateway) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", g.stage.metrics)
-	mux.Handle(localissuer.PathPrefix+"/", g.issuerInBackground())
+	mux.Handle(issuer.PathPrefix+"/", g.issuerInBackground())
 	mux.HandleFunc("GET /_health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)

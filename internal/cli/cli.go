@@ -16,7 +16,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
+	"github.com/apigwdev/apigw/internal/issuer"
 )
 
 // version is set at build time with -ldflags "-X ...cli.version=v1.2.3".
@@ -43,7 +43,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(args[1:], stderr)
 	case "token":
-		return localissuer.TokenCommand(args[1:], stdout, stderr)
+		return issuer.TokenCommand(args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
 	case "version", "--version", "-version":

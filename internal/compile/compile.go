@@ -154,7 +154,7 @@ func Compile(in *Input, deps Deps) (*snapshot.Snapshot, []string, error) {
 	}
 	for i := range in.Domains {
 		if d := c.domain(s.APIs, &in.Domains[i]); d != nil {
-			s.Domains[d.Name] = d
+			AddDomain(s, d)
 		}
 	}
 	if len(c.errs) > 0 {
@@ -183,6 +183,19 @@ func CompileDomain(d *Domain, apis map[string]*snapshot.API) (*snapshot.Domain, 
 		return nil, errors.Join(c.errs...)
 	}
 	return sd, nil
+}
+
+// AddDomain adds a compiled custom domain to the snapshot being built, in
+// Domains or, for a wildcard name, in WildcardDomains.
+func AddDomain(s *snapshot.Snapshot, d *snapshot.Domain) {
+	if parent, ok := strings.CutPrefix(d.Name, "*"); ok {
+		if s.WildcardDomains == nil {
+			s.WildcardDomains = make(map[string]*snapshot.Domain)
+		}
+		s.WildcardDomains[parent] = d
+		return
+	}
+	s.Domains[d.Name] = d
 }
 
 // Resources calls fn for each compiled value of a that holds a resource

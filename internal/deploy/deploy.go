@@ -458,7 +458,7 @@ func (d *Deployer) swapLocked(touched map[string]bool) {
 			e.out = d.compileDomain(e.in, s.APIs)
 		}
 		if e.out != nil {
-			s.Domains[e.out.Name] = e.out
+			compile.AddDomain(s, e.out)
 		}
 	}
 	d.snap = s
