@@ -222,6 +222,7 @@ func (g *Gateway) adminHandler() http.Handler {
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID, Logger: g.log.With("component", "invokeapi"),
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
+	mux.Handle("/2015-03-31/functions", g.invokeAPI)
 	if g.opts.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
