@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth"
@@ -179,7 +178,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	mux.Handle(issuer.PathPrefix+"/", iss)
 
-	store, err := iam.NewStore([]config.Identity{{AccessKeyID: "AKIAALICE", SecretAccessKey: "secret", ARN: "arn:aws:iam::000000000000:user/alice",
+	store, err := iam.NewStore([]iam.Credentials{{AccessKeyID: "AKIAALICE", SecretAccessKey: "secret", ARN: "arn:aws:iam::000000000000:user/alice",
 		PolicyJSON: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:000000000000:api1/*/*/pets/*"}]}`)}})
 	if err != nil {
 		t.Fatal(err)
