@@ -19,8 +19,8 @@ import (
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth"
 	"github.com/apigwdev/apigw/internal/gwerr"
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -32,7 +32,7 @@ func ttl(n int) *int { return &n }
 
 func TestCompileErrors(t *testing.T) {
 	t.Parallel()
-	caller := lambdaproxy.CallerFunc(func(context.Context, lambdaproxy.FunctionRef, []byte) (*lambdaproxy.CallResult, error) {
+	caller := lambdacall.CallerFunc(func(context.Context, lambdacall.FunctionRef, []byte) (*lambdacall.CallResult, error) {
 		return nil, errors.New("unused")
 	})
 	deps := Deps{Functions: caller, Results: lambdaauth.NewCache(0), KeySets: jwt.NewCache(jwt.CacheOptions{})}
@@ -187,12 +187,12 @@ func TestEndToEnd(t *testing.T) {
 	deps := Deps{
 		KeySets: jwt.NewCache(jwt.CacheOptions{Client: admin.Client()}),
 		Results: lambdaauth.NewCache(0),
-		Functions: lambdaproxy.CallerFunc(func(_ context.Context, _ lambdaproxy.FunctionRef, payload []byte) (*lambdaproxy.CallResult, error) {
+		Functions: lambdacall.CallerFunc(func(_ context.Context, _ lambdacall.FunctionRef, payload []byte) (*lambdacall.CallResult, error) {
 			lambdaCalls++
 			if strings.Contains(string(payload), `"identitySource":["open-sesame"]`) {
-				return &lambdaproxy.CallResult{Payload: []byte(`{"isAuthorized":true}`)}, nil
+				return &lambdacall.CallResult{Payload: []byte(`{"isAuthorized":true}`)}, nil
 			}
-			return &lambdaproxy.CallResult{Payload: []byte(`{"isAuthorized":false}`)}, nil
+			return &lambdacall.CallResult{Payload: []byte(`{"isAuthorized":false}`)}, nil
 		}),
 		Identities: store,
 	}
