@@ -13,7 +13,7 @@ import (
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/controlplane"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
+	"github.com/apigwdev/apigw/internal/issuer"
 )
 
 // Signing services of the admin listener's APIs: the credential scope the AWS
@@ -119,7 +119,7 @@ func adminOpen(r *http.Request) bool {
 	switch {
 	case p == "/_health", p == "/metrics":
 		return true
-	case strings.HasPrefix(p, localissuer.PathPrefix+"/"):
+	case strings.HasPrefix(p, issuer.PathPrefix+"/"):
 		return true
 	}
 	return false

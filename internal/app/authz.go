@@ -8,7 +8,7 @@ import (
 	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
+	"github.com/apigwdev/apigw/internal/issuer"
 )
 
 // newAuthorizers builds the services every compiled authorizer shares, once
@@ -36,7 +36,7 @@ func (g *Gateway) newAuthorizers() error {
 // listener's address followed by /_issuer, so that `apigw token` can mint
 // tokens that JWT routes verify offline. Its keys live in the data dir.
 func (g *Gateway) issuerHandler() http.Handler {
-	is, err := localissuer.Open(g.cfg.DataDir, g.AdminURL()+localissuer.PathPrefix, localissuer.Options{})
+	is, err := issuer.Open(g.cfg.DataDir, g.AdminURL()+issuer.PathPrefix, issuer.Options{})
 	if err != nil {
 		g.log.Error("local OIDC issuer disabled", "err", err)
 		return http.NotFoundHandler()

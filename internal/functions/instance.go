@@ -254,6 +254,7 @@ func (in *instance) start(c *call) (*Result, error) {
 		fn.log.Error("function instance failed to start", "command", argv, "dir", fn.cfg.Dir, "err", err)
 		return fn.failure(c.requestID, entrypointPayload(c.requestID, err)), nil
 	}
+	srv.Admit(proc.pid) // only this process tree may use the Runtime API
 	in.srv, in.proc = srv, proc
 	fn.log.Info("function instance started", "instance", in.seq, "pid", proc.pid, "runtimeAPI", addr)
 	return nil, nil

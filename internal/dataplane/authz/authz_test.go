@@ -19,10 +19,10 @@ import (
 	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
 	"github.com/apigwdev/apigw/internal/gwerr"
 	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
 )
@@ -173,11 +173,11 @@ func TestEndToEnd(t *testing.T) {
 	mux := http.NewServeMux()
 	admin := httptest.NewServer(mux)
 	t.Cleanup(admin.Close)
-	issuer, err := localissuer.Open(t.TempDir(), admin.URL+localissuer.PathPrefix, localissuer.Options{})
+	iss, err := issuer.Open(t.TempDir(), admin.URL+issuer.PathPrefix, issuer.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle(localissuer.PathPrefix+"/", issuer)
+	mux.Handle(issuer.PathPrefix+"/", iss)
 
 	store, err := iam.NewStore([]config.Identity{{AccessKeyID: "AKIAALICE", SecretAccessKey: "secret", ARN: "arn:aws:iam::000000000000:user/alice",
 		PolicyJSON: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:000000000000:api1/*/*/pets/*"}]}`)}})
@@ -200,17 +200,17 @@ func TestEndToEnd(t *testing.T) {
 
 	// JWT.
 	jwtAuth := &model.Authorizer{AuthorizerID: "j1", Name: "local", AuthorizerType: "JWT", IdentitySource: []string{"$request.header.Authorization"},
-		JWTConfiguration: &model.JWTConfiguration{Issuer: issuer.URL(), Audience: []string{"myapp"}}}
+		JWTConfiguration: &model.JWTConfiguration{Issuer: iss.URL(), Audience: []string{"myapp"}}}
 	az, err := Compile(jwtAuth, &model.Route{RouteKey: "ANY /pets/{id}", AuthorizationType: "JWT", AuthorizerID: "j1", AuthorizationScopes: []string{"pets:read"}}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := newGateway(t, az)
-	tok, err := issuer.Mint(localissuer.MintOptions{Subject: "alice", Audience: []string{"myapp"}, Scopes: []string{"pets:read"}})
+	tok, err := iss.Mint(issuer.MintOptions{Subject: "alice", Audience: []string{"myapp"}, Scopes: []string{"pets:read"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	noScope, _ := issuer.Mint(localissuer.MintOptions{Subject: "alice", Audience: []string{"myapp"}})
+	noScope, _ := iss.Mint(issuer.MintOptions{Subject: "alice", Audience: []string{"myapp"}})
 	for _, c := range []struct {
 		auth   string
 		status int
