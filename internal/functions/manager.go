@@ -105,10 +105,10 @@ type Manager struct {
 type function struct {
 	cfg    Config
 	mgr    *Manager
-	log    *slog.Logger    // with the function attribute
-	pool   *pool           // local functions
-	build  *builder        // local functions with a Build command
-	remote *remoteFunction // remote functions
+	log    *slog.Logger     // with the function attribute
+	pool   *pool            // local functions
+	build  *builder         // local functions with a Build command
+	remote *remoteFunction  // remote functions
 	rt     *runtimeFunction // functions with a Runtime
 }
 
