@@ -27,7 +27,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/dataplane"
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
@@ -38,6 +37,7 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/issuer"
+	"github.com/apigwdev/apigw/internal/snapshot"
 )
 
 // Options are what the command line adds to the configuration.
@@ -141,20 +141,12 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.closeFunctions()
 		return nil, err
 	}
-	snap, warnings, err := compile.Compile(in, g.compileDeps())
-	for _, w := range warnings {
-		g.log.Warn(w)
-	}
-	if err != nil {
-		g.closeStageServices()
-		g.closeFunctions()
-		return nil, fmt.Errorf("compiling APIs: %w", err)
-	}
 	reqLog := opts.RequestLogger
 	if reqLog == nil {
 		reqLog = g.log
 	}
-	g.data = dataplane.New(snap, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog})
+	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog})
+	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
 		g.Close()
 		return nil, err

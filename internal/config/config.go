@@ -131,6 +131,10 @@ type Function struct {
 	// LogLevel is the application log level with LogFormat JSON: TRACE,
 	// DEBUG, INFO (default), WARN, ERROR or FATAL.
 	LogLevel string
+	// Layers are directories laid out as Lambda layers are under /opt
+	// (nodejs/node_modules, python/...), earliest first; resolved against
+	// the file's directory. Runtime functions only.
+	Layers []string
 	// Build is an optional command run before the function starts, in Dir;
 	// its first word is resolved like Command's.
 	Build []string

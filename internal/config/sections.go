@@ -122,7 +122,7 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 		d.errf(n, "functions must be a mapping of function names, not %s", kindName(n))
 		return
 	}
-	known := []string{"command", "runtime", "handler", "interpreter", "runtimeClient", "logFormat", "logLevel", "build", "dir", "env", "timeout", "memorySize", "concurrency", "endpoint", "remoteName"}
+	known := []string{"command", "runtime", "handler", "interpreter", "runtimeClient", "logFormat", "logLevel", "layers", "build", "dir", "env", "timeout", "memorySize", "concurrency", "endpoint", "remoteName"}
 	for _, p := range pairs(n) {
 		name := p.key.Value
 		if msg := checkFunctionName(name); msg != "" {
@@ -145,6 +145,13 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 						d.errf(v, "%s: %v", what, err)
 					} else {
 						f.Runtime = s
+					}
+				}
+			case "layers":
+				runtimeOnly[key] = k
+				for _, e := range d.seq(v, what) {
+					if s, ok := d.str(e, what); ok && s != "" {
+						f.Layers = append(f.Layers, d.path(s))
 					}
 				}
 			case "handler", "interpreter", "runtimeClient", "logFormat", "logLevel":
