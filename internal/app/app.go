@@ -64,6 +64,8 @@ type Options struct {
 	// Pprof mounts net/http/pprof's handlers on the admin listener under
 	// /debug/pprof/ (`apigw serve --pprof`; off by default).
 	Pprof bool
+	// SummarySections add lines to the startup summary (summary.go).
+	SummarySections []SummarySection
 }
 
 // Gateway is a running (or ready to run) apigw instance.
@@ -97,6 +99,8 @@ type Gateway struct {
 	dataSv *http.Server
 	admSv  *http.Server
 	wg     sync.WaitGroup
+	// checks builds and checks the functions after Start (summary.go).
+	checks *functionChecks
 	// serveErr receives the first listener failure.
 	serveErr chan error
 }
@@ -155,6 +159,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 }
 
 func (g *Gateway) closeFunctions() {
+	g.stopChecks()
 	g.stopWatch()
 	if g.fns == nil {
 		return
@@ -200,6 +205,8 @@ func (g *Gateway) Start() error {
 	g.serve(g.admSv, g.admLn)
 	g.announce("data plane listening on " + g.DataURL())
 	g.announce("admin listening on " + g.AdminURL())
+	g.printSummary()
+	g.checkFunctions()
 	return nil
 }
 
