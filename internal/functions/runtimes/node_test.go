@@ -172,7 +172,9 @@ func TestNode(t *testing.T) {
 		}},
 		{name: "N18", handler: "index.n18", check: func(t *testing.T, e *env, fn string) {
 			checkNodeError(t, e.invoke(t, &functions.Invocation{FunctionName: fn, Payload: []byte(`{"boom":true}`)}), "Error", "boom", "Error: boom")
-			if !e.logs.waitFor(fn, func(m string) bool { return strings.Contains(m, "\tERROR\tUncaught Exception \t{\"errorType\":\"Error\",\"errorMessage\":\"boom\"") }) {
+			if !e.logs.waitFor(fn, func(m string) bool {
+				return strings.Contains(m, "\tERROR\tUncaught Exception \t{\"errorType\":\"Error\",\"errorMessage\":\"boom\"")
+			}) {
 				t.Errorf("no Uncaught Exception line in %q", e.logs.of(fn))
 			}
 			succeeded(t, e.invoke(t, &functions.Invocation{FunctionName: fn}), `1`)
