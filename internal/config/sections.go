@@ -61,7 +61,7 @@ func reservedEnv(k string) bool {
 
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -91,6 +91,10 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			scalar(&c.Region, checkRegion)
 		case "accountId":
 			scalar(&c.AccountID, checkAccount)
+		case "logFormat":
+			scalar(&c.LogFormat, CheckLogFormat)
+		case "logLevel":
+			scalar(&c.LogLevel, CheckLogLevel)
 		case "functions":
 			d.functions(v, c)
 		case "apis":
