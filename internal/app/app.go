@@ -83,7 +83,7 @@ type Gateway struct {
 	// awsClients are the SDK clients of AWS service integrations (aws.go).
 	awsClients *awsservice.Clients
 	// authz is shared by every compiled authorizer.
-	authz  *authz.Deps
+	authz *authz.Deps
 	// tls is the HTTPS data plane listener (tls.go).
 	tls    tlsServices
 	dataLn net.Listener // nil when plain HTTP is off (listen: "")

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
