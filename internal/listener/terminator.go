@@ -230,7 +230,9 @@ func (t *Terminator) Watch(ctx context.Context) error {
 			return fmt.Errorf("watching certificate files in %s: %w", d, err)
 		}
 	}
-	var timer <-chan time.Time
+	// Files changed between New and now are picked up at once.
+	var timer <-chan time.Time = time.After(0)
+	initial := true
 	for {
 		select {
 		case <-ctx.Done():
@@ -251,9 +253,10 @@ func (t *Terminator) Watch(ctx context.Context) error {
 			timer = nil
 			if err := t.Reload(); err != nil {
 				t.log.Error("reloading TLS certificates and truststores failed; the previous ones keep serving", "err", err)
-			} else {
+			} else if !initial {
 				t.log.Info("reloaded TLS certificates and truststores")
 			}
+			initial = false
 		}
 	}
 }
