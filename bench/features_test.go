@@ -24,6 +24,7 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/model"
+	"github.com/apigwdev/apigw/internal/snapshot"
 )
 
 func cpuNow() time.Duration {
@@ -88,6 +89,12 @@ func BenchmarkHandlerFeatures(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			// Compiling opens nothing: open the access log as an installer does.
+			compile.Resources(s.APIs["bench00001"], func(l snapshot.AccessLogger) {
+				if err := l.(*accesslog.Logger).Open(); err != nil {
+					b.Fatal(err)
+				}
+			})
 			h := dataplane.New(s, dataplane.Options{Logger: discardLogger()})
 			noop := noopInvoker()
 			h.Snapshot().APIs["bench00001"].DefaultStage.Routes[0].Integration.Invoker = noop

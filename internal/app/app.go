@@ -27,7 +27,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/dataplane"
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
@@ -38,6 +37,7 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/issuer"
+	"github.com/apigwdev/apigw/internal/snapshot"
 )
 
 // Options are what the command line adds to the configuration.
@@ -46,6 +46,14 @@ type Options struct {
 	Stderr io.Writer
 	// Logger is the gateway's logger. If nil, a text logger on Stderr is used.
 	Logger *slog.Logger
+	// RequestLogger gets one line per data plane request at info level
+	// (`apigw serve` batches its writes: package logging). If nil, Logger
+	// is used.
+	RequestLogger *slog.Logger
+	// JSONLines makes the listening lines and the startup summary log
+	// records of Logger (`--log-format json`), written whatever the log
+	// level, instead of plain lines on Stderr.
+	JSONLines bool
 	// ShutdownTimeout bounds how long in-flight requests may run after a stop
 	// signal. Zero means 30 seconds.
 	ShutdownTimeout time.Duration
@@ -135,16 +143,12 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.closeFunctions()
 		return nil, err
 	}
-	snap, warnings, err := compile.Compile(in, g.compileDeps())
-	for _, w := range warnings {
-		g.log.Warn(w)
+	reqLog := opts.RequestLogger
+	if reqLog == nil {
+		reqLog = g.log
 	}
-	if err != nil {
-		g.closeStageServices()
-		g.closeFunctions()
-		return nil, fmt.Errorf("compiling APIs: %w", err)
-	}
-	g.data = dataplane.New(snap, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics})
+	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog})
+	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
 		g.Close()
 		return nil, err
@@ -206,13 +210,15 @@ func (g *Gateway) Start() error {
 	if g.dataLn != nil {
 		g.dataSv = g.dataServer()
 		g.serve(g.dataSv, g.dataLn)
-		fmt.Fprintf(g.opts.Stderr, "data plane listening on %s\n", g.DataURL())
 	}
 	g.serve(g.admSv, g.admLn)
-	if g.tls.ln != nil {
-		fmt.Fprintf(g.opts.Stderr, "data plane listening on %s\n", g.TLSURL())
+	if g.dataLn != nil {
+		g.announce("data plane listening on " + g.DataURL())
 	}
-	fmt.Fprintf(g.opts.Stderr, "admin listening on %s\n", g.AdminURL())
+	if g.tls.ln != nil {
+		g.announce("data plane listening on " + g.TLSURL())
+	}
+	g.announce("admin listening on " + g.AdminURL())
 	return nil
 }
 
@@ -253,6 +259,7 @@ func (g *Gateway) adminHandler() http.Handler {
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID, Logger: g.log.With("component", "invokeapi"),
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
+	mux.Handle("/2015-03-31/functions", g.invokeAPI)
 	if g.opts.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
