@@ -35,6 +35,7 @@ import (
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
 	"github.com/apigwdev/apigw/internal/functions/watch"
+	"github.com/apigwdev/apigw/internal/inspector"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
@@ -83,12 +84,15 @@ type Gateway struct {
 	// awsClients are the SDK clients of AWS service integrations (aws.go).
 	awsClients *awsservice.Clients
 	// authz is shared by every compiled authorizer.
-	authz  *authz.Deps
-	dataLn net.Listener
-	admLn  net.Listener
-	dataSv *http.Server
-	admSv  *http.Server
-	wg     sync.WaitGroup
+	authz *authz.Deps
+	// inspector records requests for /_inspector; nil when the config
+	// turns it off.
+	inspector *inspector.Recorder
+	dataLn    net.Listener
+	admLn     net.Listener
+	dataSv    *http.Server
+	admSv     *http.Server
+	wg        sync.WaitGroup
 	// serveErr receives the first listener failure.
 	serveErr chan error
 }
@@ -142,12 +146,27 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.closeFunctions()
 		return nil, fmt.Errorf("compiling APIs: %w", err)
 	}
-	g.data = dataplane.New(snap, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics})
+	g.data = dataplane.New(snap, g.dataplaneOptions())
 	if err := g.openStore(in); err != nil {
 		g.Close()
 		return nil, err
 	}
 	return g, nil
+}
+
+// dataplaneOptions builds the data plane's options, with the request
+// inspector's recorder unless the config turns it off.
+func (g *Gateway) dataplaneOptions() dataplane.Options {
+	opts := dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics}
+	if !g.cfg.Inspector.Disabled {
+		g.inspector = inspector.New(inspector.Options{
+			ShowSecrets: g.cfg.Inspector.ShowSecrets,
+			MaskHeaders: g.cfg.Inspector.MaskHeaders,
+			Secrets:     g.cfg.Secrets(),
+		})
+		opts.Inspector = g.inspector
+	}
+	return opts
 }
 
 func (g *Gateway) closeFunctions() {
@@ -230,6 +249,11 @@ func (g *Gateway) adminHandler() http.Handler {
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID, Logger: g.log.With("component", "invokeapi"),
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
+	if g.inspector != nil {
+		ih := g.inspector.Handler()
+		mux.Handle(inspector.PathPrefix, ih)
+		mux.Handle(inspector.PathPrefix+"/", ih)
+	}
 	if g.opts.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

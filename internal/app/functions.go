@@ -146,14 +146,22 @@ type functionCaller struct{ m *functions.Manager }
 
 // Call invokes the function synchronously with the event as its payload.
 func (c functionCaller) Call(ctx context.Context, fn lambdaproxy.FunctionRef, payload []byte) (*lambdaproxy.CallResult, error) {
+	return c.CallWithOptions(ctx, fn, payload, lambdaproxy.CallOptions{})
+}
+
+// CallWithOptions is Call with the invocation's log tail (opts.Log) and an
+// X-Ray trace header (opts.TraceHeader).
+func (c functionCaller) CallWithOptions(ctx context.Context, fn lambdaproxy.FunctionRef, payload []byte, opts lambdaproxy.CallOptions) (*lambdaproxy.CallResult, error) {
 	res, err := c.m.Invoke(ctx, &functions.Invocation{
 		FunctionName: fn.Name,
 		Qualifier:    fn.Qualifier,
 		Payload:      payload,
+		Tail:         opts.Log,
+		TraceID:      opts.TraceHeader,
 	})
 	switch {
 	case err == nil:
-		return &lambdaproxy.CallResult{Payload: res.Payload, FunctionError: res.FunctionError}, nil
+		return &lambdaproxy.CallResult{Payload: res.Payload, FunctionError: res.FunctionError, RequestID: res.RequestID, Log: res.Log}, nil
 	case errors.Is(err, functions.ErrFunctionNotFound):
 		return nil, fmt.Errorf("%w: %w", lambdaproxy.ErrFunctionNotFound, err)
 	case errors.Is(err, functions.ErrThrottled):
@@ -164,4 +172,4 @@ func (c functionCaller) Call(ctx context.Context, fn lambdaproxy.FunctionRef, pa
 	return nil, err
 }
 
-var _ lambdaproxy.Caller = functionCaller{}
+var _ lambdaproxy.OptionsCaller = functionCaller{}

@@ -86,6 +86,8 @@ type Config struct {
 	// AccountThrottle is the account-level limit shared by every API and
 	// stage (default 10,000 requests/s, burst 5,000, as AWS's).
 	AccountThrottle AccountThrottle
+	// Inspector configures the request inspector (observe.go).
+	Inspector Inspector
 }
 
 // Function is a function of the functions map: local (Command, run as a

@@ -56,7 +56,7 @@ func reservedEnv(k string) bool {
 
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "inspector"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -102,6 +102,8 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			d.accountThrottle(v, c)
 		case "admin":
 			d.admin(v, c)
+		case "inspector":
+			d.inspector(v, c)
 		}
 	})
 }

@@ -336,6 +336,9 @@ func (l *Logger) Log(req *invoke.Request, out *invoke.Outcome) {
 	if len(b) > MaxEntryBytes {
 		b = b[:MaxEntryBytes]
 	}
+	if req.Record != nil {
+		req.Record.AccessLog = string(b)
+	}
 	*bp = append(b, '\n')
 	select {
 	case l.sink.ch <- bp:

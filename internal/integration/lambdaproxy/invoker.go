@@ -44,6 +44,41 @@ type CallResult struct {
 	// FunctionError is "" for success, or the X-Amz-Function-Error value of
 	// a failed invocation: "Unhandled" (or the legacy "Handled").
 	FunctionError string
+	// RequestID is the invocation's Lambda request id and Log its log tail,
+	// when CallOptions.Log asked for them; a Caller may leave them empty.
+	RequestID string
+	Log       string
+}
+
+// CallOptions ask an OptionsCaller for more than the plain call.
+type CallOptions struct {
+	// Log asks for the invocation's request id and log tail in the
+	// CallResult (for the request inspector).
+	Log bool
+	// TraceHeader, when not empty, is the X-Ray trace header to run the
+	// function under: a local function gets it as Lambda-Runtime-Trace-Id
+	// (and its runtime sets _X_AMZN_TRACE_ID from it), a remote one as
+	// X-Amzn-Trace-Id.
+	TraceHeader string
+}
+
+// OptionsCaller is a Caller that also takes CallOptions. The Invoker uses
+// CallWithOptions when its Caller implements it and a request needs an
+// option; a plain Caller still works, without log tails or trace headers.
+type OptionsCaller interface {
+	Caller
+	CallWithOptions(ctx context.Context, fn FunctionRef, payload []byte, opts CallOptions) (*CallResult, error)
+}
+
+// call calls fn through c, with opts when they ask for anything and c takes
+// them.
+func call(ctx context.Context, c Caller, fn FunctionRef, payload []byte, opts CallOptions) (*CallResult, error) {
+	if opts != (CallOptions{}) {
+		if oc, ok := c.(OptionsCaller); ok {
+			return oc.CallWithOptions(ctx, fn, payload, opts)
+		}
+	}
+	return c.Call(ctx, fn, payload)
 }
 
 // Errors a Caller returns, wrapped, for the failures the gateway answers in a
@@ -195,12 +230,21 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 			"lambda integration %s: event of %d bytes exceeds the %d-byte invocation limit", fn, len(event), MaxEventSize)
 	}
 
+	var opts CallOptions
+	rec := req.Record
+	if rec != nil {
+		rec.Integration = &invoke.IntegrationRecord{Type: "AWS_PROXY", Target: fn.String(), RequestBody: event}
+		opts.Log = true
+	}
 	start := time.Now()
 	deadline := start.Add(i.timeout)
 	cctx, cancel := context.WithDeadlineCause(ctx, deadline, errTimeout)
 	defer cancel()
-	res, err := i.caller.Call(cctx, fn, event)
+	res, err := call(cctx, i.caller, fn, event, opts)
 	elapsed := time.Since(start)
+	if rec != nil {
+		recordCall(rec.Integration, res, err)
+	}
 	// The context's timer may not have fired yet when a late answer comes
 	// back, so the clock is checked too.
 	if errors.Is(context.Cause(cctx), errTimeout) || (ctx.Err() == nil && !time.Now().Before(deadline)) {
@@ -240,6 +284,19 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 	i.log.DebugContext(ctx, "lambda invocation", "function", fn.String(), "requestId", req.RequestID,
 		"duration", elapsed, "status", resp.StatusCode)
 	return resp, nil
+}
+
+// recordCall completes the inspector's record of a call.
+func recordCall(ir *invoke.IntegrationRecord, res *CallResult, err error) {
+	if err != nil {
+		ir.Error = err.Error()
+	}
+	if res != nil {
+		ir.ResponseBody = res.Payload
+		ir.FunctionError = res.FunctionError
+		ir.FunctionRequestID = res.RequestID
+		ir.FunctionLog = res.Log
+	}
 }
 
 func readBody(r *http.Request) ([]byte, error) {
