@@ -27,11 +27,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/dataplane"
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
 	"github.com/apigwdev/apigw/internal/functions/watch"
@@ -39,6 +37,8 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
+	"github.com/apigwdev/apigw/internal/issuer"
+	"github.com/apigwdev/apigw/internal/snapshot"
 )
 
 // Options are what the command line adds to the configuration.
@@ -47,6 +47,14 @@ type Options struct {
 	Stderr io.Writer
 	// Logger is the gateway's logger. If nil, a text logger on Stderr is used.
 	Logger *slog.Logger
+	// RequestLogger gets one line per data plane request at info level
+	// (`apigw serve` batches its writes: package logging). If nil, Logger
+	// is used.
+	RequestLogger *slog.Logger
+	// JSONLines makes the listening lines and the startup summary log
+	// records of Logger (`--log-format json`), written whatever the log
+	// level, instead of plain lines on Stderr.
+	JSONLines bool
 	// ShutdownTimeout bounds how long in-flight requests may run after a stop
 	// signal. Zero means 30 seconds.
 	ShutdownTimeout time.Duration
@@ -137,16 +145,12 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.closeFunctions()
 		return nil, err
 	}
-	snap, warnings, err := compile.Compile(in, g.compileDeps())
-	for _, w := range warnings {
-		g.log.Warn(w)
+	reqLog := opts.RequestLogger
+	if reqLog == nil {
+		reqLog = g.log
 	}
-	if err != nil {
-		g.closeStageServices()
-		g.closeFunctions()
-		return nil, fmt.Errorf("compiling APIs: %w", err)
-	}
-	g.data = dataplane.New(snap, g.dataplaneOptions())
+	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, g.dataplaneOptions(reqLog))
+	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
 		g.Close()
 		return nil, err
@@ -156,8 +160,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 
 // dataplaneOptions builds the data plane's options, with the request
 // inspector's recorder unless the config turns it off.
-func (g *Gateway) dataplaneOptions() dataplane.Options {
-	opts := dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics}
+func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
+	opts := dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog}
 	if !g.cfg.Inspector.Disabled {
 		g.inspector = inspector.New(inspector.Options{
 			ShowSecrets: g.cfg.Inspector.ShowSecrets,
@@ -213,8 +217,8 @@ func (g *Gateway) Start() error {
 	}
 	g.serve(g.dataSv, g.dataLn)
 	g.serve(g.admSv, g.admLn)
-	fmt.Fprintf(g.opts.Stderr, "data plane listening on %s\n", g.DataURL())
-	fmt.Fprintf(g.opts.Stderr, "admin listening on %s\n", g.AdminURL())
+	g.announce("data plane listening on " + g.DataURL())
+	g.announce("admin listening on " + g.AdminURL())
 	return nil
 }
 
@@ -240,7 +244,7 @@ func (g *Gateway) Errors() <-chan error { return g.serveErr }
 func (g *Gateway) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", g.stage.metrics)
-	mux.Handle(localissuer.PathPrefix+"/", g.issuerInBackground())
+	mux.Handle(issuer.PathPrefix+"/", g.issuerInBackground())
 	mux.HandleFunc("GET /_health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
@@ -249,6 +253,7 @@ func (g *Gateway) adminHandler() http.Handler {
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID, Logger: g.log.With("component", "invokeapi"),
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
+	mux.Handle("/2015-03-31/functions", g.invokeAPI)
 	if g.inspector != nil {
 		ih := g.inspector.Handler()
 		mux.Handle(inspector.PathPrefix, ih)

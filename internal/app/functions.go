@@ -16,7 +16,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/functions"
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 )
 
 // newFunctions builds the function runtime from the configuration.
@@ -28,10 +28,12 @@ func newFunctions(cfg *config.Config, log *slog.Logger) (*functions.Manager, err
 		log.Info(why)
 	}
 	m, err := functions.New(functions.Options{
-		Region:      cfg.Region,
-		AccountID:   cfg.AccountID,
-		Logger:      log,
-		Credentials: creds,
+		Region:                cfg.Region,
+		AccountID:             cfg.AccountID,
+		Logger:                log,
+		Credentials:           creds,
+		DataDir:               cfg.DataDir,
+		StrictRuntimeVersions: cfg.StrictRuntimeVersions,
 	}, fns)
 	if err != nil {
 		return nil, fmt.Errorf("functions: %w", err)
@@ -51,14 +53,21 @@ func functionConfigs(cfg *config.Config) []functions.Config {
 			continue
 		}
 		fns = append(fns, functions.Config{
-			Name:        name,
-			Command:     f.Command,
-			Build:       f.Build,
-			Dir:         f.Dir,
-			Env:         f.Env,
-			Timeout:     f.Timeout,
-			MemorySize:  f.MemorySize,
-			Concurrency: f.Concurrency,
+			Name:          name,
+			Command:       f.Command,
+			Runtime:       f.Runtime,
+			Handler:       f.Handler,
+			Interpreter:   f.Interpreter,
+			RuntimeClient: f.RuntimeClient,
+			LogFormat:     f.LogFormat,
+			LogLevel:      f.LogLevel,
+			Layers:        f.Layers,
+			Build:         f.Build,
+			Dir:           f.Dir,
+			Env:           f.Env,
+			Timeout:       f.Timeout,
+			MemorySize:    f.MemorySize,
+			Concurrency:   f.Concurrency,
 		})
 	}
 	sort.Slice(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
@@ -145,13 +154,13 @@ func isLoopbackURL(u string) bool {
 type functionCaller struct{ m *functions.Manager }
 
 // Call invokes the function synchronously with the event as its payload.
-func (c functionCaller) Call(ctx context.Context, fn lambdaproxy.FunctionRef, payload []byte) (*lambdaproxy.CallResult, error) {
-	return c.CallWithOptions(ctx, fn, payload, lambdaproxy.CallOptions{})
+func (c functionCaller) Call(ctx context.Context, fn lambdacall.FunctionRef, payload []byte) (*lambdacall.CallResult, error) {
+	return c.CallWithOptions(ctx, fn, payload, lambdacall.CallOptions{})
 }
 
 // CallWithOptions is Call with the invocation's log tail (opts.Log) and an
 // X-Ray trace header (opts.TraceHeader).
-func (c functionCaller) CallWithOptions(ctx context.Context, fn lambdaproxy.FunctionRef, payload []byte, opts lambdaproxy.CallOptions) (*lambdaproxy.CallResult, error) {
+func (c functionCaller) CallWithOptions(ctx context.Context, fn lambdacall.FunctionRef, payload []byte, opts lambdacall.CallOptions) (*lambdacall.CallResult, error) {
 	res, err := c.m.Invoke(ctx, &functions.Invocation{
 		FunctionName: fn.Name,
 		Qualifier:    fn.Qualifier,
@@ -161,15 +170,15 @@ func (c functionCaller) CallWithOptions(ctx context.Context, fn lambdaproxy.Func
 	})
 	switch {
 	case err == nil:
-		return &lambdaproxy.CallResult{Payload: res.Payload, FunctionError: res.FunctionError, RequestID: res.RequestID, Log: res.Log}, nil
+		return &lambdacall.CallResult{Payload: res.Payload, FunctionError: res.FunctionError, RequestID: res.RequestID, Log: res.Log}, nil
 	case errors.Is(err, functions.ErrFunctionNotFound):
-		return nil, fmt.Errorf("%w: %w", lambdaproxy.ErrFunctionNotFound, err)
+		return nil, fmt.Errorf("%w: %w", lambdacall.ErrFunctionNotFound, err)
 	case errors.Is(err, functions.ErrThrottled):
-		return nil, fmt.Errorf("%w: %w", lambdaproxy.ErrThrottled, err)
+		return nil, fmt.Errorf("%w: %w", lambdacall.ErrThrottled, err)
 	case errors.Is(err, functions.ErrPayloadTooLarge):
-		return nil, fmt.Errorf("%w: %w", lambdaproxy.ErrPayloadTooLarge, err)
+		return nil, fmt.Errorf("%w: %w", lambdacall.ErrPayloadTooLarge, err)
 	}
 	return nil, err
 }
 
-var _ lambdaproxy.OptionsCaller = functionCaller{}
+var _ lambdacall.OptionsCaller = functionCaller{}

@@ -191,7 +191,6 @@ func TestInspectorRecordsRequests(t *testing.T) {
 	}
 }
 
-
 func TestInspectorShowSecretsAndOff(t *testing.T) {
 	t.Parallel()
 	gw, _ := startInspected(t, "inspector: {showSecrets: true}\n")

@@ -39,6 +39,8 @@ type Handler struct {
 	metrics Recorder
 	// inspect records requests for the request inspector; may be nil.
 	inspect Inspector
+	// reqLog gets one line per request; may be nil.
+	reqLog slog.Handler
 	// bufs recycles the 32 KB buffers of copyFlushing: allocating one per
 	// request was most of the handler's garbage.
 	bufs sync.Pool
@@ -57,6 +59,9 @@ type Options struct {
 	// Inspector records every request for the request inspector. If nil,
 	// nothing is recorded.
 	Inspector Inspector
+	// RequestLog gets one line per request at info level (requestlog.go).
+	// If nil, requests are not logged.
+	RequestLog *slog.Logger
 }
 
 // Recorder records the outcome of a request (implemented by package
@@ -69,6 +74,9 @@ type Recorder interface {
 // 404 until Swap).
 func New(s *snapshot.Snapshot, opts Options) *Handler {
 	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, inspect: opts.Inspector}
+	if opts.RequestLog != nil {
+		h.reqLog = opts.RequestLog.Handler()
+	}
 	h.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	if h.log == nil {
 		h.log = slog.Default()
@@ -104,6 +112,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(cw, r, x, err)
 	}
 	h.finish(cw, r, x)
+	if h.reqLog != nil {
+		h.logRequest(r, cw, x)
+	}
 }
 
 // exchange is the state of one request as it moves through the pipeline.

@@ -220,3 +220,82 @@ func TestImportAccepts(t *testing.T) {
 		})
 	}
 }
+
+// TestSAMArtefacts covers the two encodings the SAM transform writes into
+// every HttpApi body it manages: the path "$default" without a leading
+// slash (an event without Path and Method) and the security requirement
+// {"NONE": []} (an event's Auth.Authorizer NONE). AWS imports and serves
+// both.
+func TestSAMArtefacts(t *testing.T) {
+	t.Parallel()
+	const jwt = "components:\n  securitySchemes:\n    jwt:\n      type: oauth2\n      x-amazon-apigateway-authorizer:\n" +
+		"        type: jwt\n        jwtConfiguration: {issuer: \"https://i.example.com\", audience: [a]}\n"
+	t.Run("default path without slash", func(t *testing.T) {
+		t.Parallel()
+		doc := head + "  $default:\n    x-amazon-apigateway-any-method:\n      isDefaultRoute: true\n" + lambdaInt
+		r, err := Import([]byte(doc), Options{Filename: "s.yaml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Definition.Routes) != 1 || r.Definition.Routes[0].RouteKey != "$default" || r.Definition.Routes[0].Target == "" {
+			t.Fatalf("routes %+v; want the $default route with its integration", r.Definition.Routes)
+		}
+		want := "s.yaml:4:3: warning: Parse issue: attribute paths. Resource $default should start with /"
+		if len(r.Diagnostics) != 1 || r.Diagnostics[0].String() != want {
+			t.Errorf("diagnostics %v; want [%s]", r.Diagnostics, want)
+		}
+		_, err = Import([]byte(doc), Options{Filename: "s.yaml", FailOnWarnings: true})
+		if err == nil || err.Error() != want {
+			t.Errorf("with FailOnWarnings: %v; want %s", err, want)
+		}
+	})
+	t.Run("default path without slash and get", func(t *testing.T) {
+		t.Parallel()
+		_, err := Import([]byte(head+"  $default:\n    get: {}\n"), Options{Filename: "s.yaml"})
+		if err == nil || !strings.Contains(err.Error(), "s.yaml:5:5: $default supports only x-amazon-apigateway-any-method") {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("security NONE", func(t *testing.T) {
+		t.Parallel()
+		doc := "openapi: 3.0.1\ninfo: {title: t}\nsecurity: [{jwt: []}]\npaths:\n" +
+			"  /open:\n    get:\n      security: [{\"NONE\": []}]\n" + lambdaInt +
+			"  /closed:\n    get:\n" + lambdaInt + jwt
+		r, err := Import([]byte(doc), Options{Filename: "s.yaml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Diagnostics) != 0 {
+			t.Errorf("diagnostics %v; want none", r.Diagnostics)
+		}
+		got := map[string]string{}
+		for _, rt := range r.Definition.Routes {
+			got[rt.RouteKey] = rt.AuthorizationType
+		}
+		if got["GET /open"] != "NONE" || got["GET /closed"] != "JWT" {
+			t.Errorf("authorization %v; want GET /open NONE, GET /closed JWT", got)
+		}
+	})
+	t.Run("a scheme named NONE is that scheme", func(t *testing.T) {
+		t.Parallel()
+		doc := head + "  /a:\n    get:\n      security: [{\"NONE\": []}]\n" + lambdaInt +
+			strings.ReplaceAll(jwt, "    jwt:", "    NONE:")
+		r, err := Import([]byte(doc), Options{Filename: "s.yaml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Definition.Routes[0].AuthorizationType != "JWT" {
+			t.Errorf("route %+v; want JWT", r.Definition.Routes[0])
+		}
+	})
+}
+
+func TestIntrinsicFunctionNamed(t *testing.T) {
+	t.Parallel()
+	doc := head + "  /a:\n    get:\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n        uri:\n          Fn::Sub: arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:f\n"
+	_, err := Import([]byte(doc), Options{Filename: "i.yaml"})
+	want := "i.yaml:9:11: uri is a CloudFormation intrinsic function (Fn::Sub), which only CloudFormation resolves: serve the template that includes this document (apigw serve --template)"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v; want %s", err, want)
+	}
+}

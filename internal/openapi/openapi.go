@@ -388,6 +388,10 @@ func (im *importer) str(n *yaml.Node, what string) (string, bool) {
 		return "", false
 	}
 	if n.Kind != yaml.ScalarNode {
+		if fn := intrinsic(n); fn != "" {
+			im.intrinsicError(n, what, fn)
+			return "", false
+		}
 		im.errorf(n, "%s must be a string, not %s", what, kindName(n))
 		return "", false
 	}
@@ -439,7 +443,11 @@ func (im *importer) strMap(n *yaml.Node, what, resource, id, field string) (map[
 	ok := true
 	for _, p := range pairs(n) {
 		if p.val.Kind != yaml.ScalarNode {
-			im.errorf(p.val, "%s.%s must be a string, not %s", what, p.key.Value, kindName(p.val))
+			if fn := intrinsic(p.val); fn != "" {
+				im.intrinsicError(p.val, what+"."+p.key.Value, fn)
+			} else {
+				im.errorf(p.val, "%s.%s must be a string, not %s", what, p.key.Value, kindName(p.val))
+			}
 			im.bad[locKey{resource, id, model.FieldKey(field, p.key.Value)}] = true
 			ok = false
 			continue
@@ -452,6 +460,28 @@ func (im *importer) strMap(n *yaml.Node, what, resource, id, field string) (map[
 		im.loc(resource, id, model.FieldKey(field, p.key.Value), p.key)
 	}
 	return out, ok
+}
+
+// intrinsic returns the name of the CloudFormation intrinsic function n
+// is ("Fn::Sub", "Ref", ...), or "" when n is not one. Documents written
+// for AWS::Include or a template's Body hold them; ImportApi does not
+// resolve them.
+func intrinsic(n *yaml.Node) string {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode || len(n.Content) != 2 {
+		return ""
+	}
+	k := n.Content[0].Value
+	if k == "Ref" || k == "Condition" || strings.HasPrefix(k, "Fn::") {
+		return k
+	}
+	return ""
+}
+
+// intrinsicError reports a CloudFormation intrinsic function where the
+// importer needs a value.
+func (im *importer) intrinsicError(n *yaml.Node, what, fn string) {
+	im.errorf(n, "%s is a CloudFormation intrinsic function (%s), which only CloudFormation resolves: serve the template that includes this document (apigw serve --template)", what, fn)
 }
 
 // extension reports an x-amazon-apigateway-* member that is not supported

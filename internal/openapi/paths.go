@@ -13,6 +13,11 @@ import (
 // defaultPath is the path key of the $default route.
 const defaultPath = "/$default"
 
+// samDefaultPath is the path key the SAM transform writes for an HttpApi
+// event without Path and Method. AWS imports it as the $default route with
+// a warning (https://github.com/aws/serverless-application-model/issues/2297).
+const samDefaultPath = "$default"
+
 // anyMethod is the extension standing for the ANY method.
 const anyMethod = "x-amazon-apigateway-any-method"
 
@@ -38,7 +43,10 @@ func (im *importer) pathItem(key, item *yaml.Node) {
 	if !im.mapping(item, "path item "+path) {
 		return
 	}
-	isDefault := path == defaultPath
+	isDefault := path == defaultPath || path == samDefaultPath
+	if path == samDefaultPath {
+		im.warnf(key, "Parse issue: attribute paths. Resource %s should start with /", path)
+	}
 	routePath := im.routePath(path)
 	pathOK := true
 	if !isDefault {
@@ -72,7 +80,7 @@ func (im *importer) pathItem(key, item *yaml.Node) {
 		}
 		if isDefault {
 			if method != routekey.MethodAny {
-				im.errorf(p.key, "%s supports only %s (the $default route), not %s", defaultPath, anyMethod, k)
+				im.errorf(p.key, "%s supports only %s (the $default route), not %s", path, anyMethod, k)
 				continue
 			}
 			im.operation(model.DefaultRouteKey, key, p.key, p.val, true)

@@ -27,6 +27,12 @@ type scheme struct {
 	authorizerID string
 }
 
+// noneScheme is the security scheme name the SAM transform writes for a
+// route whose event sets Auth.Authorizer to NONE, without defining it in
+// components.securitySchemes; AWS serves such a route without
+// authorization.
+const noneScheme = "NONE"
+
 // openIDSuffix ends an OpenID Connect discovery URL; the issuer is what
 // precedes it.
 const openIDSuffix = "/.well-known/openid-configuration"
@@ -288,6 +294,11 @@ func (im *importer) security(r *model.Route, n *yaml.Node, auth *yaml.Node) {
 	}
 	name, scopesNode := ps[0].key.Value, ps[0].val
 	s := im.schemes[name]
+	if s == nil && name == noneScheme {
+		// SAM's encoding of an event's Auth.Authorizer NONE: the route is
+		// public (compatibility.md#security-none).
+		return
+	}
 	if s == nil {
 		im.errorf(ps[0].key, "security scheme %q is not defined in components.securitySchemes", name)
 		return
