@@ -25,7 +25,7 @@ var fences = []fence{
 	{pkg: "internal/invoke"},
 	{pkg: "internal/model", allowed: []string{"internal/routekey"}},
 	{pkg: "internal/snapshot", allowed: []string{"internal/routekey", "internal/invoke"}},
-	{pkg: "internal/dataplane/cors", allowed: []string{"internal/model"}},
+	{pkg: "internal/dataplane/cors", allowed: []string{"internal/model", "internal/invoke/reqfacts"}},
 	{pkg: "internal/dataplane", allowed: []string{"internal/routekey", "internal/invoke", "internal/snapshot", "internal/gwerr"}},
 	{pkg: "internal/invoke/contextvars", allowed: []string{"internal/invoke"}},
 	{pkg: "internal/dataplane/throttle", allowed: []string{"internal/model", "internal/snapshot"}},
