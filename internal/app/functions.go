@@ -61,6 +61,7 @@ func functionConfigs(cfg *config.Config) []functions.Config {
 			RuntimeClient: f.RuntimeClient,
 			LogFormat:     f.LogFormat,
 			LogLevel:      f.LogLevel,
+			Layers:        f.Layers,
 			Build:         f.Build,
 			Dir:           f.Dir,
 			Env:           f.Env,
