@@ -89,15 +89,19 @@ var fences = []fence{
 		"internal/snapshot", "internal/controlplane", "internal/store", "internal/functions", "internal/config",
 	}, Why: "OpenAPI import and export convert between documents and model definitions only"},
 
+	// TLS termination.
+	{From: "internal/listener", Only: []string{"internal/snapshot", "internal/routekey", "internal/invoke"},
+		Why: "TLS termination reads the served snapshot's domains; nothing else"},
+
 	// Test helpers never reach production code's import graph.
 	{From: "internal", Never: []string{
-		"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/deptest",
+		"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/deptest",
 	}, Why: "test harnesses and fakes live in test-only packages that production code never imports"},
 }
 
 // testOnly lists the packages that the last fence exempts from itself: the
 // test helpers may use each other.
-var testOnly = []string{"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/deptest"}
+var testOnly = []string{"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/deptest"}
 
 // graph is the module's import graph: package (relative to the module) to
 // its non-test imports (module packages relative, others as they are).
