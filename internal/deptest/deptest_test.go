@@ -93,6 +93,10 @@ var fences = []fence{
 	{From: "internal/listener", Only: []string{"internal/snapshot", "internal/routekey", "internal/invoke"},
 		Why: "TLS termination reads the served snapshot's domains; nothing else"},
 
+	// The inspector.
+	{From: "internal/inspector", Only: []string{"internal/dataplane", "internal/invoke", "internal/snapshot", "internal/routekey", "internal/gwerr"},
+		Why: "the inspector sees requests only through the data plane's Inspector hook and the invoke types"},
+
 	// Test helpers never reach production code's import graph.
 	{From: "internal", Never: []string{
 		"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/deptest",
