@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -39,7 +40,9 @@ type Handler struct {
 	metrics Recorder
 	// bufs recycles the 32 KB buffers of copyFlushing: allocating one per
 	// request was most of the handler's garbage.
-	bufs sync.Pool
+	bufs   sync.Pool
+	limits Limits
+	budget budget
 }
 
 // Options configure a Handler.
@@ -52,6 +55,9 @@ type Options struct {
 	// Metrics records every request that reached a stage. If nil, nothing is
 	// recorded.
 	Metrics Recorder
+	// Limits bound request bodies' time and memory; the zero value means
+	// the defaults.
+	Limits Limits
 }
 
 // Recorder records the outcome of a request (implemented by package
@@ -63,7 +69,8 @@ type Recorder interface {
 // New returns a Handler serving s (which may be nil: every request is then
 // 404 until Swap).
 func New(s *snapshot.Snapshot, opts Options) *Handler {
-	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics}
+	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, limits: opts.Limits.withDefaults()}
+	h.budget.limit = h.limits.MemoryBudget
 	h.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	if h.log == nil {
 		h.log = slog.Default()
@@ -115,6 +122,11 @@ type exchange struct {
 // cause with the request id.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err error) {
 	ge := gwerr.As(err)
+	if x.body != nil && !x.body.eof.Load() {
+		// The answer goes out now, not after the rest of a body nobody will
+		// read (net/http would first wait for up to 256 KB more of it).
+		w.Header().Set("Connection", "close")
+	}
 	if x.stage != nil && x.stage.CORS != nil {
 		x.stage.CORS.Apply(r.Header, w.Header())
 	}
@@ -135,6 +147,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err 
 // finish records what happened: the access log line and the metrics, for
 // requests that reached a stage (AWS logs nothing for the others).
 func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
+	if x.body != nil {
+		h.budget.release(x.body.charged.Load())
+	}
 	if x.req == nil {
 		return
 	}
@@ -155,7 +170,7 @@ func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
 
 func logLevel(e *gwerr.Error) slog.Level {
 	switch e.Kind {
-	case gwerr.NotFound, gwerr.Forbidden, gwerr.Unauthorized, gwerr.TooManyRequests, gwerr.RequestEntityTooLarge, gwerr.BadRequest, gwerr.HeaderFieldsTooLarge:
+	case gwerr.NotFound, gwerr.Forbidden, gwerr.Unauthorized, gwerr.TooManyRequests, gwerr.RequestEntityTooLarge, gwerr.BadRequest, gwerr.HeaderFieldsTooLarge, gwerr.RequestTimeout:
 		return slog.LevelInfo
 	}
 	return slog.LevelError
@@ -176,6 +191,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	if r.ContentLength > MaxPayloadBytes {
 		return gwerr.Newf(gwerr.RequestEntityTooLarge, "content-length %d is more than %d", r.ContentLength, MaxPayloadBytes)
 	}
+	if r.Body != nil && r.Body != http.NoBody {
+		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes, start: x.start,
+			grace: h.limits.BodyGrace, rate: h.limits.BodyMinRate, budget: &h.budget}
+		x.body.ctl = http.NewResponseController(w)
+		_ = x.body.ctl.SetReadDeadline(x.body.deadline())
+		r.Body = x.body
+	}
 	s := h.snap.Load()
 	if s == nil {
 		return gwerr.New(gwerr.NotFound, errNoAPI)
@@ -191,10 +213,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	}
 	st := t.stage
 	x.stage = st
-	if r.Body != nil && r.Body != http.NoBody {
-		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes}
-		r.Body = x.body
-	}
 	path := joinPath(segs)
 	req := &invoke.Request{
 		HTTP:            r,
@@ -251,6 +269,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	if integ == nil {
 		return gwerr.Newf(gwerr.InternalServerError, "route %q has no integration target", route.Key.Raw)
 	}
+	if x.body != nil && buffersBody(integ.Type) {
+		x.body.weight = bufferFactor
+	}
 	// With parameter mapping the integration gets its own copy of the
 	// request, so that mapping changes what the integration sees but not what
 	// the access log and the CORS policy see. Invokers only read it.
@@ -287,6 +308,18 @@ func (h *Handler) integrationFailed(r *http.Request, x *exchange, err error) err
 	x.out.IntegrationError = err.Error()
 	if errors.Is(err, errPayloadTooLarge) || (x.body != nil && x.body.exceeded.Load()) {
 		return gwerr.New(gwerr.RequestEntityTooLarge, err)
+	}
+	if b := x.body; b != nil {
+		// The body failed while the integration read it: the answer is
+		// about the body, at once, whatever the integration made of it.
+		switch {
+		case b.overBudget.Load():
+			return gwerr.New(gwerr.TooManyRequests, errOverBudget)
+		case b.tooSlow.Load():
+			return gwerr.New(gwerr.RequestTimeout, errBodyTooSlow)
+		case b.malformed.Load() && r.Context().Err() == nil:
+			return gwerr.New(gwerr.BadRequest, fmt.Errorf("reading request body: %w", b.failed()))
+		}
 	}
 	if ctxErr := r.Context().Err(); ctxErr != nil && !isGatewayError(err) {
 		// The client went away; nothing to answer.
@@ -439,37 +472,6 @@ func requestHeaderSize(r *http.Request) int {
 	}
 	return n + len(r.Host)
 }
-
-var errPayloadTooLarge = errors.New("request body is larger than 10 MB")
-
-// limitedBody fails reads once more than left bytes were read, so a chunked
-// body larger than the payload quota is refused while streaming.
-type limitedBody struct {
-	rc   io.ReadCloser
-	left int64 // owned by the single reader
-	// exceeded is read by the handler after the integration returned, possibly
-	// while a transport goroutine still holds the body.
-	exceeded atomic.Bool
-}
-
-func (l *limitedBody) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		l.exceeded.Store(true)
-		return 0, errPayloadTooLarge
-	}
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.rc.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		l.exceeded.Store(true)
-		return 0, errPayloadTooLarge
-	}
-	return n, err
-}
-
-func (l *limitedBody) Close() error { return l.rc.Close() }
 
 // countingWriter records the status and the body bytes sent, for the access
 // log and metrics. Unwrap lets http.ResponseController reach Flush.
