@@ -38,6 +38,8 @@ type Handler struct {
 	now  func() time.Time
 	// metrics records every request that reached a stage; may be nil.
 	metrics Recorder
+	// reqLog gets one line per request; may be nil.
+	reqLog slog.Handler
 	// bufs recycles the 32 KB buffers of copyFlushing: allocating one per
 	// request was most of the handler's garbage.
 	bufs   sync.Pool
@@ -58,6 +60,9 @@ type Options struct {
 	// Limits bound request bodies' time and memory; the zero value means
 	// the defaults.
 	Limits Limits
+	// RequestLog gets one line per request at info level (requestlog.go).
+	// If nil, requests are not logged.
+	RequestLog *slog.Logger
 }
 
 // Recorder records the outcome of a request (implemented by package
@@ -71,6 +76,9 @@ type Recorder interface {
 func New(s *snapshot.Snapshot, opts Options) *Handler {
 	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, limits: opts.Limits.withDefaults()}
 	h.budget.limit = h.limits.MemoryBudget
+	if opts.RequestLog != nil {
+		h.reqLog = opts.RequestLog.Handler()
+	}
 	h.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	if h.log == nil {
 		h.log = slog.Default()
@@ -103,6 +111,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(cw, r, x, err)
 	}
 	h.finish(cw, r, x)
+	if h.reqLog != nil {
+		h.logRequest(r, cw, x)
+	}
 }
 
 // exchange is the state of one request as it moves through the pipeline.
@@ -206,6 +217,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	t, ok := resolve(s, host, r.URL.EscapedPath())
 	if !ok {
 		return gwerr.New(gwerr.NotFound, errNoAPI)
+	}
+	if t.domain != nil && t.domain.TruststoreURI != "" {
+		if err := checkMutualTLS(s, t.domain, r); err != nil {
+			return gwerr.New(gwerr.Forbidden, err)
+		}
 	}
 	segs, ok := splitPath(t.rest)
 	if !ok {

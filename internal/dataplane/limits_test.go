@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/apigwdev/apigw/internal/dataplane"
-	"github.com/apigwdev/apigw/internal/invoke"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
+	"github.com/apigwdev/apigw/internal/invoke"
 	"github.com/apigwdev/apigw/internal/routekey"
 	"github.com/apigwdev/apigw/internal/snapshot"
 )
