@@ -147,7 +147,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if reqLog == nil {
 		reqLog = g.log
 	}
-	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog})
+	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog,
+		Limits: dataplane.Limits{BodyGrace: cfg.Limits.BodyTimeout, BodyMinRate: cfg.Limits.BodyMinRate, MemoryBudget: cfg.Limits.MemoryBudget}})
 	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
 		g.Close()
@@ -175,6 +176,9 @@ func (g *Gateway) closeFunctions() {
 // Start binds the data plane and admin listeners and serves them. It prints
 // one line per listener to Stderr with its actual address.
 func (g *Gateway) Start() error {
+	if err := g.cfg.Admin.CheckExposure(g.cfg.AdminListen); err != nil {
+		return err
+	}
 	if err := g.startWatch(); err != nil {
 		return err
 	}
@@ -193,6 +197,7 @@ func (g *Gateway) Start() error {
 	}
 	g.admLn, err = net.Listen("tcp", g.cfg.AdminListen)
 	if err != nil {
+		err = fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
 		if g.dataLn != nil {
 			g.dataLn.Close()
 		}
@@ -200,7 +205,7 @@ func (g *Gateway) Start() error {
 			g.tls.sv.Close()
 			g.closeTLS()
 		}
-		return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
+		return err
 	}
 	g.admSv = &http.Server{
 		Handler:           g.adminHandler(),

@@ -515,3 +515,11 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 
 // Unwrap returns the underlying ResponseWriter.
 func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ServerMaxHeaderBytes is the http.Server MaxHeaderBytes for data plane
+// listeners: the 10240-byte quota counts the request line and header values
+// only, so names, separators and the Host line get room beyond it, and a
+// request between the quota and this bound gets AWS's answer from the
+// handler. net/http reads up to 4 KiB more before it refuses a request
+// itself (431).
+const ServerMaxHeaderBytes = 16 << 10
