@@ -33,6 +33,7 @@ import (
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
 	"github.com/apigwdev/apigw/internal/functions/watch"
+	"github.com/apigwdev/apigw/internal/inspector"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
@@ -92,6 +93,9 @@ type Gateway struct {
 	awsClients *awsservice.Clients
 	// authz is shared by every compiled authorizer.
 	authz *authz.Deps
+	// inspector records requests for /_inspector; nil when the config
+	// turns it off.
+	inspector *inspector.Recorder
 	// tls is the HTTPS data plane listener (tls.go).
 	tls    tlsServices
 	dataLn net.Listener // nil when plain HTTP is off (listen: "")
@@ -147,8 +151,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if reqLog == nil {
 		reqLog = g.log
 	}
-	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog,
-		Limits: dataplane.Limits{BodyGrace: cfg.Limits.BodyTimeout, BodyMinRate: cfg.Limits.BodyMinRate, MemoryBudget: cfg.Limits.MemoryBudget}})
+	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, g.dataplaneOptions(reqLog))
 	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
 		g.Close()
@@ -159,6 +162,22 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	return g, nil
+}
+
+// dataplaneOptions builds the data plane's options, with the request
+// inspector's recorder unless the config turns it off.
+func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
+	opts := dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog,
+		Limits: dataplane.Limits{BodyGrace: g.cfg.Limits.BodyTimeout, BodyMinRate: g.cfg.Limits.BodyMinRate, MemoryBudget: g.cfg.Limits.MemoryBudget}}
+	if !g.cfg.Inspector.Disabled {
+		g.inspector = inspector.New(inspector.Options{
+			ShowSecrets: g.cfg.Inspector.ShowSecrets,
+			MaskHeaders: g.cfg.Inspector.MaskHeaders,
+			Secrets:     g.cfg.Secrets(),
+		})
+		opts.Inspector = g.inspector
+	}
+	return opts
 }
 
 func (g *Gateway) closeFunctions() {
@@ -265,6 +284,11 @@ func (g *Gateway) adminHandler() http.Handler {
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
 	mux.Handle("/2015-03-31/functions", g.invokeAPI)
+	if g.inspector != nil {
+		ih := g.inspector.Handler()
+		mux.Handle(inspector.PathPrefix, ih)
+		mux.Handle(inspector.PathPrefix+"/", ih)
+	}
 	if g.opts.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

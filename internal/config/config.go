@@ -103,6 +103,8 @@ type Config struct {
 	// major, Python major.minor); by default such a function runs, with a
 	// warning.
 	StrictRuntimeVersions bool
+	// Inspector configures the request inspector (observe.go).
+	Inspector Inspector
 }
 
 // Function is a function of the functions map: local (Command, run as a

@@ -61,7 +61,7 @@ func reservedEnv(k string) bool {
 
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "tls", "truststores", "limits"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "tls", "truststores", "inspector", "limits"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -124,6 +124,8 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			d.tls(v, c)
 		case "truststores":
 			d.truststores(v, c)
+		case "inspector":
+			d.inspector(v, c)
 		}
 	})
 }

@@ -38,6 +38,8 @@ type Handler struct {
 	now  func() time.Time
 	// metrics records every request that reached a stage; may be nil.
 	metrics Recorder
+	// inspect records requests for the request inspector; may be nil.
+	inspect Inspector
 	// reqLog gets one line per request; may be nil.
 	reqLog slog.Handler
 	// bufs recycles the 32 KB buffers of copyFlushing: allocating one per
@@ -60,6 +62,9 @@ type Options struct {
 	// Limits bound request bodies' time and memory; the zero value means
 	// the defaults.
 	Limits Limits
+	// Inspector records every request for the request inspector. If nil,
+	// nothing is recorded.
+	Inspector Inspector
 	// RequestLog gets one line per request at info level (requestlog.go).
 	// If nil, requests are not logged.
 	RequestLog *slog.Logger
@@ -74,7 +79,7 @@ type Recorder interface {
 // New returns a Handler serving s (which may be nil: every request is then
 // 404 until Swap).
 func New(s *snapshot.Snapshot, opts Options) *Handler {
-	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, limits: opts.Limits.withDefaults()}
+	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, inspect: opts.Inspector, limits: opts.Limits.withDefaults()}
 	h.budget.limit = h.limits.MemoryBudget
 	if opts.RequestLog != nil {
 		h.reqLog = opts.RequestLog.Handler()
@@ -105,6 +110,9 @@ func (h *Handler) Snapshot() *snapshot.Snapshot { return h.snap.Load() }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{start: h.now(), reqID: newRequestID()}
 	x.out.IntegrationLatency = -1
+	if h.inspect != nil {
+		w, x.rec = h.inspect.Begin(w, r, x.reqID, x.start)
+	}
 	cw := &countingWriter{ResponseWriter: w}
 	cw.Header()[RequestIDHeader] = []string{x.reqID}
 	if err := h.serve(cw, r, x); err != nil {
@@ -126,6 +134,8 @@ type exchange struct {
 	route *snapshot.Route
 	body  *limitedBody
 	out   invoke.Outcome
+	// rec is the inspector's recording, nil when not recording.
+	rec Recording
 }
 
 // fail renders a gateway error: the client gets AWS's status and body (with
@@ -162,6 +172,12 @@ func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
 		h.budget.release(x.body.charged.Load())
 	}
 	if x.req == nil {
+		if x.rec != nil {
+			x.out.Status = w.status
+			x.out.ResponseLength = w.n
+			x.out.Latency = h.now().Sub(x.start)
+			x.rec.Finish(nil, &x.out, "")
+		}
 		return
 	}
 	x.out.Status = w.status
@@ -176,6 +192,9 @@ func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
 	if h.metrics != nil {
 		detailed := x.stage.DetailedMetrics || (x.route != nil && x.route.DetailedMetrics)
 		h.metrics.Record(x.req, &x.out, detailed)
+	}
+	if x.rec != nil {
+		x.rec.Finish(x.req, &x.out, x.authorizationType())
 	}
 }
 
@@ -247,6 +266,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 		StageVariables:  st.Variables,
 		SourceIP:        sourceIP(r.RemoteAddr),
 	}
+	if x.rec != nil {
+		req.Record = x.rec.Record()
+	}
 	x.req = req
 
 	idx, found := st.Table.Select(r.Method, segs)
@@ -268,6 +290,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	}
 	if route.Authorizer != nil {
 		ac, err := route.Authorizer.Authorize(r.Context(), req)
+		if req.Record != nil {
+			req.Record.AuthorizerDecision = authorizerDecision(err)
+		}
 		if err != nil {
 			var ge *gwerr.Error
 			if errors.As(err, &ge) && ge.Cause != nil {
