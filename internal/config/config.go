@@ -78,6 +78,8 @@ type Config struct {
 	PrivateTargets map[string]PrivateTarget
 	// Admin controls access to the admin listener (admin.go).
 	Admin Admin
+	// Limits bound request bodies' time and memory (limits.go).
+	Limits Limits
 	// AccountThrottle is the account-level limit shared by every API and
 	// stage (default 10,000 requests/s, burst 5,000, as AWS's).
 	AccountThrottle AccountThrottle
