@@ -84,11 +84,11 @@ func startRuntimeGateway(t *testing.T) *gatewaytest.Gateway {
 		"  sleepy-py: {runtime: python3.11, handler: sleepy.handler, dir: ./report, timeout: 1s}\n" +
 		"apis:\n  - id: " + lambdaAPIID + "\n    openapi: ./api.yaml\n    default: true\n"
 	return gatewaytest.Start(t, gatewaytest.Files{
-		"api.yaml":          lambdaDoc(routes),
-		"apigw.yaml":        cfg,
-		"hello/app.mjs":     nodeHandler,
-		"report/report.py":  pythonHandler,
-		"report/sleepy.py":  "import time\n\n\ndef handler(event, context):\n    time.sleep(5)\n",
+		"api.yaml":           lambdaDoc(routes),
+		"apigw.yaml":         cfg,
+		"hello/app.mjs":      nodeHandler,
+		"report/report.py":   pythonHandler,
+		"report/sleepy.py":   "import time\n\n\ndef handler(event, context):\n    time.sleep(5)\n",
 		"hello/package.json": `{"name":"hello","private":true}`,
 	})
 }
