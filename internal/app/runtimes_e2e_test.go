@@ -6,18 +6,24 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/apigwdev/apigw/internal/app"
+	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/gatewaytest"
 	"github.com/apigwdev/apigw/internal/goldentest"
 )
@@ -253,4 +259,75 @@ func stripTrace(t *testing.T, b []byte) []byte {
 		t.Fatalf("%s: %v", b, err)
 	}
 	return compact
+}
+
+// TestRuntimeWatch runs `apigw serve --watch` with a Python function: an edit
+// of its module between two requests is served by a new process (H9).
+func TestRuntimeWatch(t *testing.T) {
+	needInterpreters(t)
+	t.Parallel()
+	cfgDir := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		p := filepath.Join(cfgDir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	source := "import os\n\n\ndef handler(event, context):\n    return {'statusCode': 200, 'body': 'VERSION %d' % os.getpid()}\n"
+	write("fn/app.py", strings.Replace(source, "VERSION", "v1", 1))
+	write("api.yaml", lambdaDoc([]lambdaRoute{{"/version", "get", fnARN("live"), "2.0", ""}}))
+	write("apigw.yaml", "functions:\n  live: {runtime: python3.11, handler: app.handler, dir: ./fn}\napis:\n  - {id: live000001, openapi: ./api.yaml, default: true}\n")
+	cfg, err := config.Load(filepath.Join(cfgDir, "apigw.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(cfgDir, ".apigw")}); err != nil {
+		t.Fatal(err)
+	}
+	logs := &gatewaytest.LogBuffer{}
+	g, err := app.New(cfg, app.Options{Stderr: logs, Logger: slog.New(slog.NewTextHandler(logs, nil)), ShutdownTimeout: 5 * time.Second, Watch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		g.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := g.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("gateway log:\n%s", logs.String())
+		}
+	})
+	get := func() string {
+		resp, err := http.Get(g.DataURL() + "/version")
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	first := get()
+	if !strings.HasPrefix(first, "v1 ") {
+		t.Fatalf("first answer %q", first)
+	}
+	write("fn/app.py", strings.Replace(source, "VERSION", "v2", 1))
+	var last string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if last = get(); strings.HasPrefix(last, "v2 ") {
+			break
+		}
+	}
+	if !strings.HasPrefix(last, "v2 ") || strings.TrimPrefix(last, "v2 ") == strings.TrimPrefix(first, "v1 ") {
+		t.Errorf("after the edit: %q (before: %q); want v2 from a new process", last, first)
+	}
 }
