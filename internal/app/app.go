@@ -33,6 +33,7 @@ import (
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
 	"github.com/apigwdev/apigw/internal/functions/watch"
+	"github.com/apigwdev/apigw/internal/inspector"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
@@ -92,6 +93,9 @@ type Gateway struct {
 	awsClients *awsservice.Clients
 	// authz is shared by every compiled authorizer.
 	authz *authz.Deps
+	// inspector records requests for /_inspector; nil when the config
+	// turns it off.
+	inspector *inspector.Recorder
 	// tls is the HTTPS data plane listener (tls.go).
 	tls    tlsServices
 	dataLn net.Listener // nil when plain HTTP is off (listen: "")
@@ -147,7 +151,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if reqLog == nil {
 		reqLog = g.log
 	}
-	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog})
+	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, g.dataplaneOptions(reqLog))
 	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
 		g.Close()
@@ -158,6 +162,22 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	return g, nil
+}
+
+// dataplaneOptions builds the data plane's options, with the request
+// inspector's recorder unless the config turns it off.
+func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
+	opts := dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog,
+		Limits: dataplane.Limits{BodyGrace: g.cfg.Limits.BodyTimeout, BodyMinRate: g.cfg.Limits.BodyMinRate, MemoryBudget: g.cfg.Limits.MemoryBudget}}
+	if !g.cfg.Inspector.Disabled {
+		g.inspector = inspector.New(inspector.Options{
+			ShowSecrets: g.cfg.Inspector.ShowSecrets,
+			MaskHeaders: g.cfg.Inspector.MaskHeaders,
+			Secrets:     g.cfg.Secrets(),
+		})
+		opts.Inspector = g.inspector
+	}
+	return opts
 }
 
 func (g *Gateway) closeFunctions() {
@@ -175,6 +195,9 @@ func (g *Gateway) closeFunctions() {
 // Start binds the data plane and admin listeners and serves them. It prints
 // one line per listener to Stderr with its actual address.
 func (g *Gateway) Start() error {
+	if err := g.cfg.Admin.CheckExposure(g.cfg.AdminListen); err != nil {
+		return err
+	}
 	if err := g.startWatch(); err != nil {
 		return err
 	}
@@ -193,6 +216,7 @@ func (g *Gateway) Start() error {
 	}
 	g.admLn, err = net.Listen("tcp", g.cfg.AdminListen)
 	if err != nil {
+		err = fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
 		if g.dataLn != nil {
 			g.dataLn.Close()
 		}
@@ -200,7 +224,7 @@ func (g *Gateway) Start() error {
 			g.tls.sv.Close()
 			g.closeTLS()
 		}
-		return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
+		return err
 	}
 	g.admSv = &http.Server{
 		Handler:           g.adminHandler(),
@@ -260,6 +284,11 @@ func (g *Gateway) adminHandler() http.Handler {
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
 	mux.Handle("/2015-03-31/functions", g.invokeAPI)
+	if g.inspector != nil {
+		ih := g.inspector.Handler()
+		mux.Handle(inspector.PathPrefix, ih)
+		mux.Handle(inspector.PathPrefix+"/", ih)
+	}
 	if g.opts.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

@@ -88,6 +88,8 @@ type Config struct {
 	PrivateTargets map[string]PrivateTarget
 	// Admin controls access to the admin listener (admin.go).
 	Admin Admin
+	// Limits bound request bodies' time and memory (limits.go).
+	Limits Limits
 	// AccountThrottle is the account-level limit shared by every API and
 	// stage (default 10,000 requests/s, burst 5,000, as AWS's).
 	AccountThrottle AccountThrottle
@@ -101,6 +103,8 @@ type Config struct {
 	// major, Python major.minor); by default such a function runs, with a
 	// warning.
 	StrictRuntimeVersions bool
+	// Inspector configures the request inspector (observe.go).
+	Inspector Inspector
 }
 
 // Function is a function of the functions map: local (Command, run as a
