@@ -21,9 +21,10 @@ import (
 	"github.com/apigwdev/apigw/internal/dataplane/accesslog"
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
+	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/model"
+	"github.com/apigwdev/apigw/internal/snapshot"
 )
 
 func cpuNow() time.Duration {
@@ -39,12 +40,12 @@ func BenchmarkHandlerFeatures(b *testing.B) {
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	b.Cleanup(srv.Close)
-	is, err := localissuer.Open(dir, srv.URL+"/_issuer", localissuer.Options{})
+	is, err := issuer.Open(dir, srv.URL+"/_issuer", issuer.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	mux.Handle("/_issuer/", is)
-	tok, err := is.Mint(localissuer.MintOptions{Subject: "bench", Audience: []string{"bench"}, TTL: time.Hour})
+	tok, err := is.Mint(issuer.MintOptions{Subject: "bench", Audience: []string{"bench"}, TTL: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -88,6 +89,12 @@ func BenchmarkHandlerFeatures(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			// Compiling opens nothing: open the access log as an installer does.
+			compile.Resources(s.APIs["bench00001"], func(l snapshot.AccessLogger) {
+				if err := l.(*accesslog.Logger).Open(); err != nil {
+					b.Fatal(err)
+				}
+			})
 			h := dataplane.New(s, dataplane.Options{Logger: discardLogger()})
 			noop := noopInvoker()
 			h.Snapshot().APIs["bench00001"].DefaultStage.Routes[0].Integration.Invoker = noop

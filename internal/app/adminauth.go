@@ -13,7 +13,7 @@ import (
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/controlplane"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
+	"github.com/apigwdev/apigw/internal/issuer"
 )
 
 // Signing services of the admin listener's APIs: the credential scope the AWS
@@ -119,7 +119,7 @@ func adminOpen(r *http.Request) bool {
 	switch {
 	case p == "/_health", p == "/metrics":
 		return true
-	case strings.HasPrefix(p, localissuer.PathPrefix+"/"):
+	case strings.HasPrefix(p, issuer.PathPrefix+"/"):
 		return true
 	}
 	return false
@@ -129,14 +129,13 @@ func adminOpen(r *http.Request) bool {
 // policy: a valid signature is all the admin listener asks for. Their ARN
 // is the account's root user, which is what they stand for.
 func adminStore(cfg *config.Config) (*iam.Store, error) {
-	ids := make([]config.Identity, 0, len(cfg.Admin.Credentials))
+	ids := make([]iam.Credentials, 0, len(cfg.Admin.Credentials))
 	for _, c := range cfg.Admin.Credentials {
-		ids = append(ids, config.Identity{
+		ids = append(ids, iam.Credentials{
 			AccessKeyID:     c.AccessKeyID,
 			SecretAccessKey: c.SecretAccessKey,
 			ARN:             "arn:aws:iam::" + cfg.AccountID + ":root",
 			Line:            c.Line,
-			Column:          c.Column,
 		})
 	}
 	s, err := iam.NewStore(ids)

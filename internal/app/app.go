@@ -27,17 +27,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/dataplane"
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
 	"github.com/apigwdev/apigw/internal/functions/watch"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
+	"github.com/apigwdev/apigw/internal/issuer"
+	"github.com/apigwdev/apigw/internal/snapshot"
 )
 
 // Options are what the command line adds to the configuration.
@@ -133,16 +133,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.closeFunctions()
 		return nil, err
 	}
-	snap, warnings, err := compile.Compile(in, g.compileDeps())
-	for _, w := range warnings {
-		g.log.Warn(w)
-	}
-	if err != nil {
-		g.closeStageServices()
-		g.closeFunctions()
-		return nil, fmt.Errorf("compiling APIs: %w", err)
-	}
-	g.data = dataplane.New(snap, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics})
+	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics})
+	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
 		g.Close()
 		return nil, err
@@ -221,7 +213,7 @@ func (g *Gateway) Errors() <-chan error { return g.serveErr }
 func (g *Gateway) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", g.stage.metrics)
-	mux.Handle(localissuer.PathPrefix+"/", g.issuerInBackground())
+	mux.Handle(issuer.PathPrefix+"/", g.issuerInBackground())
 	mux.HandleFunc("GET /_health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
@@ -230,6 +222,7 @@ func (g *Gateway) adminHandler() http.Handler {
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID, Logger: g.log.With("component", "invokeapi"),
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
+	mux.Handle("/2015-03-31/functions", g.invokeAPI)
 	if g.opts.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

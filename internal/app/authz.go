@@ -4,18 +4,19 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
+	"github.com/apigwdev/apigw/internal/issuer"
 )
 
 // newAuthorizers builds the services every compiled authorizer shares, once
 // per gateway, so that JWT key sets and cached Lambda authorizer results
 // survive redeployments.
 func (g *Gateway) newAuthorizers() error {
-	ids, err := iam.NewStore(g.cfg.Identities)
+	ids, err := iam.NewStore(iamCredentials(g.cfg.Identities))
 	if err != nil {
 		return fmt.Errorf("identities: %w", err)
 	}
@@ -36,11 +37,28 @@ func (g *Gateway) newAuthorizers() error {
 // listener's address followed by /_issuer, so that `apigw token` can mint
 // tokens that JWT routes verify offline. Its keys live in the data dir.
 func (g *Gateway) issuerHandler() http.Handler {
-	is, err := localissuer.Open(g.cfg.DataDir, g.AdminURL()+localissuer.PathPrefix, localissuer.Options{})
+	is, err := issuer.Open(g.cfg.DataDir, g.AdminURL()+issuer.PathPrefix, issuer.Options{})
 	if err != nil {
 		g.log.Error("local OIDC issuer disabled", "err", err)
 		return http.NotFoundHandler()
 	}
 	g.log.Info("local OIDC issuer", "issuer", is.URL())
 	return is
+}
+
+// iamCredentials passes the config file's identities to iam.NewStore as plain
+// values (iam does not import config).
+func iamCredentials(ids []config.Identity) []iam.Credentials {
+	out := make([]iam.Credentials, len(ids))
+	for i, id := range ids {
+		out[i] = iam.Credentials{
+			AccessKeyID:     id.AccessKeyID,
+			SecretAccessKey: id.SecretAccessKey,
+			SessionToken:    id.SessionToken,
+			ARN:             id.ARN,
+			PolicyJSON:      id.PolicyJSON,
+			Line:            id.Line,
+		}
+	}
+	return out
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/functions"
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 )
 
 // newFunctions builds the function runtime from the configuration.
@@ -28,10 +28,12 @@ func newFunctions(cfg *config.Config, log *slog.Logger) (*functions.Manager, err
 		log.Info(why)
 	}
 	m, err := functions.New(functions.Options{
-		Region:      cfg.Region,
-		AccountID:   cfg.AccountID,
-		Logger:      log,
-		Credentials: creds,
+		Region:                cfg.Region,
+		AccountID:             cfg.AccountID,
+		Logger:                log,
+		Credentials:           creds,
+		DataDir:               cfg.DataDir,
+		StrictRuntimeVersions: cfg.StrictRuntimeVersions,
 	}, fns)
 	if err != nil {
 		return nil, fmt.Errorf("functions: %w", err)
@@ -51,14 +53,21 @@ func functionConfigs(cfg *config.Config) []functions.Config {
 			continue
 		}
 		fns = append(fns, functions.Config{
-			Name:        name,
-			Command:     f.Command,
-			Build:       f.Build,
-			Dir:         f.Dir,
-			Env:         f.Env,
-			Timeout:     f.Timeout,
-			MemorySize:  f.MemorySize,
-			Concurrency: f.Concurrency,
+			Name:          name,
+			Command:       f.Command,
+			Runtime:       f.Runtime,
+			Handler:       f.Handler,
+			Interpreter:   f.Interpreter,
+			RuntimeClient: f.RuntimeClient,
+			LogFormat:     f.LogFormat,
+			LogLevel:      f.LogLevel,
+			Layers:        f.Layers,
+			Build:         f.Build,
+			Dir:           f.Dir,
+			Env:           f.Env,
+			Timeout:       f.Timeout,
+			MemorySize:    f.MemorySize,
+			Concurrency:   f.Concurrency,
 		})
 	}
 	sort.Slice(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
@@ -145,7 +154,7 @@ func isLoopbackURL(u string) bool {
 type functionCaller struct{ m *functions.Manager }
 
 // Call invokes the function synchronously with the event as its payload.
-func (c functionCaller) Call(ctx context.Context, fn lambdaproxy.FunctionRef, payload []byte) (*lambdaproxy.CallResult, error) {
+func (c functionCaller) Call(ctx context.Context, fn lambdacall.FunctionRef, payload []byte) (*lambdacall.CallResult, error) {
 	res, err := c.m.Invoke(ctx, &functions.Invocation{
 		FunctionName: fn.Name,
 		Qualifier:    fn.Qualifier,
@@ -153,15 +162,15 @@ func (c functionCaller) Call(ctx context.Context, fn lambdaproxy.FunctionRef, pa
 	})
 	switch {
 	case err == nil:
-		return &lambdaproxy.CallResult{Payload: res.Payload, FunctionError: res.FunctionError}, nil
+		return &lambdacall.CallResult{Payload: res.Payload, FunctionError: res.FunctionError}, nil
 	case errors.Is(err, functions.ErrFunctionNotFound):
-		return nil, fmt.Errorf("%w: %w", lambdaproxy.ErrFunctionNotFound, err)
+		return nil, fmt.Errorf("%w: %w", lambdacall.ErrFunctionNotFound, err)
 	case errors.Is(err, functions.ErrThrottled):
-		return nil, fmt.Errorf("%w: %w", lambdaproxy.ErrThrottled, err)
+		return nil, fmt.Errorf("%w: %w", lambdacall.ErrThrottled, err)
 	case errors.Is(err, functions.ErrPayloadTooLarge):
-		return nil, fmt.Errorf("%w: %w", lambdaproxy.ErrPayloadTooLarge, err)
+		return nil, fmt.Errorf("%w: %w", lambdacall.ErrPayloadTooLarge, err)
 	}
 	return nil, err
 }
 
-var _ lambdaproxy.Caller = functionCaller{}
+var _ lambdacall.Caller = functionCaller{}

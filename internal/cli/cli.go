@@ -3,37 +3,31 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"runtime/debug"
 	"strings"
-	"syscall"
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
-	"github.com/apigwdev/apigw/internal/dataplane/authz/localissuer"
+	"github.com/apigwdev/apigw/internal/issuer"
 )
-
-// version is set at build time with -ldflags "-X ...cli.version=v1.2.3".
-var version = ""
 
 const usage = `apigw: Amazon API Gateway HTTP APIs, self-hosted.
 
 Usage:
-  apigw serve [flags]        run the gateway until SIGINT/SIGTERM
-  apigw validate FILE...     check config files and OpenAPI documents
-  apigw token [flags]        mint a JWT from the gateway's local OIDC issuer
-  apigw version              print the version
+  apigw serve [flags]              run the gateway until SIGINT/SIGTERM
+  apigw validate [--strict] FILE...  check config files and OpenAPI documents
+  apigw token [flags]              mint a JWT from the gateway's local OIDC issuer
+  apigw version                    print the version, commit and Go release
 
-Run "apigw serve -h" for the flags of serve.
+Every command answers -h with its flags, e.g. "apigw serve -h".
 `
 
-// Main runs the command line and returns the process exit code.
+// Main runs the command line and returns the process exit code: 0 on
+// success, 1 on failure, 2 on a usage error.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -43,13 +37,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(args[1:], stderr)
 	case "token":
-		return localissuer.TokenCommand(args[1:], stdout, stderr)
+		return issuer.TokenCommand(args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "apigw", Version())
-		return 0
-	case "help", "-h", "--help":
+		return versionCommand(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[1] != "help" && !strings.HasPrefix(args[1], "-") {
+			return Main([]string{args[1], "-h"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
@@ -57,38 +53,33 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// Version returns the build's version: the -ldflags value, else the module
-// version or VCS revision recorded by the go command, else "devel".
-func Version() string {
-	if version != "" {
-		return version
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
+// newFlagSet returns the flag set of a command, whose -h prints synopsis,
+// the description and the flags.
+func newFlagSet(name, synopsis, description string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("apigw "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: apigw %s %s\n\n%s\n", name, synopsis, description)
+		var any bool
+		fs.VisitAll(func(*flag.Flag) { any = true })
+		if any {
+			fmt.Fprintln(stderr, "\nFlags:")
+			fs.PrintDefaults()
 		}
 	}
-	if rev == "" {
-		return "devel"
+	return fs
+}
+
+// parseFlags parses args; done is set when the command must stop with code:
+// 0 after -h/--help, 2 after a usage error (already reported).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, true
+		}
+		return 2, true
 	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "-dirty"
-	}
-	return "devel-" + rev
+	return 0, false
 }
 
 // stringList is a repeatable string flag.
@@ -98,8 +89,7 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func serve(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", "[flags]", "Runs the gateway (data plane, admin listener, functions) until SIGINT or SIGTERM,\nthen drains requests in flight, stops the function processes and exits 0.", stderr)
 	var (
 		configFile = fs.String("config", "", "config file (default: apigw.yaml in the working directory if it exists)")
 		listen     = fs.String("listen", "", "data plane address (default 127.0.0.1:3000; port 0 picks a free port)")
@@ -113,11 +103,8 @@ func serve(args []string, stderr io.Writer) int {
 		fnFlags    stringList
 	)
 	fs.Var(&fnFlags, "function", "NAME=COMMAND: a function speaking the Lambda Runtime API (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "apigw serve: unexpected arguments %q\n", fs.Args())
@@ -141,7 +128,7 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := stopContext(stderr)
 	defer stop()
 	if err := app.Run(ctx, cfg, app.Options{Stderr: stderr, Watch: *watchFiles, Pprof: *pprofOn}); err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)

@@ -17,9 +17,16 @@ import (
 // would; a config file is loaded, its APIs imported and compiled, exactly as
 // serve would, without listening. Every problem is printed; the exit code is 1
 // if any file has an error.
-func validate(files []string, stdout, stderr io.Writer) int {
+func validate(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("validate", "[--strict] FILE...",
+		"Checks config files and OpenAPI documents without serving: every problem of every file\n"+
+			"is printed as file:line:col: message. Exits 1 if any file has an error.", stderr)
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	files := fs.Args()
 	if len(files) == 0 {
-		fmt.Fprintln(stderr, "usage: apigw validate FILE...")
+		fs.Usage()
 		return 2
 	}
 	failed := false

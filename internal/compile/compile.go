@@ -5,6 +5,15 @@
 // keys are parsed into a route table, integration URIs into invokers, CORS
 // configurations into policies. The request path only matches and calls.
 //
+// Compiling is pure: it builds values and nothing else. No file is opened
+// and no goroutine started; the few compiled values that hold a resource
+// once served (access logs) are opened by whoever installs the snapshot
+// and released when it is retired (see Resources).
+//
+// An API compiles on its own (CompileAPI) and a custom domain against
+// compiled APIs (CompileDomain), so that a change recompiles only what it
+// touched; Compile builds a whole snapshot from scratch.
+//
 // Compile either returns a complete snapshot or an error; it never returns a
 // half-built one, so a failed deployment leaves the previous snapshot serving.
 // Features that are parsed but not served yet are errors (UnsupportedError),
@@ -30,6 +39,7 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/parammap"
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/routekey"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -71,7 +81,7 @@ type Domain struct {
 type Deps struct {
 	// Functions invokes Lambda functions. If nil, Lambda integrations are
 	// unsupported.
-	Functions lambdaproxy.Caller
+	Functions lambdacall.Caller
 	// HasFunction reports whether a function name is configured locally or
 	// remotely; routes naming an unknown function compile with a warning and
 	// answer 500 as AWS does for a missing function. If nil, every name is
@@ -85,8 +95,9 @@ type Deps struct {
 	// Account is the account-level throttle shared by every stage; it lives
 	// across redeploys. If nil, only route and stage limits apply.
 	Account *throttle.Bucket
-	// AccessLogs opens stages' access log destinations. If nil, stages with
-	// accessLogSettings are refused.
+	// AccessLogs prepares stages' access logs (nothing is opened: the
+	// stages' loggers are opened before the snapshot is served, see
+	// Resources). If nil, stages with accessLogSettings are refused.
 	AccessLogs *accesslog.Sinks
 	// Now is the throttles' clock. If nil, time.Now is used.
 	Now func() time.Time
@@ -116,10 +127,7 @@ func (e *UnsupportedError) Error() string {
 // serving (for example a route naming an unconfigured function). The error, if
 // any, joins every problem found (errors.Join).
 func Compile(in *Input, deps Deps) (*snapshot.Snapshot, []string, error) {
-	if deps.Logger == nil {
-		deps.Logger = slog.Default()
-	}
-	c := &compiler{deps: deps, in: in}
+	c := newCompiler(deps)
 	s := &snapshot.Snapshot{
 		Region:    in.Region,
 		AccountID: in.AccountID,
@@ -146,8 +154,8 @@ func Compile(in *Input, deps Deps) (*snapshot.Snapshot, []string, error) {
 		}
 	}
 	for i := range in.Domains {
-		if d := c.domain(s, &in.Domains[i]); d != nil {
-			s.Domains[d.Name] = d
+		if d := c.domain(s.APIs, &in.Domains[i]); d != nil {
+			AddDomain(s, d)
 		}
 	}
 	if len(c.errs) > 0 {
@@ -156,9 +164,67 @@ func Compile(in *Input, deps Deps) (*snapshot.Snapshot, []string, error) {
 	return s, c.warnings, nil
 }
 
+// CompileAPI compiles one API with its stages. A nil API with a nil error
+// is not returned: the API either compiles whole or fails.
+func CompileAPI(a *API, deps Deps) (*snapshot.API, []string, error) {
+	c := newCompiler(deps)
+	sa := c.api(a)
+	if len(c.errs) > 0 {
+		return nil, c.warnings, errors.Join(c.errs...)
+	}
+	return sa, c.warnings, nil
+}
+
+// CompileDomain compiles a custom domain's API mappings against compiled
+// APIs (by id).
+func CompileDomain(d *Domain, apis map[string]*snapshot.API) (*snapshot.Domain, error) {
+	c := newCompiler(Deps{})
+	sd := c.domain(apis, d)
+	if len(c.errs) > 0 {
+		return nil, errors.Join(c.errs...)
+	}
+	return sd, nil
+}
+
+// AddDomain adds a compiled custom domain to the snapshot being built, in
+// Domains or, for a wildcard name, in WildcardDomains.
+func AddDomain(s *snapshot.Snapshot, d *snapshot.Domain) {
+	if parent, ok := strings.CutPrefix(d.Name, "*"); ok {
+		if s.WildcardDomains == nil {
+			s.WildcardDomains = make(map[string]*snapshot.Domain)
+		}
+		s.WildcardDomains[parent] = d
+		return
+	}
+	s.Domains[d.Name] = d
+}
+
+// Resources calls fn for each compiled value of a that holds a resource
+// once served, for its installer to open (before serving it) and release
+// (once retired): today the stages' access loggers.
+func Resources(a *snapshot.API, fn func(snapshot.AccessLogger)) {
+	if a == nil {
+		return
+	}
+	if a.DefaultStage != nil && a.DefaultStage.AccessLog != nil {
+		fn(a.DefaultStage.AccessLog)
+	}
+	for _, st := range a.Stages {
+		if st.AccessLog != nil {
+			fn(st.AccessLog)
+		}
+	}
+}
+
+func newCompiler(deps Deps) *compiler {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	return &compiler{deps: deps}
+}
+
 type compiler struct {
 	deps     Deps
-	in       *Input
 	errs     []error
 	warnings []string
 	// invokers are the HTTP and Lambda proxy invokers built so far, by
@@ -465,7 +531,7 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 			c.unsupported(apiID, where, "Lambda proxy integration (AWS_PROXY)")
 			return nil
 		}
-		tmpl, err := lambdaproxy.ParseFunctionURI(mi.IntegrationURI)
+		tmpl, err := lambdacall.ParseFunctionURI(mi.IntegrationURI)
 		if err != nil {
 			c.errs = append(c.errs, fmt.Errorf("api %s: %s: %w", apiID, where, err))
 			return nil
@@ -574,7 +640,7 @@ func (c *compiler) stage(apiID string, st *Stage, rr *routesResult) *snapshot.St
 			c.unsupported(apiID, where, "access logging (accessLogSettings)")
 			return nil
 		}
-		lg, err := c.deps.AccessLogs.Logger(*al)
+		lg, err := c.deps.AccessLogs.Prepare(*al)
 		if err != nil {
 			c.errs = append(c.errs, fmt.Errorf("api %s: %s: accessLogSettings: %w", apiID, where, err))
 			return nil
@@ -600,11 +666,11 @@ func (c *compiler) limiter(l snapshot.Limiter) snapshot.Limiter {
 	return c.accountOnly
 }
 
-func (c *compiler) domain(s *snapshot.Snapshot, d *Domain) *snapshot.Domain {
+func (c *compiler) domain(apis map[string]*snapshot.API, d *Domain) *snapshot.Domain {
 	name := strings.ToLower(strings.TrimSuffix(d.Name.DomainName, "."))
 	sd := &snapshot.Domain{Name: name}
 	for _, m := range d.Mappings {
-		api := s.APIs[m.APIID]
+		api := apis[m.APIID]
 		if api == nil {
 			c.errs = append(c.errs, fmt.Errorf("domain %s: api mapping %q names unknown API %s", name, m.APIMappingKey, m.APIID))
 			continue

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/apigwdev/apigw/internal/dataplane/throttle"
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
 )
@@ -29,7 +29,7 @@ func definition(id string) *model.Definition {
 	}
 }
 
-var noCall = lambdaproxy.CallerFunc(func(context.Context, lambdaproxy.FunctionRef, []byte) (*lambdaproxy.CallResult, error) {
+var noCall = lambdacall.CallerFunc(func(context.Context, lambdacall.FunctionRef, []byte) (*lambdacall.CallResult, error) {
 	return nil, errors.New("not called in compile tests")
 })
 
@@ -45,6 +45,9 @@ func TestCompile(t *testing.T) {
 		Domains: []Domain{{
 			Name:     model.DomainName{DomainName: "API.example.com"},
 			Mappings: []model.APIMapping{{APIID: "api0000001", Stage: "prod", APIMappingKey: "v1"}, {APIID: "api0000001", Stage: "$default", APIMappingKey: "/v1/deeper/"}, {APIID: "api0000001", Stage: "$default"}},
+		}, {
+			Name:     model.DomainName{DomainName: "*.Example.com"},
+			Mappings: []model.APIMapping{{APIID: "api0000001", Stage: "prod"}},
 		}},
 	}
 	s, warnings, err := Compile(in, Deps{Functions: noCall, HasFunction: func(string) bool { return true }})
@@ -67,6 +70,15 @@ func TestCompile(t *testing.T) {
 	d := s.Domains["api.example.com"]
 	if d == nil || len(d.Mappings) != 3 || d.Mappings[0].Key != "v1/deeper" || d.Mappings[2].Key != "" {
 		t.Fatalf("domain mappings not ordered longest first: %+v", d)
+	}
+	if w := s.Domain("tenant.example.com"); w == nil || w.Name != "*.example.com" || w.Mappings[0].Stage != api.Stages["prod"] {
+		t.Errorf("tenant.example.com resolves to %+v; want the wildcard domain *.example.com", w)
+	}
+	if s.Domain("api.example.com") != d {
+		t.Error("the exact domain api.example.com should win over *.example.com")
+	}
+	if got := s.Domains["*.example.com"]; got != nil {
+		t.Error("a wildcard domain must not be served by exact name")
 	}
 	idx, ok := api.DefaultStage.Table.Select("GET", []string{"pets"})
 	if !ok || api.DefaultStage.Routes[idx].Integration.Type != model.IntegrationAWSProxy {

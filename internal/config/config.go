@@ -86,6 +86,11 @@ type Config struct {
 	// AccountThrottle is the account-level limit shared by every API and
 	// stage (default 10,000 requests/s, burst 5,000, as AWS's).
 	AccountThrottle AccountThrottle
+	// StrictRuntimeVersions refuses to run a runtime function whose
+	// interpreter's version differs from the declared runtime's (Node.js
+	// major, Python major.minor); by default such a function runs, with a
+	// warning.
+	StrictRuntimeVersions bool
 }
 
 // Function is a function of the functions map: local (Command, run as a
@@ -98,6 +103,34 @@ type Function struct {
 	// white space. Its first word is resolved against the file's directory
 	// when it contains a slash.
 	Command []string
+	// Runtime is a Lambda managed runtime identifier (nodejs20.x,
+	// python3.11, ...; runtimes.IDs): the function runs on the machine's own
+	// node or python3 through apigw's embedded bootstrap. Exactly one of
+	// Command, Endpoint and Runtime is set.
+	Runtime string
+	// Handler is the Lambda handler setting (app.handler,
+	// lib/app.handlers.get, pkg.mod.fn): 1..128 characters without white
+	// space. Required with Runtime, refused otherwise.
+	Handler string
+	// Interpreter is the node or python executable to run: a name looked up
+	// on PATH, or a path (resolved against the file's directory). "" means
+	// the runtime's usual names (node, nodejs; python3.N, python3, python).
+	// Runtime functions only.
+	Interpreter string
+	// RuntimeClient is "builtin" (default: apigw's embedded bootstrap) or
+	// "aws" (AWS's runtime interface client, installed by the user).
+	// Runtime functions only.
+	RuntimeClient string
+	// LogFormat is "Text" (default) or "JSON", as Lambda's LoggingConfig.
+	// Runtime functions only.
+	LogFormat string
+	// LogLevel is the application log level with LogFormat JSON: TRACE,
+	// DEBUG, INFO (default), WARN, ERROR or FATAL.
+	LogLevel string
+	// Layers are directories laid out as Lambda layers are under /opt
+	// (nodejs/node_modules, python/...), earliest first; resolved against
+	// the file's directory. Runtime functions only.
+	Layers []string
 	// Build is an optional command run before the function starts, in Dir;
 	// its first word is resolved like Command's.
 	Build []string

@@ -131,6 +131,21 @@ func TestParseValues(t *testing.T) {
 				t.Errorf("accountId = %q", c.AccountID)
 			}
 		}},
+		{"runtime function", "strictRuntimeVersions: true\nfunctions:\n  hello: {runtime: nodejs20.x, handler: app.lambdaHandler, dir: ./hello, interpreter: ./bin/node}\n" +
+			"  report:\n    runtime: python3.11\n    handler: report.handler\n    runtimeClient: aws\n    logFormat: JSON\n    logLevel: WARN\n    interpreter: python3\n" +
+			"    env: {AWS_LAMBDA_EXEC_WRAPPER: ./wrap.sh, NODE_OPTIONS: --enable-source-maps}\n", func(t *testing.T, c *Config) {
+			h, r := c.Functions["hello"], c.Functions["report"]
+			if !c.StrictRuntimeVersions {
+				t.Error("strictRuntimeVersions not set")
+			}
+			if h.Runtime != "nodejs20.x" || h.Handler != "app.lambdaHandler" || h.Dir != "/cfg/hello" || h.Interpreter != "/cfg/bin/node" || h.Command != nil {
+				t.Errorf("hello = %+v", h)
+			}
+			if r.Runtime != "python3.11" || r.Handler != "report.handler" || r.RuntimeClient != "aws" || r.LogFormat != "JSON" || r.LogLevel != "WARN" ||
+				r.Interpreter != "python3" || r.Env["AWS_LAMBDA_EXEC_WRAPPER"] != "./wrap.sh" {
+				t.Errorf("report = %+v", r)
+			}
+		}},
 		{"command as a string", "functions:\n  f: {command: ./bin/f --port 9}\n", func(t *testing.T, c *Config) {
 			if got := c.Functions["f"].Command; !reflect.DeepEqual(got, []string{"/cfg/bin/f", "--port", "9"}) {
 				t.Errorf("command = %q", got)
@@ -214,8 +229,8 @@ func TestParseProblems(t *testing.T) {
 		{"listen boolean", "listen: true\n", []string{"c.yaml:1:9: listen must be a string, not a boolean"}},
 		{"bad region", "region: US-EAST-1\n", []string{`c.yaml:1:9: region: "US-EAST-1" is not a region name such as us-east-1`}},
 		{"short account", "accountId: \"12345\"\n", []string{`c.yaml:1:12: accountId: "12345" is not a 12-digit account id`}},
-		{"function both", "functions:\n  f: {command: [x], endpoint: \"http://h:1\"}\n", []string{"c.yaml:2:3: functions.f: set either command or endpoint, not both"}},
-		{"function neither", "functions:\n  f: {timeout: 3s}\n", []string{"c.yaml:2:3: functions.f: set command (a program speaking the Lambda Runtime API) or endpoint (a Lambda Invoke API)"}},
+		{"function both", "functions:\n  f: {command: [x], endpoint: \"http://h:1\"}\n", []string{"c.yaml:2:3: functions.f: set exactly one of command, endpoint and runtime"}},
+		{"function neither", "functions:\n  f: {timeout: 3s}\n", []string{"c.yaml:2:3: functions.f: set runtime and handler (a Node.js or Python function), command (a program speaking the Lambda Runtime API) or endpoint (a Lambda Invoke API)"}},
 		{"function bad name", "functions:\n  my.fn: {command: [x]}\n", []string{`c.yaml:2:3: functions: function name "my.fn" must be 1 to 64 letters, digits, '-' and '_'`}},
 		{"function bad duration", "functions:\n  f:\n    command: [x]\n    timeout: 30\n", []string{"c.yaml:4:14: functions.f.timeout must be a duration with a unit, such as 30s, not an integer"}},
 		{"function unparsable duration", "functions:\n  f:\n    command: [x]\n    timeout: 30 seconds\n", []string{`c.yaml:4:14: functions.f.timeout: "30 seconds" is not a duration such as 30s or 1m30s`}},
@@ -224,13 +239,21 @@ func TestParseProblems(t *testing.T) {
 		{"function memory string", "functions:\n  f:\n    command: [x]\n    memorySize: \"256\"\n", []string{"c.yaml:4:17: functions.f.memorySize must be an integer, not a string"}},
 		{"function concurrency", "functions:\n  f:\n    command: [x]\n    concurrency: 0\n", []string{"c.yaml:4:18: functions.f.concurrency must be between 1 and 1000"}},
 		{"function endpoint url", "functions:\n  f:\n    endpoint: localhost:3001\n", []string{`c.yaml:3:15: functions.f.endpoint: "localhost:3001" is not an http or https URL`}},
-		{"function endpoint with env", "functions:\n  f:\n    endpoint: http://h:1\n    env: {A: b}\n", []string{"c.yaml:4:5: functions.f: env applies only to functions with a command"}},
+		{"function endpoint with env", "functions:\n  f:\n    endpoint: http://h:1\n    env: {A: b}\n", []string{"c.yaml:4:5: functions.f: env applies only to local functions (command or runtime)"}},
 		{"function reserved env", "functions:\n  f:\n    command: [x]\n    env: {AWS_REGION: x, AWS_LAMBDA_FUNCTION_NAME: y, 1BAD: z}\n",
 			[]string{`c.yaml:4:11: functions.f.env: AWS_REGION is reserved by Lambda and cannot be set`,
 				`c.yaml:4:26: functions.f.env: AWS_LAMBDA_FUNCTION_NAME is reserved by Lambda and cannot be set`,
 				`c.yaml:4:55: functions.f.env: "1BAD" is not a valid environment variable name`}},
 		{"function empty command", "functions:\n  f: {command: []}\n", []string{"c.yaml:2:16: functions.f.command must name a program"}},
-		{"function unknown key", "functions:\n  f: {command: [x], handler: main}\n", []string{`c.yaml:2:21: unknown key "handler" in functions.f`}},
+		{"function unknown key", "functions:\n  f: {command: [x], handlr: main}\n", []string{`c.yaml:2:21: unknown key "handlr" in functions.f (did you mean "handler"?)`}},
+		{"handler without runtime", "functions:\n  f: {command: [x], handler: main}\n", []string{"c.yaml:2:21: functions.f: handler applies only to functions with a runtime"}},
+		{"runtime unknown", "functions:\n  f: {runtime: nodejs16.x, handler: index.handler}\n", []string{`c.yaml:2:16: functions.f.runtime: runtime "nodejs16.x" is not supported; use one of nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14 (other languages: a command speaking the Lambda Runtime API)`}},
+		{"runtime without handler", "functions:\n  f: {runtime: python3.11}\n", []string{"c.yaml:2:3: functions.f: handler is required with runtime (for example app.handler)"}},
+		{"runtime and command", "functions:\n  f: {runtime: python3.11, handler: a.b, command: [x]}\n", []string{"c.yaml:2:3: functions.f: set exactly one of command, endpoint and runtime"}},
+		{"runtime bad fields", "functions:\n  f:\n    runtime: python3.11\n    handler: \"a b\"\n    runtimeClient: docker\n    logFormat: json\n",
+			[]string{`c.yaml:4:14: functions.f.handler: handler "a b" contains white space`, `c.yaml:5:20: functions.f.runtimeClient: runtimeClient "docker" must be builtin or aws`, `c.yaml:6:16: functions.f.logFormat: logFormat "json" must be Text or JSON`}},
+		{"log level without JSON", "functions:\n  f: {runtime: python3.11, handler: a.b, logLevel: WARN}\n", []string{"c.yaml:2:52: functions.f.logLevel: logLevel applies only with logFormat: JSON"}},
+		{"log level unknown", "functions:\n  f: {runtime: python3.11, handler: a.b, logFormat: JSON, logLevel: WARNING}\n", []string{"c.yaml:2:69: functions.f.logLevel: logLevel \"WARNING\" must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL"}},
 		{"functions not a mapping", "functions: [a]\n", []string{"c.yaml:1:12: functions must be a mapping of function names, not a list"}},
 		{"api id syntax", "apis:\n  - id: Pet-Store\n    openapi: a.yaml\n", []string{`c.yaml:2:9: apis.id "Pet-Store" must be 1 to 63 lower-case letters and digits`}},
 		{"api duplicate id", "apis:\n  - {id: a1, openapi: a.yaml}\n  - {id: a1, openapi: b.yaml}\n", []string{`c.yaml:3:10: apis.id "a1" is used by another API`}},
@@ -265,7 +288,7 @@ func TestParseProblems(t *testing.T) {
 		{"every problem reported", "listen: x\nregion: y\nfunctions:\n  f: {}\nbogus: 1\n", []string{
 			`c.yaml:1:9: listen: "x" is not a host:port address`,
 			`c.yaml:2:9: region: "y" is not a region name such as us-east-1`,
-			"c.yaml:4:3: functions.f: set command (a program speaking the Lambda Runtime API) or endpoint (a Lambda Invoke API)",
+			"c.yaml:4:3: functions.f: set runtime and handler (a Node.js or Python function), command (a program speaking the Lambda Runtime API) or endpoint (a Lambda Invoke API)",
 			`c.yaml:5:1: unknown key "bogus" in the config file`,
 		}},
 	}

@@ -2,12 +2,14 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/apigwdev/apigw/internal/functions/runtimes"
 	"github.com/apigwdev/apigw/internal/model"
 )
 
@@ -45,6 +47,9 @@ func checkFunctionName(s string) string {
 // reservedEnv reports the environment variables Lambda sets itself and
 // refuses in a function's configuration.
 func reservedEnv(k string) bool {
+	if runtimes.UserEnv(k) {
+		return false
+	}
 	switch k {
 	case "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
 		"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
@@ -56,7 +61,7 @@ func reservedEnv(k string) bool {
 
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -100,6 +105,8 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			d.privateTargets(v, c)
 		case "accountThrottle":
 			d.accountThrottle(v, c)
+		case "strictRuntimeVersions":
+			c.StrictRuntimeVersions, _ = d.boolean(v, key)
 		case "admin":
 			d.admin(v, c)
 		}
@@ -111,7 +118,7 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 		d.errf(n, "functions must be a mapping of function names, not %s", kindName(n))
 		return
 	}
-	known := []string{"command", "build", "dir", "env", "timeout", "memorySize", "concurrency", "endpoint", "remoteName"}
+	known := []string{"command", "runtime", "handler", "interpreter", "runtimeClient", "logFormat", "logLevel", "layers", "build", "dir", "env", "timeout", "memorySize", "concurrency", "endpoint", "remoteName"}
 	for _, p := range pairs(n) {
 		name := p.key.Value
 		if msg := checkFunctionName(name); msg != "" {
@@ -121,12 +128,55 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 		f := Function{Name: name, Dir: d.dir, Timeout: DefaultFunctionTimeout, MemorySize: DefaultMemorySize,
 			Concurrency: DefaultConcurrency, Line: p.key.Line, Column: p.key.Column}
 		localOnly := map[string]*yaml.Node{}
+		runtimeOnly := map[string]*yaml.Node{}
 		var remoteNameKey *yaml.Node
 		ok := d.fields(p.val, where, known, func(key string, k, v *yaml.Node) {
 			what := where + "." + key
 			switch key {
 			case "command":
 				f.Command, _ = d.command(v, what)
+			case "runtime":
+				if s, ok := d.str(v, what); ok {
+					if _, err := runtimes.Lookup(s); err != nil {
+						d.errf(v, "%s: %v", what, err)
+					} else {
+						f.Runtime = s
+					}
+				}
+			case "layers":
+				runtimeOnly[key] = k
+				for _, e := range d.seq(v, what) {
+					if s, ok := d.str(e, what); ok && s != "" {
+						f.Layers = append(f.Layers, d.path(s))
+					}
+				}
+			case "handler", "interpreter", "runtimeClient", "logFormat", "logLevel":
+				runtimeOnly[key] = k
+				s, ok := d.str(v, what)
+				if !ok {
+					return
+				}
+				var err error
+				switch key {
+				case "handler":
+					err, f.Handler = runtimes.CheckHandler(s), s
+				case "interpreter":
+					if s == "" {
+						err = errors.New("must not be empty")
+					} else if strings.ContainsRune(s, '/') {
+						s = d.path(s)
+					}
+					f.Interpreter = s
+				case "runtimeClient":
+					err, f.RuntimeClient = runtimes.CheckClient(s), s
+				case "logFormat":
+					err, f.LogFormat = runtimes.CheckLogging(s, ""), s
+				case "logLevel":
+					f.LogLevel = s
+				}
+				if err != nil {
+					d.errf(v, "%s: %v", what, err)
+				}
 			case "build":
 				f.Build, _ = d.command(v, what)
 				localOnly[key] = k
@@ -194,21 +244,39 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 		if !ok {
 			continue
 		}
-		hasCmd, hasEnd := lookup(p.val, "command") != nil, lookup(p.val, "endpoint") != nil
+		hasCmd, hasEnd, hasRt := lookup(p.val, "command") != nil, lookup(p.val, "endpoint") != nil, lookup(p.val, "runtime") != nil
 		switch {
-		case hasCmd && hasEnd:
-			d.errf(p.key, "%s: set either command or endpoint, not both", where)
-		case !hasCmd && !hasEnd:
-			d.errf(p.key, "%s: set command (a program speaking the Lambda Runtime API) or endpoint (a Lambda Invoke API)", where)
+		case btoi(hasCmd)+btoi(hasEnd)+btoi(hasRt) > 1:
+			d.errf(p.key, "%s: set exactly one of command, endpoint and runtime", where)
+		case !hasCmd && !hasEnd && !hasRt:
+			d.errf(p.key, "%s: set runtime and handler (a Node.js or Python function), command (a program speaking the Lambda Runtime API) or endpoint (a Lambda Invoke API)", where)
 		case hasEnd:
 			for key, kn := range localOnly {
-				d.errf(kn, "%s: %s applies only to functions with a command", where, key)
+				d.errf(kn, "%s: %s applies only to local functions (command or runtime)", where, key)
 			}
 		case remoteNameKey != nil:
 			d.errf(remoteNameKey, "%s: remoteName applies only to functions with an endpoint", where)
 		}
+		if !hasRt {
+			for key, kn := range runtimeOnly {
+				d.errf(kn, "%s: %s applies only to functions with a runtime", where, key)
+			}
+		} else if hk := lookup(p.val, "handler"); hk == nil {
+			d.errf(p.key, "%s: handler is required with runtime (for example app.handler)", where)
+		} else if f.LogLevel != "" {
+			if err := runtimes.CheckLogging(f.LogFormat, f.LogLevel); err != nil {
+				d.errf(lookup(p.val, "logLevel"), "%s.logLevel: %v", where, err)
+			}
+		}
 		c.Functions[name] = f
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // lookup returns the value of key in mapping n, or nil.

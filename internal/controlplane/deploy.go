@@ -40,11 +40,18 @@ func (c *change) definitionChanged(apiID string) {
 }
 
 // update runs fn and the deployment steps of the package documentation in
-// one store transaction, then installs what was compiled.
+// one store transaction, then installs what was compiled. A store may run
+// the transaction function more than once (a clustered store retries it
+// when what it read changed meanwhile): each run starts afresh.
 func (h *Handler) update(fn func(tx store.Tx, c *change) error) error {
-	var install func()
+	var install func(bool)
 	err := h.store.Update(func(tx store.Tx) error {
-		install = nil
+		if install != nil {
+			install(false)
+			install = nil
+		}
+		changed := &store.Changes{}
+		tx = store.Track(tx, changed)
 		c := &change{}
 		if err := fn(tx, c); err != nil {
 			return err
@@ -55,16 +62,13 @@ func (h *Handler) update(fn func(tx store.Tx, c *change) error) error {
 			}
 		}
 		var err error
-		install, err = h.prepare(tx, c)
+		install, err = h.prepare(tx, c, changed)
 		return err
 	})
-	if err != nil {
-		return err
-	}
 	if install != nil {
-		install()
+		install(err == nil)
 	}
-	return nil
+	return err
 }
 
 // autoDeploy deploys apiID's current definition to each of its autoDeploy
@@ -142,11 +146,11 @@ func (h *Handler) deploy(tx store.Tx, c *change, apiID string, st *model.Stage, 
 // created deployments, they are recorded FAILED, their stages go back to
 // their previous deployments, and the state is compiled again; a state
 // that still does not compile refuses the whole change.
-func (h *Handler) prepare(tx store.Tx, c *change) (func(), error) {
-	if h.deployer == nil {
+func (h *Handler) prepare(tx store.Tx, c *change, changed *store.Changes) (func(bool), error) {
+	if h.deployer == nil || changed.Empty() {
 		return nil, nil
 	}
-	install, err := h.deployer.Prepare(tx)
+	install, err := h.deployer.Prepare(tx, changed)
 	if err == nil {
 		return install, nil
 	}
@@ -172,7 +176,7 @@ func (h *Handler) prepare(tx store.Tx, c *change) (func(), error) {
 			return nil, err
 		}
 	}
-	install, err = h.deployer.Prepare(tx)
+	install, err = h.deployer.Prepare(tx, changed)
 	if err != nil {
 		return nil, unservable(err)
 	}

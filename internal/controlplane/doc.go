@@ -20,8 +20,11 @@
 //     is written;
 //  4. write it, and for a change to an API's definition create a new
 //     deployment for each of its autoDeploy stages (autoDeployed: true);
-//  5. ask the Deployer to compile everything the transaction now holds. If
-//     that fails, the deployments of this change are recorded FAILED with
+//  5. ask the Deployer to compile what the transaction changed (the APIs
+//     whose stages or deployments it wrote, the custom domains it wrote:
+//     store.Changes, recorded by store.Track), as the transaction now holds
+//     it; a change that touches nothing served compiles nothing. If that
+//     fails, the deployments of this change are recorded FAILED with
 //     the compiler's message and their stages keep their previous
 //     deployment; a change that cannot be served even so is refused
 //     (BadRequestException) and nothing is written;

@@ -26,7 +26,7 @@ type fakeDeployer struct {
 	installed []uint64                // guarded by mu
 }
 
-func (d *fakeDeployer) Prepare(tx store.Tx) (func(), error) {
+func (d *fakeDeployer) Prepare(tx store.Tx, _ *store.Changes) (func(bool), error) {
 	d.mu.Lock()
 	fail := d.fail
 	d.mu.Unlock()
@@ -36,7 +36,10 @@ func (d *fakeDeployer) Prepare(tx store.Tx) (func(), error) {
 		}
 	}
 	rev := tx.Revision()
-	return func() {
+	return func(committed bool) {
+		if !committed {
+			return
+		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		d.installed = append(d.installed, rev)

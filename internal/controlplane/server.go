@@ -63,13 +63,15 @@ type Options struct {
 // plane serves: every API's stages with their deployments' definitions,
 // the custom domains and their API mappings.
 type Deployer interface {
-	// Prepare compiles the state tx sees, as if it were committed. It
-	// returns the function that installs the result once tx has committed,
-	// or the reason that state cannot be served. Prepare must not write to
-	// tx. install is called at most once, after the commit; when commits
-	// race, an install of an older revision than one already installed
-	// must do nothing.
-	Prepare(tx store.Tx) (install func(), err error)
+	// Prepare compiles what changed names (the APIs and custom domains the
+	// transaction wrote) as tx sees it, as if it were committed; a nil
+	// changed means everything. It returns the function that installs the
+	// result, or the reason that state cannot be served. Prepare must not
+	// write to tx. install is called exactly once: with true after tx has
+	// committed (when commits race, an install of an older revision than
+	// one already installed must not undo the newer one), with false when
+	// it did not commit, to release what Prepare opened.
+	Prepare(tx store.Tx, changed *store.Changes) (install func(committed bool), err error)
 }
 
 // Handler serves the apigatewayv2 management API.

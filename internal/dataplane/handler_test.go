@@ -72,7 +72,8 @@ var workedRoutes = []string{"GET /pets/dog/1", "GET /pets/dog/{id}", "GET /pets/
 // dataplane.md 1.2 on $default and on stage "prod", API "other00001" with only
 // a named stage, API "hidden0001" with the execute-api endpoint disabled, and
 // custom domain api.example.com mapping "" → petstore01 $default,
-// "v1/orders" → other00001 prod and "v1" → petstore01 prod.
+// "v1/orders" → other00001 prod and "v1" → petstore01 prod, and the wildcard
+// domain *.example.com mapping "" → other00001 prod.
 func testSnapshot(t *testing.T) *snapshot.Snapshot {
 	pet := &snapshot.API{ID: "petstore01", Stages: map[string]*snapshot.Stage{}}
 	pet.DefaultStage = stage(t, "petstore01", "$default", workedRoutes...)
@@ -87,11 +88,13 @@ func testSnapshot(t *testing.T) *snapshot.Snapshot {
 		{Key: "", API: pet, Stage: pet.DefaultStage},
 	}}
 	hdom := &snapshot.Domain{Name: "hidden.example.com", Mappings: []*snapshot.Mapping{{Key: "", API: hidden, Stage: hidden.DefaultStage}}}
+	wdom := &snapshot.Domain{Name: "*.example.com", Mappings: []*snapshot.Mapping{{Key: "", API: other, Stage: other.Stages["prod"]}}}
 	return &snapshot.Snapshot{
 		Region: "us-east-1", AccountID: "000000000000",
-		APIs:    map[string]*snapshot.API{"petstore01": pet, "other00001": other, "hidden0001": hidden},
-		Default: pet,
-		Domains: map[string]*snapshot.Domain{"api.example.com": dom, "hidden.example.com": hdom},
+		APIs:            map[string]*snapshot.API{"petstore01": pet, "other00001": other, "hidden0001": hidden},
+		Default:         pet,
+		Domains:         map[string]*snapshot.Domain{"api.example.com": dom, "hidden.example.com": hdom},
+		WildcardDomains: map[string]*snapshot.Domain{".example.com": wdom},
 	}
 }
 
@@ -257,6 +260,10 @@ func TestCustomDomain(t *testing.T) {
 		{"segment aligned", "api.example.com", "/v1x/pets/dog/1", "petstore01", "$default", "ANY /{proxy+}", "/v1x/pets/dog/1", "/v1x/pets/dog/1", ""},
 		{"catch-all mapping", "api.example.com", "/pets/cat/1", "petstore01", "$default", "GET /pets/{proxy+}", "/pets/cat/1", "/pets/cat/1", ""},
 		{"disabled endpoint still served by domain", "hidden.example.com", "/anything", "hidden0001", "$default", "$default", "/anything", "/anything", ""},
+		{"wildcard domain", "tenant7.example.com", "/items/7", "other00001", "prod", "GET /items/{id}", "/items/7", "/items/7", ""},
+		{"wildcard domain, port ignored", "Tenant7.example.com:443", "/items/8", "other00001", "prod", "GET /items/{id}", "/items/8", "/items/8", ""},
+		{"wildcard covers one label only", "a.b.example.com", "/pets/dog/1", "petstore01", "$default", "GET /pets/dog/1", "/pets/dog/1", "/pets/dog/1", ""},
+		{"wildcard does not cover its parent", "example.com", "/pets/dog/1", "petstore01", "$default", "GET /pets/dog/1", "/pets/dog/1", "/pets/dog/1", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

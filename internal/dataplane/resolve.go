@@ -44,8 +44,9 @@ func hostName(host string) string {
 // false when nothing serves it (404 Not Found).
 func resolve(s *snapshot.Snapshot, host, escapedPath string) (t target, ok bool) {
 	t.escapedPath = escapedPath
-	// 1. Custom domain: longest matching mapping key.
-	if d := s.Domains[host]; d != nil {
+	// 1. Custom domain (exact name, then wildcard): longest matching
+	// mapping key.
+	if d := s.Domain(host); d != nil {
 		for _, m := range d.Mappings {
 			rest, match := stripMappingKey(escapedPath, m.Segments)
 			if !match {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/apigwdev/apigw/internal/functions/runtimes"
 )
 
 // Defaults and limits. Durations are wall-clock time; sizes are bytes unless
@@ -57,6 +59,37 @@ type Config struct {
 	// slash is resolved relative to Dir; otherwise it is looked up in the
 	// gateway's PATH. Mutually exclusive with Endpoint.
 	Command []string
+	// Runtime is a Lambda managed runtime identifier (nodejs20.x, python3.11,
+	// ...; runtimes.IDs): instead of Command, each instance runs the
+	// machine's own node or python through apigw's embedded bootstrap
+	// (package runtimes), which loads Handler from Dir. Mutually exclusive
+	// with Command and Endpoint.
+	Runtime string
+	// Handler is the handler setting, as Lambda's Handler: MODULE.EXPORT for
+	// Node.js (index.handler, lib/app.handlers.get), MODULE.FUNCTION for
+	// Python (app.handler, pkg.mod.fn). Required with Runtime, refused
+	// otherwise; 1 to 128 characters without white space. A handler that
+	// names nothing fails the function's init, as on Lambda.
+	Handler string
+	// Interpreter is the interpreter to run a Runtime function with: a name
+	// looked up in the gateway's PATH, or a path ("" means the runtime's
+	// usual names: node, nodejs; python3.N, python3, python). A relative path
+	// is taken relative to the gateway's working directory.
+	Interpreter string
+	// RuntimeClient is "builtin" ("" too: apigw's bootstrap) or "aws": AWS's
+	// own runtime interface client, which must be installed (Node.js:
+	// Dir/node_modules/aws-lambda-ric; Python: the awslambdaric package).
+	RuntimeClient string
+	// LogFormat is the Runtime function's log format, "Text" ("" too) or
+	// "JSON"; LogLevel is its application log level with JSON (TRACE, DEBUG,
+	// INFO, WARN, ERROR, FATAL; "" means INFO), as Lambda's LoggingConfig.
+	LogFormat, LogLevel string
+	// Layers are directories laid out as Lambda layers are under /opt
+	// (nodejs/node_modules, python/lib/python3.N/site-packages, python/),
+	// earliest first, for a Runtime function: Node.js finds their modules
+	// through NODE_PATH, Python through PYTHONPATH. Relative paths are taken
+	// relative to the gateway's working directory.
+	Layers []string
 	// Build is an optional command run in Dir, with the gateway's environment,
 	// before the function's first instance starts (for example
 	// ["go", "build", "-o", "bootstrap", "."]), and again on
@@ -133,6 +166,15 @@ type Options struct {
 	// credentials; aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(...))
 	// is enough for them.
 	Credentials aws.CredentialsProvider
+	// DataDir is the gateway's data directory: the bootstraps of Runtime
+	// functions are written to DataDir/runtime/{hash}/. "" means a directory
+	// under the system's temporary directory.
+	DataDir string
+	// StrictRuntimeVersions refuses a Runtime function whose interpreter's
+	// version differs from the declared runtime's (Node.js major, Python
+	// major.minor): its invocations fail with Runtime.InvalidEntrypoint. By
+	// default it runs, with a warning at New.
+	StrictRuntimeVersions bool
 }
 
 func (o Options) withDefaults() Options {
@@ -198,11 +240,57 @@ func (c Config) normalize() (Config, error) {
 	if !namePattern.MatchString(c.Name) {
 		return bad("Name", "must be 1 to 64 letters, digits, hyphens or underscores")
 	}
+	n := 0
+	for _, set := range []bool{len(c.Command) > 0, c.Endpoint != "", c.Runtime != ""} {
+		if set {
+			n++
+		}
+	}
 	switch {
-	case len(c.Command) == 0 && c.Endpoint == "":
-		return bad("Command", "either command or endpoint is required")
-	case len(c.Command) > 0 && c.Endpoint != "":
-		return bad("Endpoint", "command and endpoint are mutually exclusive")
+	case n == 0:
+		return bad("Command", "one of command, endpoint and runtime is required")
+	case n > 1:
+		return bad("Runtime", "command, endpoint and runtime are mutually exclusive")
+	}
+	if c.Runtime == "" {
+		for _, f := range []struct {
+			field string
+			set   bool
+		}{{"Handler", c.Handler != ""}, {"Interpreter", c.Interpreter != ""}, {"RuntimeClient", c.RuntimeClient != ""},
+			{"LogFormat", c.LogFormat != ""}, {"LogLevel", c.LogLevel != ""}, {"Layers", len(c.Layers) > 0}} {
+			if f.set {
+				return bad(f.field, "only applies to functions with a runtime")
+			}
+		}
+	} else {
+		if _, err := runtimes.Lookup(c.Runtime); err != nil {
+			return bad("Runtime", "%v", err)
+		}
+		if err := runtimes.CheckHandler(c.Handler); err != nil {
+			return bad("Handler", "%v", err)
+		}
+		if err := runtimes.CheckClient(c.RuntimeClient); err != nil {
+			return bad("RuntimeClient", "%v", err)
+		}
+		if err := runtimes.CheckLogging(c.LogFormat, c.LogLevel); err != nil {
+			return bad("LogFormat", "%v", err)
+		}
+		layers := make([]string, len(c.Layers)) // the caller's slice stays as it is
+		for i, l := range c.Layers {
+			abs, err := filepath.Abs(l)
+			if err != nil {
+				return bad("Layers", "%v", err)
+			}
+			layers[i] = abs
+		}
+		c.Layers = layers
+		if c.Interpreter != "" && strings.ContainsRune(c.Interpreter, '/') {
+			abs, err := filepath.Abs(c.Interpreter)
+			if err != nil {
+				return bad("Interpreter", "%v", err)
+			}
+			c.Interpreter = abs
+		}
 	}
 	if c.Endpoint != "" {
 		u, err := url.Parse(c.Endpoint)
@@ -225,7 +313,7 @@ func (c Config) normalize() (Config, error) {
 	if c.RemoteName != "" {
 		return bad("RemoteName", "only applies to functions with an endpoint")
 	}
-	if c.Command[0] == "" {
+	if len(c.Command) > 0 && c.Command[0] == "" {
 		return bad("Command", "the program is empty")
 	}
 	if len(c.Build) > 0 && c.Build[0] == "" {
@@ -235,6 +323,7 @@ func (c Config) normalize() (Config, error) {
 		switch {
 		case k == "" || strings.ContainsAny(k, "=\x00"):
 			return bad("Env", "%q is not a valid variable name", k)
+		case runtimes.UserEnv(k):
 		case reservedEnv[k] || strings.HasPrefix(k, "AWS_LAMBDA_"):
 			return bad("Env", "%s is reserved by the Lambda runtime environment", k)
 		}

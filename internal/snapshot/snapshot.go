@@ -16,6 +16,7 @@ package snapshot
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/apigwdev/apigw/internal/invoke"
@@ -32,10 +33,32 @@ type Snapshot struct {
 	// Default is the API serving requests that name no API (interface.md
 	// section 2, step 4), or nil.
 	Default *API
-	// Domains maps a lower-case custom domain name (no port) to its mappings.
+	// Domains maps a lower-case custom domain name (no port) to its
+	// mappings; wildcard names are in WildcardDomains instead.
 	Domains map[string]*Domain
+	// WildcardDomains maps the parent of a wildcard custom domain name, with
+	// its leading dot (".example.com" for "*.example.com"), to the domain.
+	WildcardDomains map[string]*Domain
 	// Built is when the snapshot was compiled.
 	Built time.Time
+}
+
+// Domain returns the custom domain serving host (lower case, no port): the
+// domain of that exact name, else the wildcard domain one label above it
+// ("*.example.com" serves "a.example.com" but not "a.b.example.com"), else
+// nil. See docs/compatibility.md#wildcard-domains.
+func (s *Snapshot) Domain(host string) *Domain {
+	if d := s.Domains[host]; d != nil {
+		return d
+	}
+	if len(s.WildcardDomains) == 0 {
+		return nil
+	}
+	i := strings.IndexByte(host, '.')
+	if i <= 0 {
+		return nil
+	}
+	return s.WildcardDomains[host[i:]]
 }
 
 // API is one served API.

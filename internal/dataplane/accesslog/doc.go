@@ -8,13 +8,15 @@
 //     dataDir, Logger: log}); register sinks.Dropped as a metric
 //     (metrics.Registry.CounterFunc).
 //  2. At each compile, for each stage with accessLogSettings:
-//     stage.AccessLog, err = sinks.Logger(*ms.AccessLogSettings); an error
-//     fails the deployment. Template().Unknown() lists variable names that
-//     will always render "-", for a warning.
-//  3. Per request, once the response was sent (and for gateway errors too,
+//     stage.AccessLog, err = sinks.Prepare(*ms.AccessLogSettings); an error
+//     fails the deployment. Prepare opens nothing. Template().Unknown()
+//     lists variable names that will always render "-", for a warning.
+//  3. Before the snapshot is served: Open each stage's Logger (an error
+//     fails the deployment); once it is retired: Release each.
+//  4. Per request, once the response was sent (and for gateway errors too,
 //     but not when no stage matched: section 8.2): stage.AccessLog.Log(req,
 //     out), with out filled.
-//  4. At shutdown, after the data plane listener drained: sinks.Close(),
+//  5. At shutdown, after the data plane listener drained: sinks.Close(),
 //     which writes what is queued.
 //
 // # Never blocking

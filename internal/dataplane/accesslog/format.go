@@ -7,8 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/apigwdev/apigw/internal/dataplane/contextvars"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/contextvars"
 )
 
 // The console's format presets (dataplane.md 8.2), exactly as AWS offers

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apigwdev/apigw/internal/dataplane/contextvars"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/contextvars"
 )
 
 func testRequest() *invoke.Request {

@@ -60,17 +60,24 @@ type Options struct {
 }
 
 // Sinks owns the access log destinations of the gateway: one queue and one
-// writer goroutine per destination, shared by every stage (of every
+// writer goroutine per open destination, shared by every stage (of every
 // snapshot) that logs there.
 //
 // Lifecycle:
 //
 //  1. NewSinks, once, at startup; nothing runs yet.
-//  2. Logger, at each compile, for each stage with accessLogSettings: the
-//     first Logger for a destination opens it (creating a file and its
-//     directories) and starts its writer goroutine. Destinations stay open
-//     until Close, so a stage of a retired snapshot can still log.
-//  3. Close, after the data plane has stopped serving: stops accepting
+//  2. Prepare, at each compile, for each stage with accessLogSettings:
+//     parses the format and resolves the destination. It opens nothing, so
+//     compiling stays free of side effects.
+//  3. Logger.Open, when a snapshot holding the stage is about to be
+//     installed: the first open of a destination opens it (creating a file
+//     and its directories) and starts its writer goroutine; later ones count
+//     a reference.
+//  4. Logger.Release, when the snapshot holding the stage is retired (or
+//     was never installed): the last release of a destination writes what
+//     is queued, closes the file and stops its writer. Entries a retired
+//     stage still logs after that are dropped and counted.
+//  5. Close, after the data plane has stopped serving: stops accepting
 //     entries, writes every queued entry, flushes, closes the files and waits
 //     for the goroutines. Entries logged after Close are dropped.
 type Sinks struct {
@@ -92,7 +99,15 @@ type Sinks struct {
 // sink is one destination: its queue and what its writer writes to.
 type sink struct {
 	name string
-	ch   chan *[]byte
+	// refs counts the open Loggers writing here; guarded by Sinks.mu.
+	refs int
+	// mu is held (shared) by Log while it queues an entry, and exclusively
+	// to set stopped: once stopped is set, nothing is queued any more, so
+	// the writer can drain the queue and end.
+	mu      sync.RWMutex
+	stopped bool // guarded by mu
+	stop    chan struct{}
+	ch      chan *[]byte
 	// wake (capacity 1) tells the writer, without blocking, that the queue
 	// is at least wakeAt entries long: it then writes the batch without
 	// waiting for the rest of the flush interval.
@@ -133,12 +148,25 @@ func NewSinks(opts Options) *Sinks {
 	}
 }
 
-// Logger compiles a stage's access log settings: the format (ParseFormat)
-// and the destination ("stdout", "stderr", a file path, or a CloudWatch Logs
-// log group ARN standing for {DataDir}/logs/{name}.log), opening the
-// destination on first use. The returned Logger implements
-// snapshot.AccessLogger.
+// Logger prepares and opens a stage's access log (Prepare, then
+// Logger.Open): the destination is open when it returns.
 func (s *Sinks) Logger(settings model.AccessLogSettings) (*Logger, error) {
+	l, err := s.Prepare(settings)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Open(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Prepare compiles a stage's access log settings: the format (ParseFormat)
+// and the destination ("stdout", "stderr", a file path, or a CloudWatch Logs
+// log group ARN standing for {DataDir}/logs/{name}.log). It opens nothing:
+// the returned Logger, which implements snapshot.AccessLogger, drops what
+// it is given until Open.
+func (s *Sinks) Prepare(settings model.AccessLogSettings) (*Logger, error) {
 	tmpl, err := ParseFormat(settings.Format)
 	if err != nil {
 		return nil, err
@@ -147,16 +175,12 @@ func (s *Sinks) Logger(settings model.AccessLogSettings) (*Logger, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.sink(dest)
-	if err != nil {
-		return nil, err
-	}
-	return &Logger{tmpl: tmpl, sink: k, sinks: s}, nil
+	return &Logger{tmpl: tmpl, dest: dest, sinks: s}, nil
 }
 
-// sink returns the sink of dest, opening it and starting its writer the
-// first time.
-func (s *Sinks) sink(dest destination) (*sink, error) {
+// acquire returns the sink of dest with one more reference, opening it and
+// starting its writer the first time.
+func (s *Sinks) acquire(dest destination) (*sink, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -164,10 +188,13 @@ func (s *Sinks) sink(dest destination) (*sink, error) {
 	}
 	key := dest.key()
 	if k := s.sinks[key]; k != nil {
+		k.refs++
 		return k, nil
 	}
 	k := &sink{
 		name:   key,
+		refs:   1,
+		stop:   make(chan struct{}),
 		ch:     make(chan *[]byte, s.opts.BufferLines),
 		wake:   make(chan struct{}, 1),
 		wakeAt: max(s.opts.BufferLines/2, 1),
@@ -193,6 +220,26 @@ func (s *Sinks) sink(dest destination) (*sink, error) {
 	return k, nil
 }
 
+// release drops a reference to k; the last one stops its writer, which
+// writes what is queued and closes k's file. An error closing the file is
+// logged.
+func (s *Sinks) release(k *sink) {
+	s.mu.Lock()
+	k.refs--
+	last := k.refs == 0 && !s.closed && s.sinks[k.name] == k
+	if last {
+		delete(s.sinks, k.name)
+	}
+	s.mu.Unlock()
+	if !last {
+		return
+	}
+	k.mu.Lock()
+	k.stopped = true
+	k.mu.Unlock()
+	close(k.stop)
+}
+
 // run is the writer goroutine of k. It waits for the first entry of a
 // batch, then leaves the queue alone for the flush interval (or until Log
 // reports it half full, or Close), so that logging does not wake it up; then
@@ -210,6 +257,9 @@ func (s *Sinks) run(k *sink) {
 		if k.closer != nil {
 			if err := k.closer.Close(); err != nil {
 				k.closeErr = fmt.Errorf("closing access log %s: %w", k.name, err)
+				if s.ctx.Err() == nil {
+					s.opts.Logger.Error("closing access log", "destination", k.name, "error", err)
+				}
 			}
 		}
 	}()
@@ -222,6 +272,9 @@ func (s *Sinks) run(k *sink) {
 		case <-s.ctx.Done():
 			s.drain(k, bw)
 			return
+		case <-k.stop:
+			s.drain(k, bw)
+			return
 		}
 		t.Reset(s.opts.FlushInterval)
 		select {
@@ -229,6 +282,8 @@ func (s *Sinks) run(k *sink) {
 		case <-k.wake:
 			t.Stop()
 		case <-s.ctx.Done():
+			t.Stop()
+		case <-k.stop:
 			t.Stop()
 		}
 		s.drain(k, bw)
@@ -314,20 +369,47 @@ func (s *Sinks) Close() error {
 // and is safe for concurrent use.
 type Logger struct {
 	tmpl  *Template
-	sink  *sink
+	dest  destination
 	sinks *Sinks
+	// sink is the open destination, set by Open (before the stage is
+	// served) and never changed after.
+	sink *sink
 }
 
 // Template returns the logger's compiled format.
 func (l *Logger) Template() *Template { return l.tmpl }
 
+// Open opens the logger's destination (see Sinks). It must be called at
+// most once, before the logger is used by more than one goroutine.
+func (l *Logger) Open() error {
+	if l.sink != nil {
+		return nil
+	}
+	k, err := l.sinks.acquire(l.dest)
+	if err != nil {
+		return err
+	}
+	l.sink = k
+	return nil
+}
+
+// Release gives back what Open took; entries logged afterwards may be
+// dropped. It does nothing for a logger that was not opened.
+func (l *Logger) Release() {
+	if l.sink != nil {
+		l.sinks.release(l.sink)
+	}
+}
+
 // Log formats the entry for req and its outcome out on the calling goroutine
 // and queues it for the destination's writer. It never blocks: when the
-// queue is full (or the Sinks are closed) the entry is dropped and counted
-// (Sinks.Dropped). Entries longer than MaxEntryBytes are cut.
+// queue is full (or the Sinks are closed, or the destination released) the
+// entry is dropped and counted (Sinks.Dropped). Entries longer than
+// MaxEntryBytes are cut.
 func (l *Logger) Log(req *invoke.Request, out *invoke.Outcome) {
 	s := l.sinks
-	if s.ctx.Err() != nil {
+	k := l.sink
+	if k == nil || s.ctx.Err() != nil {
 		s.dropped.Add(1)
 		return
 	}
@@ -337,19 +419,28 @@ func (l *Logger) Log(req *invoke.Request, out *invoke.Outcome) {
 		b = b[:MaxEntryBytes]
 	}
 	*bp = append(b, '\n')
-	select {
-	case l.sink.ch <- bp:
-		if len(l.sink.ch) >= l.sink.wakeAt {
+	k.mu.RLock()
+	queued := false
+	if !k.stopped {
+		select {
+		case k.ch <- bp:
+			queued = true
+		default:
+		}
+	}
+	k.mu.RUnlock()
+	if queued {
+		if len(k.ch) >= k.wakeAt {
 			select {
-			case l.sink.wake <- struct{}{}:
+			case k.wake <- struct{}{}:
 			default:
 			}
 		}
-	default:
-		s.dropped.Add(1)
-		if cap(*bp) <= maxPooledBuffer {
-			s.pool.Put(bp)
-		}
+		return
+	}
+	s.dropped.Add(1)
+	if cap(*bp) <= maxPooledBuffer {
+		s.pool.Put(bp)
 	}
 }
 

@@ -503,3 +503,63 @@ func BenchmarkLogFile(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestPrepareOpensNothingAndReleaseCloses(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "access.log")
+	s := NewSinks(Options{})
+	defer s.Close()
+	a, err := s.Prepare(model.AccessLogSettings{DestinationARN: path, Format: "a $context.status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Dir(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Prepare created %s (stat: %v); want nothing opened", filepath.Dir(path), err)
+	}
+	a.Log(testRequest(), testOutcome())
+	if s.Dropped() != 1 {
+		t.Errorf("dropped = %d before Open; want 1", s.Dropped())
+	}
+	b, err := s.Prepare(model.AccessLogSettings{DestinationARN: path, Format: "b $context.status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Open(); err != nil {
+		t.Fatal(err)
+	}
+	a.Log(testRequest(), testOutcome())
+	a.Release()
+	// b still holds the destination open.
+	b.Log(testRequest(), testOutcome())
+	b.Release()
+	// The last release wrote what was queued and stopped the writer.
+	s.wg.Wait()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "a 200\nb 200\n" {
+		t.Errorf("file = %q; want both entries", got)
+	}
+	b.Log(testRequest(), testOutcome())
+	if s.Dropped() != 2 {
+		t.Errorf("dropped = %d after the last Release; want 2", s.Dropped())
+	}
+	// Opening the destination again starts a new writer.
+	c, err := s.Logger(model.AccessLogSettings{DestinationARN: path, Format: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Log(testRequest(), testOutcome())
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = os.ReadFile(path)
+	if string(got) != "a 200\nb 200\nc\n" {
+		t.Errorf("file = %q after reopening", got)
+	}
+}

@@ -28,6 +28,12 @@
 //     message member ("Message" for ResourceNotFoundException and
 //     ServiceException, "message" for the others).
 //
+// It also answers the read-only operations that `aws lambda list-functions`
+// and `aws lambda get-function` call, for the configured functions
+// (functions.go): ListFunctions (paged by MaxItems and Marker), GetFunction
+// and GetFunctionConfiguration. Every other operation of the Lambda API
+// answers UnknownOperationException.
+//
 // Lifecycle: New builds the Handler; ServeHTTP serves; Close waits for Event
 // invocations still running (and cancels them if its context ends).
 package invokeapi

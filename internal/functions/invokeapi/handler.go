@@ -74,11 +74,18 @@ func New(inv Invoker, opts Options) *Handler {
 	return h
 }
 
-// newRouter is the route table: the one operation this API serves, and
+// newRouter is the route table: the operations this API serves (Invoke,
+// GetFunction, GetFunctionConfiguration, ListFunctions), and
 // UnknownOperationException for everything else.
 func newRouter(h *Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("POST /2015-03-31/functions/{FunctionName}/invocations", h.handle(h.invoke))
+	mux.Handle("GET /2015-03-31/functions/{FunctionName}", h.handle(h.getFunction))
+	mux.Handle("GET /2015-03-31/functions/{FunctionName}/configuration", h.handle(h.getFunctionConfiguration))
+	// ListFunctions: the SDKs send the path without its trailing slash, the
+	// AWS CLI with it.
+	mux.Handle("GET /2015-03-31/functions", h.handle(h.listFunctions))
+	mux.Handle("GET /2015-03-31/functions/{$}", h.handle(h.listFunctions))
 	mux.Handle("/", h.handle(func(http.ResponseWriter, *http.Request) *apiError { return errUnknownOperation() }))
 	return mux
 }

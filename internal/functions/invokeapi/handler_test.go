@@ -310,7 +310,7 @@ func TestRawHTTPErrors(t *testing.T) {
 		wantStatus         int
 		wantCode           string
 	}{
-		{name: "unknown operation", method: "GET", path: "/2015-03-31/functions/echo/configuration", wantStatus: 404, wantCode: "UnknownOperationException"},
+		{name: "unknown operation", method: "DELETE", path: "/2015-03-31/functions/echo", wantStatus: 404, wantCode: "UnknownOperationException"},
 		{name: "bad invocation type", method: "POST", path: "/2015-03-31/functions/echo/invocations", header: map[string]string{"X-Amz-Invocation-Type": "Sometimes"}, wantStatus: 400, wantCode: "ValidationException"},
 		{name: "bad name", method: "POST", path: "/2015-03-31/functions/a:b:c/invocations", wantStatus: 400, wantCode: "ValidationException"},
 	}

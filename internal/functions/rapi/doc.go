@@ -23,7 +23,10 @@
 // Lifecycle of a Server:
 //
 //  1. New builds the handler; the runtime state is Started.
-//  2. Start listens on 127.0.0.1:0 and serves in a goroutine the Server owns.
+//  2. Start listens on 127.0.0.1:0 and serves in a goroutine the Server owns;
+//     the supervisor starts the runtime process and names it with Admit. Only
+//     that process and its descendants may use the API (caller.go: a socket
+//     owner check on Linux, a secret path elsewhere).
 //  3. The supervisor exchanges invocations and events until it is done.
 //  4. Close answers every parked request, closes the listener and waits for the
 //     serving goroutine; the state becomes Closed and every later call is denied.

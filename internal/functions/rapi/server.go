@@ -121,6 +121,7 @@ type Server struct {
 	current    string            // guarded by mu; request id of the last delivered invocation
 	extensions map[string]string // guarded by mu; registered extension id → name
 	hs         *http.Server      // guarded by mu; set by Start
+	guard      *guard            // guarded by mu; set by Start (see caller.go)
 	addr       string            // guarded by mu; set by Start
 	served     chan struct{}     // guarded by mu; closed when the serving goroutine returns
 }
@@ -154,8 +155,10 @@ func New(cfg Config) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Start listens on 127.0.0.1 on an ephemeral port and serves in a goroutine
-// owned by the Server until Close. It returns the address as host:port, the
-// value for AWS_LAMBDA_RUNTIME_API.
+// owned by the Server until Close. It returns the value for
+// AWS_LAMBDA_RUNTIME_API: host:port on Linux, host:port/<secret> elsewhere
+// (see caller.go). Only the process named by Admit, and its descendants, can
+// use the API.
 func (s *Server) Start() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -165,15 +168,26 @@ func (s *Server) Start() (string, error) {
 	if s.state == Closed {
 		return "", errors.New("starting runtime API server: closed")
 	}
+	g, err := newGuard(procCheckAvailable())
+	if err != nil {
+		return "", fmt.Errorf("starting runtime API server: %w", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("starting runtime API server: %w", err)
 	}
+	var h http.Handler = s
+	if g.procCheck {
+		ln = &guardedListener{Listener: ln, s: s, g: g}
+	} else {
+		h = s.secretHandler(g, s)
+	}
 	// No read or write timeouts: /next is held open until an event arrives
 	// (aws-lambda-go uses http.Client{Timeout: 0}). Only the header read is
 	// bounded, against a runtime that opens a connection and stalls.
-	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
-	s.addr = ln.Addr().String()
+	s.hs = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	s.guard = g
+	s.addr = g.address(ln.Addr().String())
 	s.served = make(chan struct{})
 	go func(hs *http.Server, done chan struct{}) {
 		defer close(done)
@@ -182,7 +196,7 @@ func (s *Server) Start() (string, error) {
 	return s.addr, nil
 }
 
-// Addr returns the host:port Start listens on, or "" before Start.
+// Addr returns the address Start returned, or "" before Start.
 func (s *Server) Addr() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

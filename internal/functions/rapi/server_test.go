@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,6 +31,7 @@ func startServer(t *testing.T) (*Server, *runtimeClient) {
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
+	s.Admit(os.Getpid()) // the test process plays the runtime
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)

@@ -5,7 +5,7 @@ import (
 	"net/textproto"
 	"strings"
 
-	"github.com/apigwdev/apigw/internal/dataplane/contextvars"
+	"github.com/apigwdev/apigw/internal/invoke/contextvars"
 )
 
 // side is the side of a mapping: request parameters read the request,

@@ -1,4 +1,4 @@
-package localissuer
+package issuer
 
 import (
 	"encoding/json"

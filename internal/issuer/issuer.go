@@ -1,4 +1,4 @@
-// Package localissuer is the gateway's own OpenID Connect token issuer for
+// Package issuer is the gateway's own OpenID Connect token issuer for
 // development (issue 4, item 4): RSA keys generated once and kept in the data
 // directory, an http.Handler serving the discovery document and the JWKS, and
 // Mint, which signs tokens with the subject, audiences, scopes and claims a
@@ -17,7 +17,7 @@
 //     URL's path, PathPrefix by default.
 //  3. Mint signs tokens; Rotate makes a new signing key and keeps the
 //     previous one published, so tokens already minted stay valid.
-package localissuer
+package issuer
 
 import (
 	"crypto/rand"
