@@ -38,6 +38,7 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
+	"github.com/apigwdev/apigw/internal/template"
 )
 
 // Options are what the command line adds to the configuration.
@@ -91,6 +92,8 @@ type Gateway struct {
 	wg     sync.WaitGroup
 	// serveErr receives the first listener failure.
 	serveErr chan error
+	// templates is the loaded template set, nil without templates.
+	templates *template.Set
 }
 
 // New prepares a gateway from cfg: imports its APIs, builds the function
@@ -106,8 +109,19 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		opts.ShutdownTimeout = 30 * time.Second
 	}
 	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger, serveErr: make(chan error, 2)}
+	adminURL, err := g.adminURLFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg, tset, err := loadTemplates(cfg, adminURL, opts.Stderr)
+	if err != nil {
+		g.closeEarlyAdmin()
+		return nil, err
+	}
+	g.cfg, g.templates = cfg, tset
 	fns, err := newFunctions(cfg, g.log)
 	if err != nil {
+		g.closeEarlyAdmin()
 		return nil, err
 	}
 	g.fns = fns
@@ -115,8 +129,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	in, err := buildInput(cfg)
 	if err != nil {
 		g.closeFunctions()
+		g.closeEarlyAdmin()
 		return nil, err
 	}
+	addTemplateAPIs(in, tset)
 	g.newStageServices()
 	if err := g.newPrivate(); err != nil {
 		g.closeStageServices()
@@ -143,6 +159,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 }
 
 func (g *Gateway) closeFunctions() {
+	g.closeEarlyAdmin()
 	g.stopWatch()
 	if g.fns == nil {
 		return
@@ -165,10 +182,12 @@ func (g *Gateway) Start() error {
 	if err != nil {
 		return fmt.Errorf("data plane listener %s: %w", g.cfg.Listen, err)
 	}
-	g.admLn, err = net.Listen("tcp", g.cfg.AdminListen)
-	if err != nil {
-		g.dataLn.Close()
-		return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
+	if g.admLn == nil { // else bound by New for the templates (templates.go)
+		g.admLn, err = net.Listen("tcp", g.cfg.AdminListen)
+		if err != nil {
+			g.dataLn.Close()
+			return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
+		}
 	}
 	g.dataSv = &http.Server{
 		Handler:           g.data,

@@ -61,7 +61,7 @@ func reservedEnv(k string) bool {
 
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "templates"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -109,6 +109,8 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			c.StrictRuntimeVersions, _ = d.boolean(v, key)
 		case "admin":
 			d.admin(v, c)
+		case "templates":
+			d.templates(v, c)
 		}
 	})
 }

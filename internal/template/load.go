@@ -133,6 +133,7 @@ func unwrapPathError(err error) error {
 
 // loadTemplate parses one template file into a stack of the set.
 func (l *loader) loadTemplate(src *Source, file, stackName, stackPath string, overrides map[string]string) *stack {
+	file = displayPath(file)
 	data, err := os.ReadFile(file)
 	if err != nil {
 		l.ds.add(file, nil, Error, "", "reading template: %v", unwrapPathError(err))
@@ -164,6 +165,11 @@ func (l *loader) loadTemplate(src *Source, file, stackName, stackPath string, ov
 
 // prepare runs phases P1 and P2 and reads parameters.
 func (s *stack) prepare() {
+	if get(s.root, "service") != nil && get(s.root, "provider") != nil {
+		s.ds.add(s.file, s.root, Error, "", "a Serverless Framework file, not a CloudFormation or SAM template: apigw serves templates (serve the CloudFormation template `serverless package` writes)")
+		s.root = mapNode(s.root)
+		return
+	}
 	for _, p := range pairs(s.root) {
 		switch p.key.Value {
 		case "AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Mappings", "Conditions",
@@ -455,4 +461,20 @@ func (l *loader) localURL(v string) string {
 		path = rest[j:]
 	}
 	return fmt.Sprintf("%s/_aws/execute-api/%s%s", strings.TrimSuffix(l.opts.DataURL, "/"), id, path)
+}
+
+// displayPath names a file in diagnostics: relative to the working
+// directory when it is inside it.
+func displayPath(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
 }

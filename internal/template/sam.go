@@ -40,7 +40,7 @@ var (
 		"PublishToLatestPublished", "VersionDeletionPolicy"}
 	globalHttpAPIProps = []string{"Auth", "AccessLogSettings", "StageVariables", "Tags", "CorsConfiguration",
 		"DefaultRouteSettings", "Domain", "RouteSettings", "FailOnWarnings", "PropagateTags"}
-	globalSections = []string{"Api", "CapacityProvider", "Function", "HttpApi", "LayerVersion", "SimpleTable", "StateMachine", "WebSocketApi"}
+	globalSections    = []string{"Api", "CapacityProvider", "Function", "HttpApi", "LayerVersion", "SimpleTable", "StateMachine", "WebSocketApi"}
 	httpAPIEventProps = set_("ApiId", "Path", "Method", "Auth", "PayloadFormatVersion", "TimeoutInMillis", "RouteSettings", "Stage")
 	httpMethods       = set_("get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method")
 	pathParam         = regexp.MustCompile(`{(.*?)}`)
@@ -83,6 +83,9 @@ func (s *stack) samTransform() {
 		}
 	}
 	if needImplicit {
+		if own := s.resources[implicitAPI]; own != nil {
+			s.ds.add(s.file, own.key, Warning, implicitAPI, "replaced by SAM's implicit API, which the HttpApi events without ApiId use (name the API otherwise and set the events' ApiId)")
+		}
 		props := mapNode(nil, "DefinitionBody", skeleton(nil), managedKey, true)
 		r := s.addResource(implicitAPI, "AWS::Serverless::HttpApi", nil, props, implicitAPI)
 		apis = append(apis, r)
@@ -261,13 +264,13 @@ func (s *stack) httpAPIEvent(f *resource, key, ev *yaml.Node, path string) {
 	}
 	apiID := implicitAPI
 	if a := get(props, "ApiId"); a != nil {
+		// SAM takes {Ref: Id} or the logical id itself.
 		ref, ok := scalar(get(a, "Ref"))
+		if !ok && a.Kind == yaml.ScalarNode {
+			ref, ok = scalar(a)
+		}
 		if !ok {
-			if _, isStr := scalar(a); isStr {
-				s.ds.add(s.file, a, Error, path+".ApiId", "ApiId must be a valid reference to an 'AWS::Serverless::HttpApi' resource in same template.")
-			} else {
-				s.ds.add(s.file, a, Error, path+".ApiId", "Property 'ApiId' should be a string.")
-			}
+			s.ds.add(s.file, a, Error, path+".ApiId", "ApiId must be a valid reference to an 'AWS::Serverless::HttpApi' resource in same template.")
 			return
 		}
 		if r := s.resources[ref]; r == nil || r.typ != "AWS::Serverless::HttpApi" {

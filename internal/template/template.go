@@ -106,7 +106,8 @@ type Function struct {
 	// CodeDir is the absolute directory of its code.
 	CodeDir string
 	// Command runs the function (a program speaking the Lambda Runtime
-	// API); empty for runtimes apigw runs by Runtime and Handler.
+	// API); empty for runtimes apigw runs by Runtime and Handler (Runtime
+	// is then one apigw accepts).
 	Command []string
 	// Build, when set, is run in CodeDir before the function starts.
 	Build []string
@@ -115,6 +116,11 @@ type Function struct {
 	// TimeoutSeconds, MemorySize and Concurrency are Lambda's settings;
 	// Concurrency 0 means not set.
 	TimeoutSeconds, MemorySize, Concurrency int
+	// Layers are local directories laid out as Lambda layers, earliest
+	// first.
+	Layers []string
+	// LogFormat and LogLevel come from LoggingConfig.
+	LogFormat, LogLevel string
 	// Unrunnable says why the function cannot run locally, "" when it can.
 	Unrunnable string
 }
