@@ -33,6 +33,7 @@ import (
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
 	"github.com/apigwdev/apigw/internal/functions/watch"
+	"github.com/apigwdev/apigw/internal/inspector"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
@@ -47,6 +48,14 @@ type Options struct {
 	Stderr io.Writer
 	// Logger is the gateway's logger. If nil, a text logger on Stderr is used.
 	Logger *slog.Logger
+	// RequestLogger gets one line per data plane request at info level
+	// (`apigw serve` batches its writes: package logging). If nil, Logger
+	// is used.
+	RequestLogger *slog.Logger
+	// JSONLines makes the listening lines and the startup summary log
+	// records of Logger (`--log-format json`), written whatever the log
+	// level, instead of plain lines on Stderr.
+	JSONLines bool
 	// ShutdownTimeout bounds how long in-flight requests may run after a stop
 	// signal. Zero means 30 seconds.
 	ShutdownTimeout time.Duration
@@ -84,8 +93,13 @@ type Gateway struct {
 	// awsClients are the SDK clients of AWS service integrations (aws.go).
 	awsClients *awsservice.Clients
 	// authz is shared by every compiled authorizer.
-	authz  *authz.Deps
-	dataLn net.Listener
+	authz *authz.Deps
+	// inspector records requests for /_inspector; nil when the config
+	// turns it off.
+	inspector *inspector.Recorder
+	// tls is the HTTPS data plane listener (tls.go).
+	tls    tlsServices
+	dataLn net.Listener // nil when plain HTTP is off (listen: "")
 	admLn  net.Listener
 	dataSv *http.Server
 	admSv  *http.Server
@@ -149,13 +163,36 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.closeFunctions()
 		return nil, err
 	}
-	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics})
+	reqLog := opts.RequestLogger
+	if reqLog == nil {
+		reqLog = g.log
+	}
+	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, g.dataplaneOptions(reqLog))
 	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
 		g.Close()
 		return nil, err
 	}
+	if err := g.newTLS(); err != nil {
+		g.Close()
+		return nil, err
+	}
 	return g, nil
+}
+
+// dataplaneOptions builds the data plane's options, with the request
+// inspector's recorder unless the config turns it off.
+func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
+	opts := dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog}
+	if !g.cfg.Inspector.Disabled {
+		g.inspector = inspector.New(inspector.Options{
+			ShowSecrets: g.cfg.Inspector.ShowSecrets,
+			MaskHeaders: g.cfg.Inspector.MaskHeaders,
+			Secrets:     g.cfg.Secrets(),
+		})
+		opts.Inspector = g.inspector
+	}
+	return opts
 }
 
 func (g *Gateway) closeFunctions() {
@@ -178,35 +215,48 @@ func (g *Gateway) Start() error {
 		return err
 	}
 	var err error
-	g.dataLn, err = net.Listen("tcp", g.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("data plane listener %s: %w", g.cfg.Listen, err)
+	if g.cfg.Listen != "" {
+		g.dataLn, err = net.Listen("tcp", g.cfg.Listen)
+		if err != nil {
+			return fmt.Errorf("data plane listener %s: %w", g.cfg.Listen, err)
+		}
+	}
+	if err := g.startTLS(); err != nil {
+		if g.dataLn != nil {
+			g.dataLn.Close()
+		}
+		return err
 	}
 	if g.admLn == nil { // else bound by New for the templates (templates.go)
 		g.admLn, err = net.Listen("tcp", g.cfg.AdminListen)
 		if err != nil {
-			g.dataLn.Close()
+			if g.dataLn != nil {
+				g.dataLn.Close()
+			}
+			if g.tls.sv != nil {
+				g.tls.sv.Close()
+				g.closeTLS()
+			}
 			return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
 		}
-	}
-	g.dataSv = &http.Server{
-		Handler:           g.data,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		// The data plane answers over-large headers itself, in AWS's shape;
-		// this bound only protects the process.
-		MaxHeaderBytes: 1 << 20,
-		ErrorLog:       slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
 	}
 	g.admSv = &http.Server{
 		Handler:           g.adminHandler(),
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
 	}
-	g.serve(g.dataSv, g.dataLn)
+	if g.dataLn != nil {
+		g.dataSv = g.dataServer()
+		g.serve(g.dataSv, g.dataLn)
+	}
 	g.serve(g.admSv, g.admLn)
-	fmt.Fprintf(g.opts.Stderr, "data plane listening on %s\n", g.DataURL())
-	fmt.Fprintf(g.opts.Stderr, "admin listening on %s\n", g.AdminURL())
+	if g.dataLn != nil {
+		g.announce("data plane listening on " + g.DataURL())
+	}
+	if g.tls.ln != nil {
+		g.announce("data plane listening on " + g.TLSURL())
+	}
+	g.announce("admin listening on " + g.AdminURL())
 	return nil
 }
 
@@ -220,8 +270,14 @@ func (g *Gateway) serve(s *http.Server, ln net.Listener) {
 	}()
 }
 
-// DataURL is the data plane's base URL, e.g. http://127.0.0.1:3000.
-func (g *Gateway) DataURL() string { return "http://" + g.dataLn.Addr().String() }
+// DataURL is the data plane's base URL, e.g. http://127.0.0.1:3000; the
+// HTTPS one (TLSURL) when plain HTTP is off.
+func (g *Gateway) DataURL() string {
+	if g.dataLn == nil {
+		return g.TLSURL()
+	}
+	return "http://" + g.dataLn.Addr().String()
+}
 
 // AdminURL is the admin listener's base URL, e.g. http://127.0.0.1:3300.
 func (g *Gateway) AdminURL() string { return "http://" + g.admLn.Addr().String() }
@@ -242,6 +298,11 @@ func (g *Gateway) adminHandler() http.Handler {
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
 	mux.Handle("/2015-03-31/functions", g.invokeAPI)
+	if g.inspector != nil {
+		ih := g.inspector.Handler()
+		mux.Handle(inspector.PathPrefix, ih)
+		mux.Handle(inspector.PathPrefix+"/", ih)
+	}
 	if g.opts.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -289,7 +350,7 @@ func (p *pendingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ctx), then stops every function process.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	var errs []error
-	for _, s := range []*http.Server{g.dataSv, g.admSv} {
+	for _, s := range []*http.Server{g.dataSv, g.tls.sv, g.admSv} {
 		if s == nil {
 			continue
 		}
@@ -299,6 +360,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		}
 	}
 	g.wg.Wait()
+	g.closeTLS()
 	if g.invokeAPI != nil {
 		if err := g.invokeAPI.Close(ctx); err != nil {
 			errs = append(errs, err)

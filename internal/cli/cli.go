@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/issuer"
+	"github.com/apigwdev/apigw/internal/logging"
 )
 
 const usage = `apigw: Amazon API Gateway HTTP APIs, self-hosted.
@@ -21,6 +23,7 @@ Usage:
   apigw serve [flags]              run the gateway until SIGINT/SIGTERM
   apigw validate [--strict] FILE...  check config files and OpenAPI documents
   apigw token [flags]              mint a JWT from the gateway's local OIDC issuer
+  apigw ca [flags]                 print the local CA's certificate (PEM) to trust for HTTPS
   apigw version                    print the version, commit and Go release
 
 Every command answers -h with its flags, e.g. "apigw serve -h".
@@ -38,6 +41,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "token":
 		return issuer.TokenCommand(args[1:], stdout, stderr)
+	case "ca":
+		return caCommand(args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
@@ -94,12 +99,15 @@ func serve(args []string, stderr io.Writer) int {
 		configFile = fs.String("config", "", "config file (default: apigw.yaml in the working directory if it exists)")
 		listen     = fs.String("listen", "", "data plane address (default 127.0.0.1:3000; port 0 picks a free port)")
 		admin      = fs.String("admin-listen", "", "admin address: management APIs, /_health, /metrics (default 127.0.0.1:3300)")
+		tlsListen  = fs.String("tls-listen", "", "HTTPS data plane address (default none; tls.listen in the config file)")
 		dataDir    = fs.String("data-dir", "", "directory for the store and other state (default .apigw)")
 		region     = fs.String("region", "", "region in ARNs, endpoints and SigV4 scopes (default us-east-1)")
 		account    = fs.String("account-id", "", "account id in ARNs (default 000000000000)")
 		openapiDoc = fs.String("openapi", "", "import this OpenAPI document as the default API with a $default stage")
 		watchFiles = fs.Bool("watch", false, "rebuild and restart a function when its source files change (its dir, or its program without a build command)")
 		pprofOn    = fs.Bool("pprof", false, "serve net/http/pprof on the admin listener under /debug/pprof/")
+		logFormat  = fs.String("log-format", "", "the gateway's log: text or json (default text)")
+		logLevel   = fs.String("log-level", "", "least level logged: debug, info, warn or error (default info; warn hides the line per request)")
 		fnFlags    stringList
 	)
 	fs.Var(&fnFlags, "function", "NAME=COMMAND: a function speaking the Lambda Runtime API (repeatable)")
@@ -119,9 +127,12 @@ func serve(args []string, stderr io.Writer) int {
 	over := config.Overrides{
 		Listen:      *listen,
 		AdminListen: *admin,
+		TLSListen:   *tlsListen,
 		DataDir:     *dataDir,
 		Region:      *region,
 		AccountID:   *account,
+		LogFormat:   *logFormat,
+		LogLevel:    *logLevel,
 		OpenAPI:     *openapiDoc,
 		Functions:   fnFlags,
 	}
@@ -133,13 +144,33 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
-	ctx, stop := stopContext(stderr)
+	logs := newLogs(cfg, stderr)
+	defer logs.Close()
+	stderr = logs.Writer()
+	ctx, stop := stopContext(logs.Logger)
 	defer stop()
-	if err := app.Run(ctx, cfg, app.Options{Stderr: stderr, Watch: *watchFiles, Pprof: *pprofOn}); err != nil {
+	if err := app.Run(ctx, cfg, app.Options{
+		Stderr: stderr, Logger: logs.Logger, RequestLogger: logs.Requests, JSONLines: logs.Format == logging.JSON,
+		Watch: *watchFiles, Pprof: *pprofOn,
+	}); err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// newLogs builds the gateway's log as the configuration asks (both values
+// were checked when it was loaded).
+func newLogs(cfg *config.Config, stderr io.Writer) *logging.Logs {
+	format, err := logging.ParseFormat(cfg.LogFormat)
+	if err != nil {
+		format = logging.Text
+	}
+	level, err := logging.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		level = slog.LevelInfo
+	}
+	return logging.New(stderr, format, level)
 }
 
 // loadConfig loads the named config file, or apigw.yaml in the working

@@ -56,7 +56,8 @@ const (
 type Config struct {
 	// File is the absolute path of the file loaded, "" for Default().
 	File string
-	// Listen is the data plane's host:port; default 127.0.0.1:3000.
+	// Listen is the data plane's host:port; default 127.0.0.1:3000. ""
+	// (allowed only with TLS.Listen) serves no plain HTTP.
 	Listen string
 	// AdminListen is the control plane's host:port; default 127.0.0.1:3300.
 	AdminListen string
@@ -68,6 +69,10 @@ type Config struct {
 	Region string
 	// AccountID is the 12-digit account in ARNs; default 000000000000.
 	AccountID string
+	// LogFormat is the gateway's own log format, text (default) or json;
+	// LogLevel its least level shown, debug, info (default), warn or
+	// error. The request log is at info.
+	LogFormat, LogLevel string
 	// Functions are what Lambda ARNs point at, by function name.
 	Functions map[string]Function
 	// APIs are imported from their OpenAPI documents at every start.
@@ -86,6 +91,11 @@ type Config struct {
 	// AccountThrottle is the account-level limit shared by every API and
 	// stage (default 10,000 requests/s, burst 5,000, as AWS's).
 	AccountThrottle AccountThrottle
+	// TLS configures the HTTPS data plane listener (tls.go).
+	TLS TLS
+	// Truststores maps a mutual-TLS truststoreUri (s3://bucket/key) to a
+	// local PEM bundle.
+	Truststores map[string]Truststore
 	// StrictRuntimeVersions refuses to run a runtime function whose
 	// interpreter's version differs from the declared runtime's (Node.js
 	// major, Python major.minor); by default such a function runs, with a
@@ -100,6 +110,8 @@ type Config struct {
 	UnrunnableWarn bool
 	// StrictTemplates makes template warnings errors (`--strict`).
 	StrictTemplates bool
+	// Inspector configures the request inspector (observe.go).
+	Inspector Inspector
 }
 
 // Function is a function of the functions map: local (Command, run as a
@@ -305,10 +317,14 @@ func Default() *Config {
 		DataDir:         DefaultDataDir,
 		Region:          DefaultRegion,
 		AccountID:       DefaultAccountID,
+		LogFormat:       "text",
+		LogLevel:        "info",
 		Functions:       map[string]Function{},
 		PrivateTargets:  map[string]PrivateTarget{},
 		AWS:             AWSConfig{Endpoints: map[string]string{}},
 		AccountThrottle: AccountThrottle{RateLimit: DefaultAccountRateLimit, BurstLimit: DefaultAccountBurstLimit},
+		TLS:             TLS{LocalCA: true, Certificates: map[string]CertificateFiles{}},
+		Truststores:     map[string]Truststore{},
 	}
 }
 
@@ -410,6 +426,9 @@ func Parse(data []byte, file string) (*Config, error) {
 	root := d.parse(data)
 	if root != nil {
 		d.config(root, c)
+		if c.Listen == "" && c.TLS.Listen == "" {
+			d.errf(lookup(root, "listen"), "listen: \"\" turns plain HTTP off, so tls.listen must be set")
+		}
 	}
 	if len(d.probs) > 0 {
 		return nil, &Error{Problems: d.sorted()}
@@ -420,9 +439,12 @@ func Parse(data []byte, file string) (*Config, error) {
 // Overrides are the command-line flags of `apigw serve`; empty fields
 // leave the file's values.
 type Overrides struct {
-	// Listen, AdminListen, DataDir, Region and AccountID replace the
-	// file's values; DataDir is relative to the working directory.
-	Listen, AdminListen, DataDir, Region, AccountID string
+	// Listen, AdminListen, DataDir, Region, AccountID, LogFormat and
+	// LogLevel replace the file's values; DataDir is relative to the
+	// working directory.
+	Listen, AdminListen, DataDir, Region, AccountID, LogFormat, LogLevel string
+	// TLSListen replaces tls.listen: the HTTPS data plane listener.
+	TLSListen string
 	// OpenAPI imports this document as an extra API with a $default stage
 	// and makes it the default API.
 	OpenAPI string
@@ -447,9 +469,12 @@ func (c *Config) Apply(o Overrides) error {
 	}
 	set("listen", o.Listen, &c.Listen, checkAddress)
 	set("admin-listen", o.AdminListen, &c.AdminListen, checkAddress)
+	set("tls-listen", o.TLSListen, &c.TLS.Listen, checkAddress)
 	set("data-dir", o.DataDir, &c.DataDir, func(string) string { return "" })
 	set("region", o.Region, &c.Region, checkRegion)
 	set("account-id", o.AccountID, &c.AccountID, checkAccount)
+	set("log-format", o.LogFormat, &c.LogFormat, CheckLogFormat)
+	set("log-level", o.LogLevel, &c.LogLevel, CheckLogLevel)
 	if c.Functions == nil {
 		c.Functions = map[string]Function{}
 	}
@@ -489,4 +514,24 @@ func (c *Config) Apply(o Overrides) error {
 
 func defaultStage(line, col int) Stage {
 	return Stage{Name: model.DefaultStageName, AutoDeploy: true, Line: line, Column: col}
+}
+
+// CheckLogFormat checks a log format: text or json. It returns what is
+// wrong, or "".
+func CheckLogFormat(s string) string {
+	switch s {
+	case "text", "json":
+		return ""
+	}
+	return fmt.Sprintf("%q is not a log format: want text or json", s)
+}
+
+// CheckLogLevel checks a log level: debug, info, warn or error. It
+// returns what is wrong, or "".
+func CheckLogLevel(s string) string {
+	switch strings.ToLower(s) {
+	case "debug", "info", "warn", "warning", "error":
+		return ""
+	}
+	return fmt.Sprintf("%q is not a log level: want debug, info, warn or error", s)
 }

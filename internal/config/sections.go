@@ -61,7 +61,7 @@ func reservedEnv(k string) bool {
 
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "templates"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "tls", "truststores", "inspector", "templates"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -76,7 +76,12 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		}
 		switch key {
 		case "listen":
-			scalar(&c.Listen, checkAddress)
+			scalar(&c.Listen, func(s string) string {
+				if s == "" {
+					return "" // plain HTTP off; Parse checks that tls.listen is set
+				}
+				return checkAddress(s)
+			})
 		case "adminListen":
 			scalar(&c.AdminListen, checkAddress)
 		case "dataDir":
@@ -91,6 +96,10 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			scalar(&c.Region, checkRegion)
 		case "accountId":
 			scalar(&c.AccountID, checkAccount)
+		case "logFormat":
+			scalar(&c.LogFormat, CheckLogFormat)
+		case "logLevel":
+			scalar(&c.LogLevel, CheckLogLevel)
 		case "functions":
 			d.functions(v, c)
 		case "apis":
@@ -111,6 +120,12 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			d.admin(v, c)
 		case "templates":
 			d.templates(v, c)
+		case "tls":
+			d.tls(v, c)
+		case "truststores":
+			d.truststores(v, c)
+		case "inspector":
+			d.inspector(v, c)
 		}
 	})
 }

@@ -37,6 +37,10 @@ type Handler struct {
 	now  func() time.Time
 	// metrics records every request that reached a stage; may be nil.
 	metrics Recorder
+	// inspect records requests for the request inspector; may be nil.
+	inspect Inspector
+	// reqLog gets one line per request; may be nil.
+	reqLog slog.Handler
 	// bufs recycles the 32 KB buffers of copyFlushing: allocating one per
 	// request was most of the handler's garbage.
 	bufs sync.Pool
@@ -52,6 +56,12 @@ type Options struct {
 	// Metrics records every request that reached a stage. If nil, nothing is
 	// recorded.
 	Metrics Recorder
+	// Inspector records every request for the request inspector. If nil,
+	// nothing is recorded.
+	Inspector Inspector
+	// RequestLog gets one line per request at info level (requestlog.go).
+	// If nil, requests are not logged.
+	RequestLog *slog.Logger
 }
 
 // Recorder records the outcome of a request (implemented by package
@@ -63,7 +73,10 @@ type Recorder interface {
 // New returns a Handler serving s (which may be nil: every request is then
 // 404 until Swap).
 func New(s *snapshot.Snapshot, opts Options) *Handler {
-	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics}
+	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, inspect: opts.Inspector}
+	if opts.RequestLog != nil {
+		h.reqLog = opts.RequestLog.Handler()
+	}
 	h.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	if h.log == nil {
 		h.log = slog.Default()
@@ -90,12 +103,18 @@ func (h *Handler) Snapshot() *snapshot.Snapshot { return h.snap.Load() }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{start: h.now(), reqID: newRequestID()}
 	x.out.IntegrationLatency = -1
+	if h.inspect != nil {
+		w, x.rec = h.inspect.Begin(w, r, x.reqID, x.start)
+	}
 	cw := &countingWriter{ResponseWriter: w}
 	cw.Header()[RequestIDHeader] = []string{x.reqID}
 	if err := h.serve(cw, r, x); err != nil {
 		h.fail(cw, r, x, err)
 	}
 	h.finish(cw, r, x)
+	if h.reqLog != nil {
+		h.logRequest(r, cw, x)
+	}
 }
 
 // exchange is the state of one request as it moves through the pipeline.
@@ -108,6 +127,8 @@ type exchange struct {
 	route *snapshot.Route
 	body  *limitedBody
 	out   invoke.Outcome
+	// rec is the inspector's recording, nil when not recording.
+	rec Recording
 }
 
 // fail renders a gateway error: the client gets AWS's status and body (with
@@ -136,6 +157,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err 
 // requests that reached a stage (AWS logs nothing for the others).
 func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
 	if x.req == nil {
+		if x.rec != nil {
+			x.out.Status = w.status
+			x.out.ResponseLength = w.n
+			x.out.Latency = h.now().Sub(x.start)
+			x.rec.Finish(nil, &x.out, "")
+		}
 		return
 	}
 	x.out.Status = w.status
@@ -150,6 +177,9 @@ func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
 	if h.metrics != nil {
 		detailed := x.stage.DetailedMetrics || (x.route != nil && x.route.DetailedMetrics)
 		h.metrics.Record(x.req, &x.out, detailed)
+	}
+	if x.rec != nil {
+		x.rec.Finish(x.req, &x.out, x.authorizationType())
 	}
 }
 
@@ -185,6 +215,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	if !ok {
 		return gwerr.New(gwerr.NotFound, errNoAPI)
 	}
+	if t.domain != nil && t.domain.TruststoreURI != "" {
+		if err := checkMutualTLS(s, t.domain, r); err != nil {
+			return gwerr.New(gwerr.Forbidden, err)
+		}
+	}
 	segs, ok := splitPath(t.rest)
 	if !ok {
 		return gwerr.Newf(gwerr.NotFound, "path %q is not valid percent-encoding", t.rest)
@@ -213,6 +248,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 		StageVariables:  st.Variables,
 		SourceIP:        sourceIP(r.RemoteAddr),
 	}
+	if x.rec != nil {
+		req.Record = x.rec.Record()
+	}
 	x.req = req
 
 	idx, found := st.Table.Select(r.Method, segs)
@@ -234,6 +272,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	}
 	if route.Authorizer != nil {
 		ac, err := route.Authorizer.Authorize(r.Context(), req)
+		if req.Record != nil {
+			req.Record.AuthorizerDecision = authorizerDecision(err)
+		}
 		if err != nil {
 			var ge *gwerr.Error
 			if errors.As(err, &ge) && ge.Cause != nil {

@@ -32,6 +32,9 @@ var fences = []fence{
 	{pkg: "internal/dataplane/accesslog", allowed: []string{"internal/invoke/contextvars", "internal/invoke", "internal/model", "internal/snapshot"}},
 	{pkg: "internal/integration/parammap", allowed: []string{"internal/invoke/contextvars", "internal/invoke", "internal/model", "internal/snapshot"}},
 	{pkg: "internal/metrics", allowed: []string{"internal/invoke"}},
+	// The inspector sees requests only through the data plane's Inspector
+	// hook and the invoke types.
+	{pkg: "internal/inspector", allowed: []string{"internal/dataplane", "internal/invoke", "internal/snapshot", "internal/routekey", "internal/gwerr"}},
 	{pkg: "internal/yamlnode", thirdParty: true},
 	{pkg: "internal/awserr", allowed: []string{"internal/model"}},
 	{pkg: "internal/store", allowed: []string{"internal/model"}, thirdParty: true},
@@ -39,6 +42,8 @@ var fences = []fence{
 	{pkg: "internal/dataplane/authz", allowed: []string{"internal/invoke", "internal/gwerr", "internal/model", "internal/snapshot", "internal/integration/lambdaproxy", "internal/dataplane/authz"}, thirdParty: true},
 	{pkg: "internal/integration/lambdaproxy", allowed: []string{"internal/invoke", "internal/gwerr"}, thirdParty: true},
 	{pkg: "internal/integration/httpproxy", allowed: []string{"internal/invoke", "internal/gwerr"}, thirdParty: true},
+	// TLS termination reads the served snapshot's domains; nothing else.
+	{pkg: "internal/listener", allowed: []string{"internal/snapshot"}, thirdParty: true},
 }
 
 // forbidden lists imports a package (prefix) must never have, whatever else it
