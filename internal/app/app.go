@@ -66,6 +66,8 @@ type Options struct {
 	// Pprof mounts net/http/pprof's handlers on the admin listener under
 	// /debug/pprof/ (`apigw serve --pprof`; off by default).
 	Pprof bool
+	// SummarySections add lines to the startup summary (summary.go).
+	SummarySections []SummarySection
 }
 
 // Gateway is a running (or ready to run) apigw instance.
@@ -104,6 +106,8 @@ type Gateway struct {
 	dataSv *http.Server
 	admSv  *http.Server
 	wg     sync.WaitGroup
+	// checks builds and checks the functions after Start (summary.go).
+	checks *functionChecks
 	// serveErr receives the first listener failure.
 	serveErr chan error
 	// templates is the loaded template set, nil without templates.
@@ -183,7 +187,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 // dataplaneOptions builds the data plane's options, with the request
 // inspector's recorder unless the config turns it off.
 func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
-	opts := dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog}
+	opts := dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog,
+		Limits: dataplane.Limits{BodyGrace: g.cfg.Limits.BodyTimeout, BodyMinRate: g.cfg.Limits.BodyMinRate, MemoryBudget: g.cfg.Limits.MemoryBudget}}
 	if !g.cfg.Inspector.Disabled {
 		g.inspector = inspector.New(inspector.Options{
 			ShowSecrets: g.cfg.Inspector.ShowSecrets,
@@ -197,6 +202,7 @@ func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
 
 func (g *Gateway) closeFunctions() {
 	g.closeEarlyAdmin()
+	g.stopChecks()
 	g.stopWatch()
 	if g.fns == nil {
 		return
@@ -211,6 +217,9 @@ func (g *Gateway) closeFunctions() {
 // Start binds the data plane and admin listeners and serves them. It prints
 // one line per listener to Stderr with its actual address.
 func (g *Gateway) Start() error {
+	if err := g.cfg.Admin.CheckExposure(g.cfg.AdminListen); err != nil {
+		return err
+	}
 	if err := g.startWatch(); err != nil {
 		return err
 	}
@@ -227,18 +236,17 @@ func (g *Gateway) Start() error {
 		}
 		return err
 	}
-	if g.admLn == nil { // else bound by New for the templates (templates.go)
-		g.admLn, err = net.Listen("tcp", g.cfg.AdminListen)
-		if err != nil {
-			if g.dataLn != nil {
-				g.dataLn.Close()
-			}
-			if g.tls.sv != nil {
-				g.tls.sv.Close()
-				g.closeTLS()
-			}
-			return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
+	g.admLn, err = g.listenAdmin()
+	if err != nil {
+		err = fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
+		if g.dataLn != nil {
+			g.dataLn.Close()
 		}
+		if g.tls.sv != nil {
+			g.tls.sv.Close()
+			g.closeTLS()
+		}
+		return err
 	}
 	g.admSv = &http.Server{
 		Handler:           g.adminHandler(),
@@ -257,6 +265,8 @@ func (g *Gateway) Start() error {
 		g.announce("data plane listening on " + g.TLSURL())
 	}
 	g.announce("admin listening on " + g.AdminURL())
+	g.printSummary()
+	g.checkFunctions()
 	return nil
 }
 

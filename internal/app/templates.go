@@ -10,6 +10,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/config"
+	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/template"
 )
@@ -81,7 +82,7 @@ func loadTemplates(cfg *config.Config, adminURL string, w io.Writer) (*config.Co
 			cf.LogFormat, cf.LogLevel = f.LogFormat, f.LogLevel
 		}
 		if cf.Concurrency == 0 {
-			cf.Concurrency = config.DefaultConcurrency
+			cf.Concurrency = functions.DefaultConcurrency
 		}
 		out.Functions[f.Name] = cf
 	}
@@ -144,4 +145,13 @@ func (g *Gateway) closeEarlyAdmin() {
 		g.admLn.Close()
 		g.admLn = nil
 	}
+}
+
+// listenAdmin returns the admin listener: the one New bound for the
+// templates, else a new one.
+func (g *Gateway) listenAdmin() (net.Listener, error) {
+	if g.admLn != nil {
+		return g.admLn, nil
+	}
+	return net.Listen("tcp", g.cfg.AdminListen)
 }

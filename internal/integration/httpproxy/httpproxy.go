@@ -227,6 +227,11 @@ func (i *Invoker) classify(parent context.Context, op string, err error) error {
 	if perr := parent.Err(); perr != nil {
 		return fmt.Errorf("%s: %w", op, perr)
 	}
+	if be := (*BodyReadError)(nil); errors.As(err, &be) {
+		// The client's body failed, not the backend: the data plane, which
+		// knows why (too large, too slow, malformed), refines the answer.
+		return gwerr.New(gwerr.BadRequest, fmt.Errorf("%s: %w", op, err))
+	}
 	if errors.Is(err, errTimeout) {
 		return gwerr.New(gwerr.ServiceUnavailable, fmt.Errorf("%s: timeout of %v exceeded: %w", op, i.timeout, err))
 	}
