@@ -26,12 +26,14 @@ import (
 // --strict a warning; 2 for a usage error.
 func validate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("validate", "[--strict] FILE...",
-		"Checks config files and OpenAPI documents without serving, and without touching the data\n"+
-			"directory: every error and warning of every file is printed as file:line:col: message;\n"+
+		"Checks config files, OpenAPI documents and templates without serving, and without touching\n"+
+			"the data directory: every error and warning of every file is printed as file:line:col: message;\n"+
 			"a config file's functions are built and checked. Exits 1 if any file has an error\n"+
 			"(with --strict, also a warning).", stderr)
 	strict := fs.Bool("strict", false, "exit 1 on warnings too")
-	files, code, done := parseInterspersed(fs, args)
+	verbose := fs.Bool("v", false, "also print infos (what a template declares that apigw does not emulate, the OpenAPI importer's notes)")
+	tf := addTemplateFlags(fs)
+	files, code, done := parseInterspersed(fs, tf.extract(args))
 	if done {
 		return code
 	}
@@ -40,7 +42,19 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	failed := false
+	var templates []string
 	for _, f := range files {
+		if isTemplatePath(f) {
+			templates = append(templates, f)
+		}
+	}
+	if len(templates) > 0 && !validateTemplates(templates, tf, *verbose, stdout, stderr) {
+		failed = true
+	}
+	for _, f := range files {
+		if contains(templates, f) {
+			continue
+		}
 		r := validateFile(f)
 		for _, e := range r.Errors {
 			fmt.Fprintln(stderr, e)
@@ -48,8 +62,10 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		for _, w := range r.Warnings {
 			fmt.Fprintln(stderr, asWarning(w))
 		}
-		for _, i := range r.Infos {
-			fmt.Fprintln(stderr, i)
+		if *verbose {
+			for _, i := range r.Infos {
+				fmt.Fprintln(stderr, i)
+			}
 		}
 		switch {
 		case len(r.Errors) > 0:
@@ -145,4 +161,13 @@ func isOpenAPI(data []byte) bool {
 	_, oas := top["openapi"]
 	_, swagger := top["swagger"]
 	return oas || swagger
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
