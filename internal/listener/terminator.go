@@ -286,7 +286,7 @@ func (t *Terminator) configForClient(hello *tls.ClientHelloInfo) (*tls.Config, e
 		if t.cfg.CA == nil {
 			return nil, fmt.Errorf("no certificate for %q: it is no custom domain and the local CA is off", name)
 		}
-		c, err := t.cfg.CA.Leaf(DefaultNames...)
+		c, err := t.cfg.CA.DefaultLeaf()
 		if err != nil {
 			return nil, err
 		}
