@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -43,7 +44,9 @@ type Handler struct {
 	reqLog slog.Handler
 	// bufs recycles the 32 KB buffers of copyFlushing: allocating one per
 	// request was most of the handler's garbage.
-	bufs sync.Pool
+	bufs   sync.Pool
+	limits Limits
+	budget budget
 }
 
 // Options configure a Handler.
@@ -56,6 +59,9 @@ type Options struct {
 	// Metrics records every request that reached a stage. If nil, nothing is
 	// recorded.
 	Metrics Recorder
+	// Limits bound request bodies' time and memory; the zero value means
+	// the defaults.
+	Limits Limits
 	// Inspector records every request for the request inspector. If nil,
 	// nothing is recorded.
 	Inspector Inspector
@@ -73,7 +79,8 @@ type Recorder interface {
 // New returns a Handler serving s (which may be nil: every request is then
 // 404 until Swap).
 func New(s *snapshot.Snapshot, opts Options) *Handler {
-	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, inspect: opts.Inspector}
+	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, inspect: opts.Inspector, limits: opts.Limits.withDefaults()}
+	h.budget.limit = h.limits.MemoryBudget
 	if opts.RequestLog != nil {
 		h.reqLog = opts.RequestLog.Handler()
 	}
@@ -136,6 +143,11 @@ type exchange struct {
 // cause with the request id.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err error) {
 	ge := gwerr.As(err)
+	if x.body != nil && !x.body.eof.Load() {
+		// The answer goes out now, not after the rest of a body nobody will
+		// read (net/http would first wait for up to 256 KB more of it).
+		w.Header().Set("Connection", "close")
+	}
 	if x.stage != nil && x.stage.CORS != nil {
 		x.stage.CORS.Apply(r.Header, w.Header())
 	}
@@ -156,6 +168,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err 
 // finish records what happened: the access log line and the metrics, for
 // requests that reached a stage (AWS logs nothing for the others).
 func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
+	if x.body != nil {
+		h.budget.release(x.body.charged.Load())
+	}
 	if x.req == nil {
 		if x.rec != nil {
 			x.out.Status = w.status
@@ -185,7 +200,7 @@ func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
 
 func logLevel(e *gwerr.Error) slog.Level {
 	switch e.Kind {
-	case gwerr.NotFound, gwerr.Forbidden, gwerr.Unauthorized, gwerr.TooManyRequests, gwerr.RequestEntityTooLarge, gwerr.BadRequest, gwerr.HeaderFieldsTooLarge:
+	case gwerr.NotFound, gwerr.Forbidden, gwerr.Unauthorized, gwerr.TooManyRequests, gwerr.RequestEntityTooLarge, gwerr.BadRequest, gwerr.HeaderFieldsTooLarge, gwerr.RequestTimeout:
 		return slog.LevelInfo
 	}
 	return slog.LevelError
@@ -205,6 +220,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	}
 	if r.ContentLength > MaxPayloadBytes {
 		return gwerr.Newf(gwerr.RequestEntityTooLarge, "content-length %d is more than %d", r.ContentLength, MaxPayloadBytes)
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes, start: x.start,
+			grace: h.limits.BodyGrace, rate: h.limits.BodyMinRate, budget: &h.budget}
+		x.body.ctl = http.NewResponseController(w)
+		_ = x.body.ctl.SetReadDeadline(x.body.deadline())
+		r.Body = x.body
 	}
 	s := h.snap.Load()
 	if s == nil {
@@ -226,10 +248,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	}
 	st := t.stage
 	x.stage = st
-	if r.Body != nil && r.Body != http.NoBody {
-		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes}
-		r.Body = x.body
-	}
 	path := joinPath(segs)
 	req := &invoke.Request{
 		HTTP:            r,
@@ -292,6 +310,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	if integ == nil {
 		return gwerr.Newf(gwerr.InternalServerError, "route %q has no integration target", route.Key.Raw)
 	}
+	if x.body != nil && buffersBody(integ.Type) {
+		x.body.weight = bufferFactor
+	}
 	// With parameter mapping the integration gets its own copy of the
 	// request, so that mapping changes what the integration sees but not what
 	// the access log and the CORS policy see. Invokers only read it.
@@ -328,6 +349,18 @@ func (h *Handler) integrationFailed(r *http.Request, x *exchange, err error) err
 	x.out.IntegrationError = err.Error()
 	if errors.Is(err, errPayloadTooLarge) || (x.body != nil && x.body.exceeded.Load()) {
 		return gwerr.New(gwerr.RequestEntityTooLarge, err)
+	}
+	if b := x.body; b != nil {
+		// The body failed while the integration read it: the answer is
+		// about the body, at once, whatever the integration made of it.
+		switch {
+		case b.overBudget.Load():
+			return gwerr.New(gwerr.TooManyRequests, errOverBudget)
+		case b.tooSlow.Load():
+			return gwerr.New(gwerr.RequestTimeout, errBodyTooSlow)
+		case b.malformed.Load() && r.Context().Err() == nil:
+			return gwerr.New(gwerr.BadRequest, fmt.Errorf("reading request body: %w", b.failed()))
+		}
 	}
 	if ctxErr := r.Context().Err(); ctxErr != nil && !isGatewayError(err) {
 		// The client went away; nothing to answer.
@@ -481,37 +514,6 @@ func requestHeaderSize(r *http.Request) int {
 	return n + len(r.Host)
 }
 
-var errPayloadTooLarge = errors.New("request body is larger than 10 MB")
-
-// limitedBody fails reads once more than left bytes were read, so a chunked
-// body larger than the payload quota is refused while streaming.
-type limitedBody struct {
-	rc   io.ReadCloser
-	left int64 // owned by the single reader
-	// exceeded is read by the handler after the integration returned, possibly
-	// while a transport goroutine still holds the body.
-	exceeded atomic.Bool
-}
-
-func (l *limitedBody) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		l.exceeded.Store(true)
-		return 0, errPayloadTooLarge
-	}
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.rc.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		l.exceeded.Store(true)
-		return 0, errPayloadTooLarge
-	}
-	return n, err
-}
-
-func (l *limitedBody) Close() error { return l.rc.Close() }
-
 // countingWriter records the status and the body bytes sent, for the access
 // log and metrics. Unwrap lets http.ResponseController reach Flush.
 type countingWriter struct {
@@ -538,3 +540,11 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 
 // Unwrap returns the underlying ResponseWriter.
 func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ServerMaxHeaderBytes is the http.Server MaxHeaderBytes for data plane
+// listeners: the 10240-byte quota counts the request line and header values
+// only, so names, separators and the Host line get room beyond it, and a
+// request between the quota and this bound gets AWS's answer from the
+// handler. net/http reads up to 4 KiB more before it refuses a request
+// itself (431).
+const ServerMaxHeaderBytes = 16 << 10

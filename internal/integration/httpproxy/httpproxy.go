@@ -227,6 +227,11 @@ func (i *Invoker) classify(parent context.Context, op string, err error) error {
 	if perr := parent.Err(); perr != nil {
 		return fmt.Errorf("%s: %w", op, perr)
 	}
+	if be := (*BodyReadError)(nil); errors.As(err, &be) {
+		// The client's body failed, not the backend: the data plane, which
+		// knows why (too large, too slow, malformed), refines the answer.
+		return gwerr.New(gwerr.BadRequest, fmt.Errorf("%s: %w", op, err))
+	}
 	if errors.Is(err, errTimeout) {
 		return gwerr.New(gwerr.ServiceUnavailable, fmt.Errorf("%s: timeout of %v exceeded: %w", op, i.timeout, err))
 	}
@@ -247,15 +252,16 @@ func recordRequest(out *http.Request, oh *outboundHeader) *invoke.IntegrationRec
 	return &invoke.IntegrationRecord{Type: "HTTP_PROXY", Target: out.URL.String(), Method: out.Method, RequestHeader: h}
 }
 
-// recordResponse completes ir with the backend's status and header (before
-// cleanResponseHeader), or the failure.
+// recordResponse completes ir with the backend's status and header (kept,
+// not copied: only cleanResponseHeader changes it, which the inspector may
+// show), or the failure.
 func recordResponse(ir *invoke.IntegrationRecord, resp *http.Response, err error) {
 	if err != nil {
 		ir.Error = err.Error()
 		return
 	}
 	ir.Status = resp.StatusCode
-	ir.ResponseHeader = resp.Header.Clone()
+	ir.ResponseHeader = resp.Header
 }
 
 // redact names a request for logs without its query string, which may
