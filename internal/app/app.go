@@ -137,6 +137,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.cfg, g.templates = cfg, tset
+	if tset != nil {
+		g.opts.SummarySections = append(g.opts.SummarySections, g.templateSummary(tset))
+	}
 	fns, err := newFunctions(cfg, g.log)
 	if err != nil {
 		g.closeEarlyAdmin()
