@@ -42,6 +42,7 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
+	"github.com/apigwdev/apigw/internal/template"
 )
 
 // Options are what the command line adds to the configuration.
@@ -114,6 +115,8 @@ type Gateway struct {
 	serveErr chan error
 	// res owns everything New and Start acquired (lifecycle.go).
 	res resources
+	// templates is the loaded template set, nil without templates.
+	templates *template.Set
 }
 
 // New prepares a gateway from cfg: imports its APIs, builds the function
@@ -135,6 +138,18 @@ func New(cfg *config.Config, opts Options) (_ *Gateway, err error) {
 			g.Close()
 		}
 	}()
+	adminURL, err := g.adminURLFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if g.admLn != nil {
+		g.res.own("admin listener", closeListener(g.admLn))
+	}
+	cfg, tset, err := loadTemplates(cfg, adminURL, opts.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	g.cfg, g.templates = cfg, tset
 	if g.fns, err = newFunctions(cfg, g.log); err != nil {
 		return nil, err
 	}
@@ -145,6 +160,7 @@ func New(cfg *config.Config, opts Options) (_ *Gateway, err error) {
 	if err != nil {
 		return nil, err
 	}
+	addTemplateAPIs(in, tset)
 	g.newStageServices()
 	g.res.own("access logs", noError(g.closeStageServices))
 	if err := g.newPrivate(); err != nil {
@@ -223,10 +239,13 @@ func (g *Gateway) Start() (err error) {
 	if err := g.startTLS(); err != nil {
 		return err
 	}
-	if g.admLn, err = net.Listen("tcp", g.cfg.AdminListen); err != nil {
+	early := g.admLn != nil
+	if g.admLn, err = g.listenAdmin(); err != nil {
 		return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
 	}
-	g.res.own("admin listener", closeListener(g.admLn))
+	if !early {
+		g.res.own("admin listener", closeListener(g.admLn))
+	}
 	g.admSv = &http.Server{
 		Handler:           g.adminHandler(),
 		ReadHeaderTimeout: 30 * time.Second,
