@@ -65,6 +65,8 @@ type Options struct {
 	// Pprof mounts net/http/pprof's handlers on the admin listener under
 	// /debug/pprof/ (`apigw serve --pprof`; off by default).
 	Pprof bool
+	// SummarySections add lines to the startup summary (summary.go).
+	SummarySections []SummarySection
 }
 
 // Gateway is a running (or ready to run) apigw instance.
@@ -103,6 +105,8 @@ type Gateway struct {
 	dataSv *http.Server
 	admSv  *http.Server
 	wg     sync.WaitGroup
+	// checks builds and checks the functions after Start (summary.go).
+	checks *functionChecks
 	// serveErr receives the first listener failure.
 	serveErr chan error
 }
@@ -181,6 +185,7 @@ func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
 }
 
 func (g *Gateway) closeFunctions() {
+	g.stopChecks()
 	g.stopWatch()
 	if g.fns == nil {
 		return
@@ -243,6 +248,8 @@ func (g *Gateway) Start() error {
 		g.announce("data plane listening on " + g.TLSURL())
 	}
 	g.announce("admin listening on " + g.AdminURL())
+	g.printSummary()
+	g.checkFunctions()
 	return nil
 }
 

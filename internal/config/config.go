@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/model"
 )
 
@@ -36,17 +37,6 @@ const (
 	DefaultRegion      = "us-east-1"
 	DefaultAccountID   = "000000000000"
 
-	// DefaultFunctionTimeout is a function's timeout when the file gives
-	// none: 3 s, as Lambda's.
-	DefaultFunctionTimeout = 3 * time.Second
-	// MaxFunctionTimeout is Lambda's limit, 900 s.
-	MaxFunctionTimeout = 900 * time.Second
-	// DefaultMemorySize is a function's memory size in MB when the file
-	// gives none, as Lambda's; sizes range over 128..10240.
-	DefaultMemorySize = 128
-	// DefaultConcurrency is the most instances of a function running at
-	// once when the file gives none; the range is 1..1000.
-	DefaultConcurrency = 10
 	// DefaultHealthCheckInterval is the interval of a private target's
 	// active health checks when its healthCheck gives none.
 	DefaultHealthCheckInterval = 10 * time.Second
@@ -488,8 +478,8 @@ func (c *Config) Apply(o Overrides) error {
 			}
 		}
 		dir, _ := os.Getwd()
-		c.Functions[name] = Function{Name: name, Command: fields, Dir: dir, Timeout: DefaultFunctionTimeout,
-			MemorySize: DefaultMemorySize, Concurrency: DefaultConcurrency}
+		c.Functions[name] = Function{Name: name, Command: fields, Dir: dir, Timeout: functions.DefaultTimeout,
+			MemorySize: functions.DefaultMemorySize, Concurrency: functions.DefaultConcurrency}
 	}
 	if o.OpenAPI != "" {
 		abs, err := filepath.Abs(o.OpenAPI)
