@@ -39,6 +39,7 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
+	"github.com/apigwdev/apigw/internal/template"
 )
 
 // Options are what the command line adds to the configuration.
@@ -109,6 +110,8 @@ type Gateway struct {
 	checks *functionChecks
 	// serveErr receives the first listener failure.
 	serveErr chan error
+	// templates is the loaded template set, nil without templates.
+	templates *template.Set
 }
 
 // New prepares a gateway from cfg: imports its APIs, builds the function
@@ -124,8 +127,19 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		opts.ShutdownTimeout = 30 * time.Second
 	}
 	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger, serveErr: make(chan error, 2)}
+	adminURL, err := g.adminURLFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg, tset, err := loadTemplates(cfg, adminURL, opts.Stderr)
+	if err != nil {
+		g.closeEarlyAdmin()
+		return nil, err
+	}
+	g.cfg, g.templates = cfg, tset
 	fns, err := newFunctions(cfg, g.log)
 	if err != nil {
+		g.closeEarlyAdmin()
 		return nil, err
 	}
 	g.fns = fns
@@ -133,8 +147,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	in, err := buildInput(cfg)
 	if err != nil {
 		g.closeFunctions()
+		g.closeEarlyAdmin()
 		return nil, err
 	}
+	addTemplateAPIs(in, tset)
 	g.newStageServices()
 	if err := g.newPrivate(); err != nil {
 		g.closeStageServices()
@@ -185,6 +201,7 @@ func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
 }
 
 func (g *Gateway) closeFunctions() {
+	g.closeEarlyAdmin()
 	g.stopChecks()
 	g.stopWatch()
 	if g.fns == nil {
@@ -219,7 +236,7 @@ func (g *Gateway) Start() error {
 		}
 		return err
 	}
-	g.admLn, err = net.Listen("tcp", g.cfg.AdminListen)
+	g.admLn, err = g.listenAdmin()
 	if err != nil {
 		err = fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
 		if g.dataLn != nil {

@@ -93,6 +93,15 @@ type Config struct {
 	// major, Python major.minor); by default such a function runs, with a
 	// warning.
 	StrictRuntimeVersions bool
+	// Templates are AWS SAM / CloudFormation templates and CDK cloud
+	// assemblies, served with their APIs and functions (templates.go).
+	Templates []Template
+	// UnrunnableWarn serves the rest of a template set when some of its
+	// functions cannot run locally (`--unrunnable warn`); their routes
+	// answer 500.
+	UnrunnableWarn bool
+	// StrictTemplates makes template warnings errors (`--strict`).
+	StrictTemplates bool
 	// Inspector configures the request inspector (observe.go).
 	Inspector Inspector
 }

@@ -116,12 +116,13 @@ func (e *entry) withoutBodies() *entry {
 	return &c
 }
 
-// recording is one request being recorded (dataplane.Recording).
+// recording is one request being recorded (dataplane.Recording). It is
+// one allocation: the entry and the response writer live in it.
 type recording struct {
+	e    entry
+	w    captureWriter
 	r    *Recorder
-	e    *entry
 	body *captureBody // nil when the request has no body
-	w    *captureWriter
 	req  *http.Request
 }
 
@@ -130,15 +131,15 @@ type recording struct {
 func (r *Recorder) Begin(w http.ResponseWriter, req *http.Request, requestID string, start time.Time) (http.ResponseWriter, dataplane.Recording) {
 	rec := &recording{
 		r:   r,
-		e:   &entry{id: requestID, start: start},
-		w:   &captureWriter{ResponseWriter: w, c: capture{max: MaxBodyBytes}},
+		e:   entry{id: requestID, start: start},
+		w:   captureWriter{ResponseWriter: w, c: capture{max: MaxBodyBytes}},
 		req: req,
 	}
 	if req.Body != nil && req.Body != http.NoBody {
 		rec.body = &captureBody{rc: req.Body, c: capture{max: MaxBodyBytes}}
 		req.Body = rec.body
 	}
-	return rec.w, rec
+	return &rec.w, rec
 }
 
 var _ dataplane.Inspector = (*Recorder)(nil)
@@ -146,9 +147,12 @@ var _ dataplane.Inspector = (*Recorder)(nil)
 // Record returns the part of the entry the pipeline fills.
 func (rec *recording) Record() *invoke.Record { return &rec.e.rec }
 
-// Finish completes the entry and pushes it into the ring.
+// Finish completes the entry and pushes it into the ring. The request's and
+// the response's header maps are kept, not copied: neither the data plane
+// nor net/http changes them once the handler has returned (net/http
+// copies the response header when it is written).
 func (rec *recording) Finish(req *invoke.Request, out *invoke.Outcome, authorizationType string) {
-	e := rec.e
+	e := &rec.e
 	r := rec.req
 	e.method = r.Method
 	e.host = r.Host
@@ -158,12 +162,12 @@ func (rec *recording) Finish(req *invoke.Request, out *invoke.Outcome, authoriza
 	}
 	e.proto = r.Proto
 	e.remoteAddr = r.RemoteAddr
-	e.reqHeader = r.Header.Clone()
+	e.reqHeader = r.Header
 	if rec.body != nil {
 		e.reqBody = rec.body.seal()
 	}
 	e.status = out.Status
-	e.respHeader = rec.w.Header().Clone()
+	e.respHeader = rec.w.Header()
 	e.respBody = rec.w.c
 	e.out = *out
 	e.authType = authorizationType

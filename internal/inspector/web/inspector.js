@@ -4,7 +4,7 @@
 "use strict";
 
 const api = "/_inspector/api/requests";
-const pollMs = 500;
+const pollMs = 250;
 const keep = 1000;
 
 const state = { entries: [], lastSeq: 0, selected: null, detail: null, paused: false };
@@ -135,6 +135,7 @@ function section(title, ...content) {
 function showDetail(d) {
   $("detail-title").textContent = d.method + " " + d.request.url + " → " + d.status;
   $("curl-text").hidden = true;
+  $("copy-curl").textContent = "Copy as curl";
   const a = d.authorizer;
   const parts = [
     section("Summary", kv([

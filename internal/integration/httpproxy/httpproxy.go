@@ -252,15 +252,16 @@ func recordRequest(out *http.Request, oh *outboundHeader) *invoke.IntegrationRec
 	return &invoke.IntegrationRecord{Type: "HTTP_PROXY", Target: out.URL.String(), Method: out.Method, RequestHeader: h}
 }
 
-// recordResponse completes ir with the backend's status and header (before
-// cleanResponseHeader), or the failure.
+// recordResponse completes ir with the backend's status and header (kept,
+// not copied: only cleanResponseHeader changes it, which the inspector may
+// show), or the failure.
 func recordResponse(ir *invoke.IntegrationRecord, resp *http.Response, err error) {
 	if err != nil {
 		ir.Error = err.Error()
 		return
 	}
 	ir.Status = resp.StatusCode
-	ir.ResponseHeader = resp.Header.Clone()
+	ir.ResponseHeader = resp.Header
 }
 
 // redact names a request for logs without its query string, which may
