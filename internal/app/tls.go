@@ -59,6 +59,9 @@ func (g *Gateway) newTLS() error {
 	for arn, f := range g.cfg.TLS.Certificates {
 		lc.Certificates[arn] = listener.CertFiles{Cert: f.Cert, Key: f.Key}
 	}
+	if f := g.cfg.TLS.DefaultCertificate; f != nil {
+		lc.Default = &listener.CertFiles{Cert: f.Cert, Key: f.Key}
+	}
 	for uri, ts := range g.cfg.Truststores {
 		lc.Truststores[uri] = ts.File
 	}
