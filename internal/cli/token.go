@@ -99,4 +99,3 @@ func displayPath(p string) string {
 	}
 	return p
 }
-
