@@ -201,6 +201,7 @@ func (g *Gateway) checkFunctions() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g.checks = &functionChecks{cancel: cancel}
+	g.res.own("function checks", noError(g.stopChecks))
 	g.checks.wg.Go(func() {
 		g.announce("functions (built and checked at start)")
 		for _, n := range names {
