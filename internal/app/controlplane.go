@@ -34,6 +34,7 @@ func (g *Gateway) openStore(in *compile.Input) error {
 	if err != nil {
 		return err
 	}
+	g.res.own("store", noError(g.closeStore))
 	d := deploy.New(deploy.Options{
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID,
 		Deps: g.compileDeps, Swap: g.swapSnapshot, Logger: g.log,

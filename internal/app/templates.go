@@ -139,14 +139,6 @@ func (g *Gateway) adminURLFor(cfg *config.Config) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// closeEarlyAdmin closes an admin listener bound by New when New fails.
-func (g *Gateway) closeEarlyAdmin() {
-	if g.admLn != nil && g.admSv == nil {
-		g.admLn.Close()
-		g.admLn = nil
-	}
-}
-
 // listenAdmin returns the admin listener: the one New bound for the
 // templates, else a new one.
 func (g *Gateway) listenAdmin() (net.Listener, error) {
