@@ -150,6 +150,9 @@ func New(cfg *config.Config, opts Options) (_ *Gateway, err error) {
 		return nil, err
 	}
 	g.cfg, g.templates = cfg, tset
+	if tset != nil {
+		g.opts.SummarySections = append(g.opts.SummarySections, g.templateSummary(tset))
+	}
 	if g.fns, err = newFunctions(cfg, g.log); err != nil {
 		return nil, err
 	}

@@ -77,6 +77,7 @@ func Validate(ctx context.Context, cfg *config.Config, configErr error) Report {
 			r.Errors = append(r.Errors, configLine(&c, err.Error()))
 		}
 	}
+	r.Errors = append(r.Errors, tlsProblems(&c)...)
 
 	imported := importAPIs(&c)
 	for i := range c.APIs {
