@@ -1,11 +1,13 @@
 package bench
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/dataplane"
@@ -51,11 +53,28 @@ func definition(n int, backendURL string) *model.Definition {
 
 func gateway(b *testing.B, n int, backendURL string) *dataplane.Handler {
 	b.Helper()
+	return gatewayWith(b, n, backendURL, httpproxy.NewTransport())
+}
+
+// stdTransport is net/http's Transport tuned as a proxy's backend client:
+// HTTP/1.1 only, no proxy from the environment, no compression, a large
+// idle pool.
+func stdTransport() *http.Transport {
+	return &http.Transport{
+		MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second,
+		DisableCompression: true, MaxResponseHeaderBytes: 1 << 20,
+		WriteBufferSize: 16 << 10, ReadBufferSize: 8 << 10,
+		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{},
+	}
+}
+
+func gatewayWith(b *testing.B, n int, backendURL string, rt http.RoundTripper) *dataplane.Handler {
+	b.Helper()
 	s, _, err := compile.Compile(&compile.Input{
 		Region: "us-east-1", AccountID: "000000000000",
 		APIs: []compile.API{{Definition: definition(n, backendURL), Default: true,
 			Stages: []compile.Stage{{Stage: model.Stage{StageName: "$default"}}}}},
-	}, compile.Deps{Transport: httpproxy.NewTransport()})
+	}, compile.Deps{Transport: rt})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,6 +91,8 @@ func BenchmarkHTTPProxy(b *testing.B) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	run := func(b *testing.B, url string) {
 		b.ReportAllocs()
+		cpu0 := cpuNow()
+		defer func() { b.ReportMetric(float64(cpuNow()-cpu0)/float64(b.N), "cpu-ns/op") }()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				resp, err := client.Get(url)
@@ -90,6 +111,9 @@ func BenchmarkHTTPProxy(b *testing.B) {
 	}
 	b.Run("direct", func(b *testing.B) { run(b, be.URL+"/items/42") })
 	b.Run("gateway", func(b *testing.B) { run(b, gw.URL+"/svc0/items/42") })
+	std := httptest.NewServer(gatewayWith(b, 10, be.URL, stdTransport()))
+	b.Cleanup(std.Close)
+	b.Run("gateway-nethttp", func(b *testing.B) { run(b, std.URL+"/svc0/items/42") })
 }
 
 // BenchmarkHandlerRoutes measures the data plane handler alone (no network;

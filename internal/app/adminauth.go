@@ -129,14 +129,13 @@ func adminOpen(r *http.Request) bool {
 // policy: a valid signature is all the admin listener asks for. Their ARN
 // is the account's root user, which is what they stand for.
 func adminStore(cfg *config.Config) (*iam.Store, error) {
-	ids := make([]config.Identity, 0, len(cfg.Admin.Credentials))
+	ids := make([]iam.Credentials, 0, len(cfg.Admin.Credentials))
 	for _, c := range cfg.Admin.Credentials {
-		ids = append(ids, config.Identity{
+		ids = append(ids, iam.Credentials{
 			AccessKeyID:     c.AccessKeyID,
 			SecretAccessKey: c.SecretAccessKey,
 			ARN:             "arn:aws:iam::" + cfg.AccountID + ":root",
 			Line:            c.Line,
-			Column:          c.Column,
 		})
 	}
 	s, err := iam.NewStore(ids)

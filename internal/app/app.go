@@ -46,6 +46,14 @@ type Options struct {
 	Stderr io.Writer
 	// Logger is the gateway's logger. If nil, a text logger on Stderr is used.
 	Logger *slog.Logger
+	// RequestLogger gets one line per data plane request at info level
+	// (`apigw serve` batches its writes: package logging). If nil, Logger
+	// is used.
+	RequestLogger *slog.Logger
+	// JSONLines makes the listening lines and the startup summary log
+	// records of Logger (`--log-format json`), written whatever the log
+	// level, instead of plain lines on Stderr.
+	JSONLines bool
 	// ShutdownTimeout bounds how long in-flight requests may run after a stop
 	// signal. Zero means 30 seconds.
 	ShutdownTimeout time.Duration
@@ -133,7 +141,11 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.closeFunctions()
 		return nil, err
 	}
-	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics})
+	reqLog := opts.RequestLogger
+	if reqLog == nil {
+		reqLog = g.log
+	}
+	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog})
 	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
 		g.Close()
@@ -186,8 +198,8 @@ func (g *Gateway) Start() error {
 	}
 	g.serve(g.dataSv, g.dataLn)
 	g.serve(g.admSv, g.admLn)
-	fmt.Fprintf(g.opts.Stderr, "data plane listening on %s\n", g.DataURL())
-	fmt.Fprintf(g.opts.Stderr, "admin listening on %s\n", g.AdminURL())
+	g.announce("data plane listening on " + g.DataURL())
+	g.announce("admin listening on " + g.AdminURL())
 	return nil
 }
 

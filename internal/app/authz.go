@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
@@ -15,7 +16,7 @@ import (
 // per gateway, so that JWT key sets and cached Lambda authorizer results
 // survive redeployments.
 func (g *Gateway) newAuthorizers() error {
-	ids, err := iam.NewStore(g.cfg.Identities)
+	ids, err := iam.NewStore(iamCredentials(g.cfg.Identities))
 	if err != nil {
 		return fmt.Errorf("identities: %w", err)
 	}
@@ -43,4 +44,21 @@ func (g *Gateway) issuerHandler() http.Handler {
 	}
 	g.log.Info("local OIDC issuer", "issuer", is.URL())
 	return is
+}
+
+// iamCredentials passes the config file's identities to iam.NewStore as plain
+// values (iam does not import config).
+func iamCredentials(ids []config.Identity) []iam.Credentials {
+	out := make([]iam.Credentials, len(ids))
+	for i, id := range ids {
+		out[i] = iam.Credentials{
+			AccessKeyID:     id.AccessKeyID,
+			SecretAccessKey: id.SecretAccessKey,
+			SessionToken:    id.SessionToken,
+			ARN:             id.ARN,
+			PolicyJSON:      id.PolicyJSON,
+			Line:            id.Line,
+		}
+	}
+	return out
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/functions"
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 )
 
 // newFunctions builds the function runtime from the configuration.
@@ -61,6 +61,7 @@ func functionConfigs(cfg *config.Config) []functions.Config {
 			RuntimeClient: f.RuntimeClient,
 			LogFormat:     f.LogFormat,
 			LogLevel:      f.LogLevel,
+			Layers:        f.Layers,
 			Build:         f.Build,
 			Dir:           f.Dir,
 			Env:           f.Env,
@@ -153,7 +154,7 @@ func isLoopbackURL(u string) bool {
 type functionCaller struct{ m *functions.Manager }
 
 // Call invokes the function synchronously with the event as its payload.
-func (c functionCaller) Call(ctx context.Context, fn lambdaproxy.FunctionRef, payload []byte) (*lambdaproxy.CallResult, error) {
+func (c functionCaller) Call(ctx context.Context, fn lambdacall.FunctionRef, payload []byte) (*lambdacall.CallResult, error) {
 	res, err := c.m.Invoke(ctx, &functions.Invocation{
 		FunctionName: fn.Name,
 		Qualifier:    fn.Qualifier,
@@ -161,15 +162,15 @@ func (c functionCaller) Call(ctx context.Context, fn lambdaproxy.FunctionRef, pa
 	})
 	switch {
 	case err == nil:
-		return &lambdaproxy.CallResult{Payload: res.Payload, FunctionError: res.FunctionError}, nil
+		return &lambdacall.CallResult{Payload: res.Payload, FunctionError: res.FunctionError}, nil
 	case errors.Is(err, functions.ErrFunctionNotFound):
-		return nil, fmt.Errorf("%w: %w", lambdaproxy.ErrFunctionNotFound, err)
+		return nil, fmt.Errorf("%w: %w", lambdacall.ErrFunctionNotFound, err)
 	case errors.Is(err, functions.ErrThrottled):
-		return nil, fmt.Errorf("%w: %w", lambdaproxy.ErrThrottled, err)
+		return nil, fmt.Errorf("%w: %w", lambdacall.ErrThrottled, err)
 	case errors.Is(err, functions.ErrPayloadTooLarge):
-		return nil, fmt.Errorf("%w: %w", lambdaproxy.ErrPayloadTooLarge, err)
+		return nil, fmt.Errorf("%w: %w", lambdacall.ErrPayloadTooLarge, err)
 	}
 	return nil, err
 }
 
-var _ lambdaproxy.Caller = functionCaller{}
+var _ lambdacall.Caller = functionCaller{}

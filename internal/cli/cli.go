@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/issuer"
+	"github.com/apigwdev/apigw/internal/logging"
 )
 
 const usage = `apigw: Amazon API Gateway HTTP APIs, self-hosted.
@@ -100,6 +102,8 @@ func serve(args []string, stderr io.Writer) int {
 		openapiDoc = fs.String("openapi", "", "import this OpenAPI document as the default API with a $default stage")
 		watchFiles = fs.Bool("watch", false, "rebuild and restart a function when its source files change (its dir, or its program without a build command)")
 		pprofOn    = fs.Bool("pprof", false, "serve net/http/pprof on the admin listener under /debug/pprof/")
+		logFormat  = fs.String("log-format", "", "the gateway's log: text or json (default text)")
+		logLevel   = fs.String("log-level", "", "least level logged: debug, info, warn or error (default info; warn hides the line per request)")
 		fnFlags    stringList
 	)
 	fs.Var(&fnFlags, "function", "NAME=COMMAND: a function speaking the Lambda Runtime API (repeatable)")
@@ -121,6 +125,8 @@ func serve(args []string, stderr io.Writer) int {
 		DataDir:     *dataDir,
 		Region:      *region,
 		AccountID:   *account,
+		LogFormat:   *logFormat,
+		LogLevel:    *logLevel,
 		OpenAPI:     *openapiDoc,
 		Functions:   fnFlags,
 	}
@@ -128,13 +134,33 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
-	ctx, stop := stopContext(stderr)
+	logs := newLogs(cfg, stderr)
+	defer logs.Close()
+	stderr = logs.Writer()
+	ctx, stop := stopContext(logs.Logger)
 	defer stop()
-	if err := app.Run(ctx, cfg, app.Options{Stderr: stderr, Watch: *watchFiles, Pprof: *pprofOn}); err != nil {
+	if err := app.Run(ctx, cfg, app.Options{
+		Stderr: stderr, Logger: logs.Logger, RequestLogger: logs.Requests, JSONLines: logs.Format == logging.JSON,
+		Watch: *watchFiles, Pprof: *pprofOn,
+	}); err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// newLogs builds the gateway's log as the configuration asks (both values
+// were checked when it was loaded).
+func newLogs(cfg *config.Config, stderr io.Writer) *logging.Logs {
+	format, err := logging.ParseFormat(cfg.LogFormat)
+	if err != nil {
+		format = logging.Text
+	}
+	level, err := logging.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		level = slog.LevelInfo
+	}
+	return logging.New(stderr, format, level)
 }
 
 // loadConfig loads the named config file, or apigw.yaml in the working

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -74,14 +75,34 @@ func TestVersionStamped(t *testing.T) {
 	}
 }
 
+// lockedBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) WriteString(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // waitListening reads the "listening on" lines of a started serve process
-// from stderr and returns both URLs; stderr is drained afterwards.
-func waitListening(t *testing.T, stderr *bufio.Scanner) (dataURL, adminURL string, log *bytes.Buffer) {
+// from stderr and returns both URLs; log keeps collecting every line of
+// stderr.
+func waitListening(t *testing.T, stderr *bufio.Scanner) (dataURL, adminURL string, log *lockedBuffer) {
 	t.Helper()
 	lines := make(chan string, 64)
-	log = &bytes.Buffer{}
+	log = &lockedBuffer{}
 	go func() {
 		for stderr.Scan() {
+			log.WriteString(stderr.Text() + "\n")
 			lines <- stderr.Text()
 		}
 		close(lines)
@@ -94,7 +115,6 @@ func waitListening(t *testing.T, stderr *bufio.Scanner) (dataURL, adminURL strin
 			if !ok {
 				t.Fatalf("serve exited before listening; stderr:\n%s", log)
 			}
-			log.WriteString(l + "\n")
 			if m := re.FindStringSubmatch(l); m != nil {
 				if m[1] == "admin" {
 					adminURL = m[2]
@@ -111,6 +131,34 @@ func waitListening(t *testing.T, stderr *bufio.Scanner) (dataURL, adminURL strin
 		}
 	}()
 	return dataURL, adminURL, log
+}
+
+// serveProcess starts `apigw serve` (bin) in dir with args and ephemeral
+// listeners, and returns it once it listens.
+func serveProcess(t *testing.T, bin, dir string, args ...string) (cmd *exec.Cmd, dataURL, adminURL string, log *lockedBuffer) {
+	t.Helper()
+	cmd = exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}, args...)...)
+	cmd.Dir = dir
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	dataURL, adminURL, log = waitListening(t, bufio.NewScanner(pipe))
+	return cmd, dataURL, adminURL, log
+}
+
+// eventually polls cond every 20 ms for up to 10 s.
+func eventually(cond func() bool) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return false
 }
 
 // children returns the pids of pid's child processes (Linux /proc).
@@ -182,17 +230,7 @@ func TestServeSIGINTStopsFunctions(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	bin := buildBinary(t)
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--function", "echo=./echo")
-	cmd.Dir = dir
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	dataURL, adminURL, _ := waitListening(t, bufio.NewScanner(pipe))
+	cmd, dataURL, adminURL, _ := serveProcess(t, bin, dir, "--function", "echo=./echo")
 	resp, err := http.Post(adminURL+"/2015-03-31/functions/echo/invocations", "application/json", strings.NewReader(`{"hi":1}`))
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,7 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,7 +22,7 @@ import (
 // program behind with its listeners and function processes. So under
 // `go run` the gateway also watches its parent and stops, as for SIGTERM,
 // once the go command is gone.
-func stopContext(stderr io.Writer) (context.Context, context.CancelFunc) {
+func stopContext(log *slog.Logger) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -31,14 +30,14 @@ func stopContext(stderr io.Writer) (context.Context, context.CancelFunc) {
 	go func() {
 		select {
 		case s := <-sigs:
-			fmt.Fprintf(stderr, "apigw: received %v, stopping\n", s)
+			log.Info("received " + s.String() + ", stopping")
 			cancel()
 		case <-ctx.Done():
 		case <-done:
 		}
 	}()
 	if underGoRun() {
-		go watchParent(ctx, cancel, stderr)
+		go watchParent(ctx, cancel, log)
 	}
 	return ctx, func() {
 		signal.Stop(sigs)
@@ -76,7 +75,7 @@ const parentPoll = 200 * time.Millisecond
 // watchParent calls cancel once the process's parent has exited, which the
 // process sees as a change of its parent process id (it is re-parented to
 // init or a subreaper). Windows does not re-parent; there it never fires.
-func watchParent(ctx context.Context, cancel context.CancelFunc, stderr io.Writer) {
+func watchParent(ctx context.Context, cancel context.CancelFunc, log *slog.Logger) {
 	ppid := os.Getppid()
 	if ppid <= 1 {
 		return
@@ -89,7 +88,7 @@ func watchParent(ctx context.Context, cancel context.CancelFunc, stderr io.Write
 			return
 		case <-t.C:
 			if os.Getppid() != ppid {
-				fmt.Fprintln(stderr, "apigw: the go command that ran apigw exited, stopping")
+				log.Info("the go command that ran apigw exited, stopping")
 				cancel()
 				return
 			}

@@ -39,6 +39,7 @@ import (
 	"github.com/apigwdev/apigw/internal/integration/parammap"
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/routekey"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -80,7 +81,7 @@ type Domain struct {
 type Deps struct {
 	// Functions invokes Lambda functions. If nil, Lambda integrations are
 	// unsupported.
-	Functions lambdaproxy.Caller
+	Functions lambdacall.Caller
 	// HasFunction reports whether a function name is configured locally or
 	// remotely; routes naming an unknown function compile with a warning and
 	// answer 500 as AWS does for a missing function. If nil, every name is
@@ -530,7 +531,7 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 			c.unsupported(apiID, where, "Lambda proxy integration (AWS_PROXY)")
 			return nil
 		}
-		tmpl, err := lambdaproxy.ParseFunctionURI(mi.IntegrationURI)
+		tmpl, err := lambdacall.ParseFunctionURI(mi.IntegrationURI)
 		if err != nil {
 			c.errs = append(c.errs, fmt.Errorf("api %s: %s: %w", apiID, where, err))
 			return nil

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/apigwdev/apigw/internal/dataplane/throttle"
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
 )
@@ -29,7 +29,7 @@ func definition(id string) *model.Definition {
 	}
 }
 
-var noCall = lambdaproxy.CallerFunc(func(context.Context, lambdaproxy.FunctionRef, []byte) (*lambdaproxy.CallResult, error) {
+var noCall = lambdacall.CallerFunc(func(context.Context, lambdacall.FunctionRef, []byte) (*lambdacall.CallResult, error) {
 	return nil, errors.New("not called in compile tests")
 })
 

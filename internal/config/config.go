@@ -68,6 +68,10 @@ type Config struct {
 	Region string
 	// AccountID is the 12-digit account in ARNs; default 000000000000.
 	AccountID string
+	// LogFormat is the gateway's own log format, text (default) or json;
+	// LogLevel its least level shown, debug, info (default), warn or
+	// error. The request log is at info.
+	LogFormat, LogLevel string
 	// Functions are what Lambda ARNs point at, by function name.
 	Functions map[string]Function
 	// APIs are imported from their OpenAPI documents at every start.
@@ -127,6 +131,10 @@ type Function struct {
 	// LogLevel is the application log level with LogFormat JSON: TRACE,
 	// DEBUG, INFO (default), WARN, ERROR or FATAL.
 	LogLevel string
+	// Layers are directories laid out as Lambda layers are under /opt
+	// (nodejs/node_modules, python/...), earliest first; resolved against
+	// the file's directory. Runtime functions only.
+	Layers []string
 	// Build is an optional command run before the function starts, in Dir;
 	// its first word is resolved like Command's.
 	Build []string
@@ -292,6 +300,8 @@ func Default() *Config {
 		DataDir:         DefaultDataDir,
 		Region:          DefaultRegion,
 		AccountID:       DefaultAccountID,
+		LogFormat:       "text",
+		LogLevel:        "info",
 		Functions:       map[string]Function{},
 		PrivateTargets:  map[string]PrivateTarget{},
 		AWS:             AWSConfig{Endpoints: map[string]string{}},
@@ -407,9 +417,10 @@ func Parse(data []byte, file string) (*Config, error) {
 // Overrides are the command-line flags of `apigw serve`; empty fields
 // leave the file's values.
 type Overrides struct {
-	// Listen, AdminListen, DataDir, Region and AccountID replace the
-	// file's values; DataDir is relative to the working directory.
-	Listen, AdminListen, DataDir, Region, AccountID string
+	// Listen, AdminListen, DataDir, Region, AccountID, LogFormat and
+	// LogLevel replace the file's values; DataDir is relative to the
+	// working directory.
+	Listen, AdminListen, DataDir, Region, AccountID, LogFormat, LogLevel string
 	// OpenAPI imports this document as an extra API with a $default stage
 	// and makes it the default API.
 	OpenAPI string
@@ -437,6 +448,8 @@ func (c *Config) Apply(o Overrides) error {
 	set("data-dir", o.DataDir, &c.DataDir, func(string) string { return "" })
 	set("region", o.Region, &c.Region, checkRegion)
 	set("account-id", o.AccountID, &c.AccountID, checkAccount)
+	set("log-format", o.LogFormat, &c.LogFormat, CheckLogFormat)
+	set("log-level", o.LogLevel, &c.LogLevel, CheckLogLevel)
 	if c.Functions == nil {
 		c.Functions = map[string]Function{}
 	}
@@ -476,4 +489,24 @@ func (c *Config) Apply(o Overrides) error {
 
 func defaultStage(line, col int) Stage {
 	return Stage{Name: model.DefaultStageName, AutoDeploy: true, Line: line, Column: col}
+}
+
+// CheckLogFormat checks a log format: text or json. It returns what is
+// wrong, or "".
+func CheckLogFormat(s string) string {
+	switch s {
+	case "text", "json":
+		return ""
+	}
+	return fmt.Sprintf("%q is not a log format: want text or json", s)
+}
+
+// CheckLogLevel checks a log level: debug, info, warn or error. It
+// returns what is wrong, or "".
+func CheckLogLevel(s string) string {
+	switch strings.ToLower(s) {
+	case "debug", "info", "warn", "warning", "error":
+		return ""
+	}
+	return fmt.Sprintf("%q is not a log level: want debug, info, warn or error", s)
 }

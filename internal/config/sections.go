@@ -61,7 +61,7 @@ func reservedEnv(k string) bool {
 
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -91,6 +91,10 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			scalar(&c.Region, checkRegion)
 		case "accountId":
 			scalar(&c.AccountID, checkAccount)
+		case "logFormat":
+			scalar(&c.LogFormat, CheckLogFormat)
+		case "logLevel":
+			scalar(&c.LogLevel, CheckLogLevel)
 		case "functions":
 			d.functions(v, c)
 		case "apis":
@@ -118,7 +122,7 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 		d.errf(n, "functions must be a mapping of function names, not %s", kindName(n))
 		return
 	}
-	known := []string{"command", "runtime", "handler", "interpreter", "runtimeClient", "logFormat", "logLevel", "build", "dir", "env", "timeout", "memorySize", "concurrency", "endpoint", "remoteName"}
+	known := []string{"command", "runtime", "handler", "interpreter", "runtimeClient", "logFormat", "logLevel", "layers", "build", "dir", "env", "timeout", "memorySize", "concurrency", "endpoint", "remoteName"}
 	for _, p := range pairs(n) {
 		name := p.key.Value
 		if msg := checkFunctionName(name); msg != "" {
@@ -141,6 +145,13 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 						d.errf(v, "%s: %v", what, err)
 					} else {
 						f.Runtime = s
+					}
+				}
+			case "layers":
+				runtimeOnly[key] = k
+				for _, e := range d.seq(v, what) {
+					if s, ok := d.str(e, what); ok && s != "" {
+						f.Layers = append(f.Layers, d.path(s))
 					}
 				}
 			case "handler", "interpreter", "runtimeClient", "logFormat", "logLevel":

@@ -37,6 +37,8 @@ type Handler struct {
 	now  func() time.Time
 	// metrics records every request that reached a stage; may be nil.
 	metrics Recorder
+	// reqLog gets one line per request; may be nil.
+	reqLog slog.Handler
 	// bufs recycles the 32 KB buffers of copyFlushing: allocating one per
 	// request was most of the handler's garbage.
 	bufs sync.Pool
@@ -52,6 +54,9 @@ type Options struct {
 	// Metrics records every request that reached a stage. If nil, nothing is
 	// recorded.
 	Metrics Recorder
+	// RequestLog gets one line per request at info level (requestlog.go).
+	// If nil, requests are not logged.
+	RequestLog *slog.Logger
 }
 
 // Recorder records the outcome of a request (implemented by package
@@ -64,6 +69,9 @@ type Recorder interface {
 // 404 until Swap).
 func New(s *snapshot.Snapshot, opts Options) *Handler {
 	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics}
+	if opts.RequestLog != nil {
+		h.reqLog = opts.RequestLog.Handler()
+	}
 	h.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	if h.log == nil {
 		h.log = slog.Default()
@@ -96,6 +104,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(cw, r, x, err)
 	}
 	h.finish(cw, r, x)
+	if h.reqLog != nil {
+		h.logRequest(r, cw, x)
+	}
 }
 
 // exchange is the state of one request as it moves through the pipeline.

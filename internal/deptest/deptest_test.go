@@ -36,7 +36,7 @@ var fences = []fence{
 	{pkg: "internal/awserr", allowed: []string{"internal/model"}},
 	{pkg: "internal/store", allowed: []string{"internal/model"}, thirdParty: true},
 	{pkg: "internal/controlplane", allowed: []string{"internal/awserr", "internal/model", "internal/openapi", "internal/routekey", "internal/store"}, thirdParty: true},
-	{pkg: "internal/dataplane/authz", allowed: []string{"internal/invoke", "internal/gwerr", "internal/model", "internal/snapshot", "internal/integration/lambdaproxy", "internal/config", "internal/dataplane/authz"}, thirdParty: true},
+	{pkg: "internal/dataplane/authz", allowed: []string{"internal/invoke", "internal/gwerr", "internal/model", "internal/snapshot", "internal/integration/lambdaproxy", "internal/dataplane/authz"}, thirdParty: true},
 	{pkg: "internal/integration/lambdaproxy", allowed: []string{"internal/invoke", "internal/gwerr"}, thirdParty: true},
 	{pkg: "internal/integration/httpproxy", allowed: []string{"internal/invoke", "internal/gwerr"}, thirdParty: true},
 }

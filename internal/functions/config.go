@@ -84,6 +84,12 @@ type Config struct {
 	// "JSON"; LogLevel is its application log level with JSON (TRACE, DEBUG,
 	// INFO, WARN, ERROR, FATAL; "" means INFO), as Lambda's LoggingConfig.
 	LogFormat, LogLevel string
+	// Layers are directories laid out as Lambda layers are under /opt
+	// (nodejs/node_modules, python/lib/python3.N/site-packages, python/),
+	// earliest first, for a Runtime function: Node.js finds their modules
+	// through NODE_PATH, Python through PYTHONPATH. Relative paths are taken
+	// relative to the gateway's working directory.
+	Layers []string
 	// Build is an optional command run in Dir, with the gateway's environment,
 	// before the function's first instance starts (for example
 	// ["go", "build", "-o", "bootstrap", "."]), and again on
@@ -251,7 +257,7 @@ func (c Config) normalize() (Config, error) {
 			field string
 			set   bool
 		}{{"Handler", c.Handler != ""}, {"Interpreter", c.Interpreter != ""}, {"RuntimeClient", c.RuntimeClient != ""},
-			{"LogFormat", c.LogFormat != ""}, {"LogLevel", c.LogLevel != ""}} {
+			{"LogFormat", c.LogFormat != ""}, {"LogLevel", c.LogLevel != ""}, {"Layers", len(c.Layers) > 0}} {
 			if f.set {
 				return bad(f.field, "only applies to functions with a runtime")
 			}
@@ -268,6 +274,22 @@ func (c Config) normalize() (Config, error) {
 		}
 		if err := runtimes.CheckLogging(c.LogFormat, c.LogLevel); err != nil {
 			return bad("LogFormat", "%v", err)
+		}
+		layers := make([]string, len(c.Layers)) // the caller's slice stays as it is
+		for i, l := range c.Layers {
+			abs, err := filepath.Abs(l)
+			if err != nil {
+				return bad("Layers", "%v", err)
+			}
+			layers[i] = abs
+		}
+		c.Layers = layers
+		if c.Interpreter != "" && strings.ContainsRune(c.Interpreter, '/') {
+			abs, err := filepath.Abs(c.Interpreter)
+			if err != nil {
+				return bad("Interpreter", "%v", err)
+			}
+			c.Interpreter = abs
 		}
 	}
 	if c.Endpoint != "" {

@@ -82,6 +82,12 @@ func exitPayload(requestID string, waitErr error) []byte {
 	return marshalError(errorTypeExit, "RequestId: "+requestID+" Error: "+reason)
 }
 
+// exitCodePayload is exitPayload for a runtime that exited with code before
+// it could be started (an exec wrapper that does not exist or cannot run).
+func exitCodePayload(requestID string, code int) []byte {
+	return marshalError(errorTypeExit, fmt.Sprintf("RequestId: %s Error: Runtime exited with error: exit status %d", requestID, code))
+}
+
 // entrypointPayload is the payload of an invocation whose instance could not
 // be started (the command is missing or not executable, or its build
 // failed): Runtime.InvalidEntrypoint, as Lambda reports a missing bootstrap.

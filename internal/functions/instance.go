@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/apigwdev/apigw/internal/functions/rapi"
+	"github.com/apigwdev/apigw/internal/functions/runtimes"
 )
 
 // instance is one execution environment of a local function: a runtime
@@ -82,7 +83,7 @@ func newInstance(fn *function, seq int) *instance {
 		calls: make(chan *call),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
-		logs:  &instanceLog{log: fn.log},
+		logs:  &instanceLog{log: fn.log, crIsNewline: fn.cfg.Runtime != ""},
 		timer: t,
 	}
 }
@@ -218,15 +219,31 @@ func (in *instance) start(c *call) (*Result, error) {
 			return fn.failure(c.requestID, entrypointPayload(c.requestID, err)), nil
 		}
 	}
-	if fn.cfg.Runtime != "" {
-		return fn.failure(c.requestID, entrypointPayload(c.requestID, fmt.Errorf("runtime %s: this build runs no managed runtimes yet", fn.cfg.Runtime))), nil
+	argv := fn.cfg.Command
+	if rt := fn.rt; rt != nil {
+		if rt.err != nil {
+			fn.log.Error("function cannot run", "err", rt.err)
+			return fn.failure(c.requestID, entrypointPayload(c.requestID, rt.err)), nil
+		}
+		argv = rt.spec.Command()
+		if w := fn.cfg.Env["AWS_LAMBDA_EXEC_WRAPPER"]; w != "" {
+			// Lambda's runtime bootstrap script checks the wrapper and exits
+			// 127 or 126 with a line saying why: the invocation fails with
+			// Runtime.ExitError.
+			if line, code := runtimes.CheckWrapper(w, fn.cfg.Dir); line != "" {
+				in.started = time.Now()
+				in.logs.output("stdout", line)
+				fn.log.Error("function instance failed to start", "wrapper", w, "err", line)
+				return in.failBeforeStart(c, exitCodePayload(c.requestID, code), "error", errorTypeExit), nil
+			}
+		}
 	}
 	srv := rapi.New(rapi.Config{FunctionName: fn.cfg.Name, Logger: fn.log})
 	addr, err := srv.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting instance of function %s: %w", fn.cfg.Name, err)
 	}
-	spec := procSpec{argv: fn.cfg.Command, dir: fn.cfg.Dir, env: fn.environ(addr), out: in.logs.output}
+	spec := procSpec{argv: argv, dir: fn.cfg.Dir, env: fn.environ(addr), out: in.logs.output}
 	in.started = time.Now()
 	proc, err := startProcess(&fn.mgr.routines, spec)
 	if err != nil {
@@ -234,7 +251,7 @@ func (in *instance) start(c *call) (*Result, error) {
 		if errors.Is(err, ErrClosed) {
 			return nil, err
 		}
-		fn.log.Error("function instance failed to start", "command", fn.cfg.Command, "dir", fn.cfg.Dir, "err", err)
+		fn.log.Error("function instance failed to start", "command", argv, "dir", fn.cfg.Dir, "err", err)
 		return fn.failure(c.requestID, entrypointPayload(c.requestID, err)), nil
 	}
 	srv.Admit(proc.pid) // only this process tree may use the Runtime API
@@ -298,6 +315,11 @@ func (in *instance) serve(c *call) bool {
 				return false
 			}
 		case <-in.proc.exited:
+			if e, ok := in.pendingEvent(rapi.EventInitError); ok {
+				// "/init/error, then exit": the runtime's own report wins.
+				c.reply <- callResult{res: in.failBeforeStart(c, e.Payload, "error", e.ErrorType)}
+				return false
+			}
 			if in.initialized {
 				c.reply <- callResult{retry: true}
 			} else {
@@ -345,12 +367,17 @@ func (in *instance) serve(c *call) bool {
 			if e.Kind != rapi.EventResult || e.RequestID != c.requestID {
 				continue
 			}
-			status := ""
-			if e.FunctionError {
-				status = "error"
-			}
-			res = in.finish(c, handedAt, e.Payload, e.FunctionError, status, e.ErrorType)
+			res = in.finish(c, handedAt, e.Payload, e.FunctionError, statusOf(e.FunctionError), e.ErrorType)
 		case <-in.proc.exited:
+			if e, ok := in.pendingEvent(rapi.EventResult); ok && e.RequestID == c.requestID {
+				// "/error (or /response), then exit" is a completed invocation:
+				// Node.js runtimes exit after reporting an uncaught exception,
+				// aws-lambda-go after a panic.
+				res = in.finish(c, handedAt, e.Payload, e.FunctionError, statusOf(e.FunctionError), e.ErrorType)
+				in.finishing = true
+				c.reply <- callResult{res: res}
+				return false
+			}
 			c.reply <- callResult{res: in.finish(c, handedAt, exitPayload(c.requestID, in.proc.waitErr), true, "error", errorTypeExit)}
 			return false
 		case <-in.timer.C:
@@ -421,6 +448,32 @@ func (in *instance) logReport(requestID string, d time.Duration, status, errorTy
 		errorType:    errorType,
 	}.String())
 	in.pendingInit = 0
+}
+
+// statusOf is the REPORT line status of an answered invocation.
+func statusOf(failed bool) string {
+	if failed {
+		return "error"
+	}
+	return ""
+}
+
+// pendingEvent returns the first event of kind the runtime reported before
+// its process exited and that is still unread, dropping the others. The
+// Runtime API server emits an event before it answers the request, so an
+// event the runtime caused before exiting is buffered by the time the exit
+// is seen; select, however, may pick the exit first.
+func (in *instance) pendingEvent(kind rapi.EventKind) (rapi.Event, bool) {
+	for {
+		select {
+		case e := <-in.srv.Events():
+			if e.Kind == kind {
+				return e, true
+			}
+		default:
+			return rapi.Event{}, false
+		}
+	}
 }
 
 func (in *instance) stopTimer() {

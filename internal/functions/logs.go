@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -26,6 +27,11 @@ const tailSize = 4 * 1024
 // invocation's log tail.
 type instanceLog struct {
 	log *slog.Logger // carries the function attribute
+	// crIsNewline: the function's runtime writes one record per line, with
+	// \r standing for a newline inside the record (the managed Node.js and
+	// Python runtimes when they log to stdout); output shows it as \n, as
+	// SAM CLI does (aws/aws-sam-cli#5972).
+	crIsNewline bool
 
 	mu        sync.Mutex
 	requestID string // guarded by mu; "" between invocations
@@ -75,6 +81,9 @@ func (l *instanceLog) detach() {
 
 // output logs one line of process output.
 func (l *instanceLog) output(stream, line string) {
+	if l.crIsNewline {
+		line = strings.ReplaceAll(line, "\r", "\n")
+	}
 	id := l.record(line)
 	if id == "" {
 		l.log.LogAttrs(context.Background(), slog.LevelInfo, line, slog.String(attrStream, stream))

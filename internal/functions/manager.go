@@ -105,10 +105,11 @@ type Manager struct {
 type function struct {
 	cfg    Config
 	mgr    *Manager
-	log    *slog.Logger    // with the function attribute
-	pool   *pool           // local functions
-	build  *builder        // local functions with a Build command
-	remote *remoteFunction // remote functions
+	log    *slog.Logger     // with the function attribute
+	pool   *pool            // local functions
+	build  *builder         // local functions with a Build command
+	remote *remoteFunction  // remote functions
+	rt     *runtimeFunction // functions with a Runtime
 }
 
 // New validates fns and returns a Manager for them. Function names must be
@@ -124,7 +125,7 @@ func New(opts Options, fns []Config) (*Manager, error) {
 		cancel:   cancel,
 		routines: routines{log: opts.Logger},
 	}
-	var remotes []*function
+	var remotes, rts []*function
 	for _, c := range fns {
 		c, err := c.normalize()
 		if err != nil {
@@ -145,6 +146,13 @@ func New(opts Options, fns []Config) (*Manager, error) {
 		if len(c.Build) > 0 {
 			f.build = &builder{argv: c.Build, dir: c.Dir, log: f.log}
 		}
+		if c.Runtime != "" {
+			rts = append(rts, f)
+		}
+	}
+	if err := m.prepareRuntimes(rts); err != nil {
+		cancel()
+		return nil, err
 	}
 	if len(remotes) > 0 {
 		awsCfg, err := loadAWSConfig(opts)
@@ -333,6 +341,9 @@ func (f *function) environ(addr string) []string {
 		"TZ=:UTC",
 		"LANG=en_US.UTF-8",
 	)
+	if f.rt != nil {
+		env = append(env, f.rt.spec.Environ(os.Getenv("PATH"))...)
+	}
 	keys := make([]string, 0, len(cfg.Env))
 	for k := range cfg.Env {
 		keys = append(keys, k)

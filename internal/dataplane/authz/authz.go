@@ -28,7 +28,7 @@ import (
 	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth"
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
 )
@@ -50,7 +50,7 @@ type Deps struct {
 	Results *lambdaauth.Cache
 	// Functions invokes Lambda authorizer functions. Required for REQUEST
 	// authorizers.
-	Functions lambdaproxy.Caller
+	Functions lambdacall.Caller
 	// Identities are the callers of AWS_IAM routes (iam.NewStore). If nil,
 	// every AWS_IAM request is refused.
 	Identities *iam.Store

@@ -15,13 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth"
 	"github.com/apigwdev/apigw/internal/gwerr"
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -33,7 +32,7 @@ func ttl(n int) *int { return &n }
 
 func TestCompileErrors(t *testing.T) {
 	t.Parallel()
-	caller := lambdaproxy.CallerFunc(func(context.Context, lambdaproxy.FunctionRef, []byte) (*lambdaproxy.CallResult, error) {
+	caller := lambdacall.CallerFunc(func(context.Context, lambdacall.FunctionRef, []byte) (*lambdacall.CallResult, error) {
 		return nil, errors.New("unused")
 	})
 	deps := Deps{Functions: caller, Results: lambdaauth.NewCache(0), KeySets: jwt.NewCache(jwt.CacheOptions{})}
@@ -179,7 +178,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	mux.Handle(issuer.PathPrefix+"/", iss)
 
-	store, err := iam.NewStore([]config.Identity{{AccessKeyID: "AKIAALICE", SecretAccessKey: "secret", ARN: "arn:aws:iam::000000000000:user/alice",
+	store, err := iam.NewStore([]iam.Credentials{{AccessKeyID: "AKIAALICE", SecretAccessKey: "secret", ARN: "arn:aws:iam::000000000000:user/alice",
 		PolicyJSON: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:000000000000:api1/*/*/pets/*"}]}`)}})
 	if err != nil {
 		t.Fatal(err)
@@ -188,12 +187,12 @@ func TestEndToEnd(t *testing.T) {
 	deps := Deps{
 		KeySets: jwt.NewCache(jwt.CacheOptions{Client: admin.Client()}),
 		Results: lambdaauth.NewCache(0),
-		Functions: lambdaproxy.CallerFunc(func(_ context.Context, _ lambdaproxy.FunctionRef, payload []byte) (*lambdaproxy.CallResult, error) {
+		Functions: lambdacall.CallerFunc(func(_ context.Context, _ lambdacall.FunctionRef, payload []byte) (*lambdacall.CallResult, error) {
 			lambdaCalls++
 			if strings.Contains(string(payload), `"identitySource":["open-sesame"]`) {
-				return &lambdaproxy.CallResult{Payload: []byte(`{"isAuthorized":true}`)}, nil
+				return &lambdacall.CallResult{Payload: []byte(`{"isAuthorized":true}`)}, nil
 			}
-			return &lambdaproxy.CallResult{Payload: []byte(`{"isAuthorized":false}`)}, nil
+			return &lambdacall.CallResult{Payload: []byte(`{"isAuthorized":false}`)}, nil
 		}),
 		Identities: store,
 	}

@@ -4,6 +4,13 @@ package httpproxy
 
 import "net"
 
-// connAlive cannot look at the socket on this platform: a pooled connection
-// is assumed alive.
-func connAlive(net.Conn) bool { return true }
+// canCheckIdle is false: this platform gives no non-blocking peek at a
+// socket, so an idle connection's unsolicited bytes could not be noticed
+// before reuse. Connections are closed after each exchange instead.
+const canCheckIdle = false
+
+// idleCheck is never consulted on this platform (canCheckIdle is false).
+type idleCheck struct{}
+
+func (*idleCheck) init(net.Conn) {}
+func (*idleCheck) ok() bool      { return false }

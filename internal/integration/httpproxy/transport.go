@@ -42,11 +42,15 @@ import (
 // after IdleConnTimeout; no dial, handshake or header timeouts of its own:
 // the caller's deadline bounds the whole exchange, body included.
 //
-// A pooled connection that the backend closed while it was idle is noticed
-// on use: a request without a body is then sent again once on a new
-// connection, since it never reached the backend; before a request with a
-// body is written on a pooled connection, the connection is checked for a
-// pending close (connAlive), because such a request cannot be replayed.
+// Before a pooled connection is reused it is checked (idleCheck: one
+// non-blocking peek at the socket): a connection the backend closed, or on
+// which bytes arrived that answer no request (a body on a HEAD, 204 or 304
+// answer, more bytes than the Content-Length said), is closed, never read
+// as the next request's answer. A connection that the backend closes after
+// that check is noticed on use: a request without a body is then sent again
+// once on a new connection, since it never reached the backend. On
+// platforms where the socket cannot be peeked at (not Unix), connections
+// are not reused at all (canCheckIdle).
 type Transport struct {
 	// DialContext dials TCP connections. Nil means a net.Dialer with 30 s
 	// TCP keep-alives.
@@ -112,6 +116,7 @@ type conn struct {
 	reused bool
 	wDone  chan struct{} // closed when a body-writing goroutine is done
 	wErr   error         // its result, read after wDone is closed
+	idle   idleCheck     // tells whether the pooled connection can be reused
 }
 
 // limitReader fails reads once n bytes were read since the last reset; it
@@ -174,7 +179,7 @@ func (t *Transport) do(ctx context.Context, req *http.Request, oh *outboundHeade
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody
 	for attempt := 0; ; attempt++ {
-		c, err := t.get(ctx, key, req, deadline, !replayable)
+		c, err := t.get(ctx, key, req, deadline)
 		if err != nil {
 			return nil, err
 		}
@@ -220,15 +225,19 @@ func keyOf(req *http.Request) (connKey, error) {
 	return k, nil
 }
 
-// get returns a pooled connection to key, or dials one. With checkAlive, a
-// pooled connection with a pending close or unexpected data is dropped.
-func (t *Transport) get(ctx context.Context, key connKey, req *http.Request, deadline time.Time, checkAlive bool) (*conn, error) {
+// get returns a pooled connection to key, or dials one. A pooled
+// connection with a pending close or with bytes waiting to be read is
+// dropped: bytes that arrive on an idle connection answer no request (a
+// backend that sent a body on a HEAD, 204 or 304 answer, or more than its
+// Content-Length), and read as the next response they would hand one
+// client's answer to another.
+func (t *Transport) get(ctx context.Context, key connKey, req *http.Request, deadline time.Time) (*conn, error) {
 	for {
 		c := t.popIdle(key)
 		if c == nil {
 			break
 		}
-		if checkAlive && (c.nc.SetDeadline(time.Time{}) != nil || !connAlive(c.nc)) {
+		if c.br.Buffered() > 0 || c.nc.SetDeadline(time.Time{}) != nil || !c.idle.ok() {
 			c.nc.Close()
 			continue
 		}
@@ -300,6 +309,7 @@ func (t *Transport) dial(ctx context.Context, key connKey, host string, deadline
 		nc = tc
 	}
 	c := &conn{t: t, key: key, nc: nc}
+	c.idle.init(nc)
 	c.lr.r = nc
 	c.lr.n = -1
 	c.br = bufio.NewReaderSize(&c.lr, readBufferSize)
@@ -318,7 +328,7 @@ func timeoutErr(ctx context.Context, err error) error {
 
 // put returns c to the pool, or closes it.
 func (t *Transport) put(c *conn) {
-	if t.DisableKeepAlives {
+	if t.DisableKeepAlives || !canCheckIdle {
 		c.nc.Close()
 		return
 	}

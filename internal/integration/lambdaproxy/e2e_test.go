@@ -21,14 +21,15 @@ import (
 
 	"github.com/apigwdev/apigw/internal/gwerr"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 )
 
 // inProcessCaller runs a real aws-lambda-go handler in-process: the function
 // decodes our event with aws-lambda-go's own types and encodes its response
 // with them. A handler error becomes an Unhandled function error with the
 // runtime's error document, as the Invoke API reports it.
-func inProcessCaller(handler any) Caller {
-	return CallerFunc(func(ctx context.Context, _ FunctionRef, payload []byte) (*CallResult, error) {
+func inProcessCaller(handler any) lambdacall.Caller {
+	return lambdacall.CallerFunc(func(ctx context.Context, _ lambdacall.FunctionRef, payload []byte) (*lambdacall.CallResult, error) {
 		// A handler per call: Invoke's result aliases a pooled buffer.
 		out, err := lambda.NewHandler(handler).Invoke(ctx, payload)
 		if err != nil {
@@ -37,9 +38,9 @@ func inProcessCaller(handler any) Caller {
 				typ = typ.Elem()
 			}
 			doc, _ := json.Marshal(map[string]string{"errorMessage": err.Error(), "errorType": typ.Name()})
-			return &CallResult{Payload: doc, FunctionError: "Unhandled"}, nil
+			return &lambdacall.CallResult{Payload: doc, FunctionError: "Unhandled"}, nil
 		}
-		return &CallResult{Payload: bytes.Clone(out)}, nil
+		return &lambdacall.CallResult{Payload: bytes.Clone(out)}, nil
 	})
 }
 

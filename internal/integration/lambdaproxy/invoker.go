@@ -2,7 +2,6 @@ package lambdaproxy
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,58 +11,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/gwerr"
 	"github.com/apigwdev/apigw/internal/invoke"
-)
-
-// Caller invokes a function synchronously (InvocationType RequestResponse)
-// with an event and returns its output. It is implemented by the local
-// function runtime and by the client of a remote Lambda Invoke endpoint.
-//
-// Call must return promptly once ctx is done; the integration timeout is
-// enforced through ctx. A function that ran and failed is not an error: Call
-// returns its error document with CallResult.FunctionError set, as the Invoke
-// API does (wire-contracts.md 2.8). Errors are for failures to invoke; a
-// Caller reports the documented ones by wrapping ErrFunctionNotFound,
-// ErrThrottled or ErrPayloadTooLarge.
-type Caller interface {
-	Call(ctx context.Context, fn FunctionRef, payload []byte) (*CallResult, error)
-}
-
-// CallerFunc adapts a function to the Caller interface.
-type CallerFunc func(ctx context.Context, fn FunctionRef, payload []byte) (*CallResult, error)
-
-// Call calls f.
-func (f CallerFunc) Call(ctx context.Context, fn FunctionRef, payload []byte) (*CallResult, error) {
-	return f(ctx, fn, payload)
-}
-
-// CallResult is a function's output.
-type CallResult struct {
-	// Payload is the function's response, or its error document when
-	// FunctionError is set.
-	Payload []byte
-	// FunctionError is "" for success, or the X-Amz-Function-Error value of
-	// a failed invocation: "Unhandled" (or the legacy "Handled").
-	FunctionError string
-}
-
-// Errors a Caller returns, wrapped, for the failures the gateway answers in a
-// documented way (dataplane.md 3.10).
-var (
-	// ErrFunctionNotFound means the function does not exist or may not be
-	// invoked (Lambda ResourceNotFoundException, a missing permission, a
-	// function the gateway has no configuration for): 500 Internal Server
-	// Error (3.10, DOC D-tslambda).
-	ErrFunctionNotFound = errors.New("lambda function not found")
-	// ErrThrottled means Lambda refused the invocation for lack of
-	// concurrency (TooManyRequestsException, 429): 500 Internal Server Error
-	// (3.10 and D.2: UNCONFIRMED, reports of 429, 500 and 503 exist; 500 is
-	// what HTTP APIs answer for every other failure of the Lambda call, and
-	// what D.2 suggests).
-	ErrThrottled = errors.New("lambda function throttled")
-	// ErrPayloadTooLarge means Lambda refused the event as larger than its
-	// synchronous invocation limit (RequestTooLargeException): 413 Request
-	// Entity Too Large (3.10, 9.2; EMU DOTNET).
-	ErrPayloadTooLarge = errors.New("lambda request payload too large")
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 )
 
 // MaxEventSize is the largest event sent to a function, Lambda's 6 MB limit on
@@ -78,7 +26,7 @@ const DefaultTimeout = 30 * time.Second
 // Config configures an Invoker.
 type Config struct {
 	// URI is the integration URI naming the function, in one of the forms of
-	// ParseFunctionURI. Required.
+	// lambdacall.ParseFunctionURI. Required.
 	URI string
 	// PayloadFormatVersion is "1.0" or "2.0". Required: the API requires it
 	// for Lambda integrations (dataplane.md 3.1); defaulting (OpenAPI import,
@@ -90,7 +38,7 @@ type Config struct {
 	// the resource model.
 	Timeout time.Duration
 	// Caller invokes the function. Required.
-	Caller Caller
+	Caller lambdacall.Caller
 	// Logger receives debug records of invocations. If nil, nothing is
 	// logged.
 	Logger *slog.Logger
@@ -100,18 +48,18 @@ type Config struct {
 // invoke.Invoker. It is built once per integration and is safe for concurrent
 // use.
 type Invoker struct {
-	fn      *FunctionTemplate
-	static  *FunctionRef // the function, when the URI has no stage variables
+	fn      *lambdacall.FunctionTemplate
+	static  *lambdacall.FunctionRef // the function, when the URI has no stage variables
 	v2      bool
 	timeout time.Duration
-	caller  Caller
+	caller  lambdacall.Caller
 	log     *slog.Logger
 }
 
 // New validates cfg and returns its Invoker. The URI is parsed now; a URI
 // without stage variables is resolved now.
 func New(cfg Config) (*Invoker, error) {
-	fn, err := ParseFunctionURI(cfg.URI)
+	fn, err := lambdacall.ParseFunctionURI(cfg.URI)
 	if err != nil {
 		return nil, fmt.Errorf("creating lambda integration: %w", err)
 	}
@@ -154,15 +102,15 @@ var errTimeout = errors.New("integration timeout")
 //  3. The event is built in the configured payload format; one larger than
 //     MaxEventSize gives 413 Request Entity Too Large without a call.
 //  4. The function is called with the integration timeout: past it, 503
-//     Service Unavailable. ErrFunctionNotFound and ErrThrottled give 500,
-//     ErrPayloadTooLarge 413.
-//  5. A result with FunctionError gives 500; otherwise the result is
+//     Service Unavailable. lambdacall.ErrFunctionNotFound and lambdacall.ErrThrottled give 500,
+//     lambdacall.ErrPayloadTooLarge 413.
+//  5. A result with lambdacall.FunctionError gives 500; otherwise the result is
 //     interpreted by ParseResultV2 or ParseResultV1, a malformed one giving
 //     500.
 //
 // Errors are *gwerr.Error values carrying the real cause for the log.
 func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Response, error) {
-	var fn FunctionRef
+	var fn lambdacall.FunctionRef
 	if i.static != nil {
 		fn = *i.static
 	} else {
@@ -211,7 +159,7 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 	}
 	if err != nil {
 		kind := gwerr.InternalServerError
-		if errors.Is(err, ErrPayloadTooLarge) {
+		if errors.Is(err, lambdacall.ErrPayloadTooLarge) {
 			kind = gwerr.RequestEntityTooLarge
 		}
 		if ctx.Err() != nil { // the client went away; nobody will see the answer
@@ -223,7 +171,7 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 		return nil, gwerr.Newf(gwerr.InternalServerError, "lambda integration %s: caller returned no result", fn)
 	}
 	if res.FunctionError != "" {
-		ferr := &FunctionError{Function: fn, Type: res.FunctionError, Payload: res.Payload}
+		ferr := &lambdacall.FunctionError{Function: fn, Type: res.FunctionError, Payload: res.Payload}
 		i.log.DebugContext(ctx, "lambda function error", "function", fn.String(), "requestId", req.RequestID, "error", ferr.Error())
 		return nil, gwerr.New(gwerr.InternalServerError, ferr)
 	}
@@ -251,39 +199,6 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, fmt.Errorf("reading request body: %w", err)
 	}
 	return b, nil
-}
-
-// FunctionError is an invocation that ended in a function error (the Invoke
-// API's X-Amz-Function-Error): an exception, a crash, a timeout of the
-// function itself. The client gets 500 Internal Server Error (dataplane.md 3.7
-// step 1, 3.10); the error is logged.
-type FunctionError struct {
-	// Function is the function that failed.
-	Function FunctionRef
-	// Type is the X-Amz-Function-Error value ("Unhandled" or "Handled").
-	Type string
-	// Payload is the error document the function or Lambda returned, usually
-	// {"errorMessage":...,"errorType":...}.
-	Payload []byte
-}
-
-// Error returns the function, the error type and, when the payload is Lambda's
-// error document, its errorType and errorMessage; otherwise the start of the
-// payload.
-func (e *FunctionError) Error() string {
-	var doc struct {
-		ErrorType    string `json:"errorType"`
-		ErrorMessage string `json:"errorMessage"`
-	}
-	msg := fmt.Sprintf("function %s: %s error", e.Function, e.Type)
-	if json.Unmarshal(e.Payload, &doc) == nil && (doc.ErrorType != "" || doc.ErrorMessage != "") {
-		return msg + ": " + doc.ErrorType + ": " + doc.ErrorMessage
-	}
-	const max = 512
-	if p := e.Payload; len(p) > max {
-		return fmt.Sprintf("%s: %s...", msg, p[:max])
-	}
-	return fmt.Sprintf("%s: %s", msg, e.Payload)
 }
 
 var _ invoke.Invoker = (*Invoker)(nil)

@@ -16,19 +16,20 @@ import (
 
 	"github.com/apigwdev/apigw/internal/gwerr"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 )
 
 // fakeCaller records the invocation and answers with its fields, or runs fn.
 type fakeCaller struct {
 	calls   atomic.Int32
-	gotFn   atomic.Pointer[FunctionRef]
+	gotFn   atomic.Pointer[lambdacall.FunctionRef]
 	gotBody atomic.Pointer[[]byte]
-	result  *CallResult
+	result  *lambdacall.CallResult
 	err     error
-	fn      func(ctx context.Context) (*CallResult, error)
+	fn      func(ctx context.Context) (*lambdacall.CallResult, error)
 }
 
-func (f *fakeCaller) Call(ctx context.Context, fn FunctionRef, payload []byte) (*CallResult, error) {
+func (f *fakeCaller) Call(ctx context.Context, fn lambdacall.FunctionRef, payload []byte) (*lambdacall.CallResult, error) {
 	f.calls.Add(1)
 	f.gotFn.Store(&fn)
 	f.gotBody.Store(&payload)
@@ -38,7 +39,9 @@ func (f *fakeCaller) Call(ctx context.Context, fn FunctionRef, payload []byte) (
 	return f.result, f.err
 }
 
-func okResult(payload string) *CallResult { return &CallResult{Payload: []byte(payload)} }
+func okResult(payload string) *lambdacall.CallResult {
+	return &lambdacall.CallResult{Payload: []byte(payload)}
+}
 
 func testRequest(method, target string, body []byte, headers ...string) *invoke.Request {
 	r := newHTTP(method, target, body, headers...)
@@ -80,15 +83,15 @@ func TestInvokeFailures(t *testing.T) {
 	}{
 		{
 			name:     "function error",
-			caller:   &fakeCaller{result: &CallResult{FunctionError: "Unhandled", Payload: []byte(`{"errorMessage":"boom","errorType":"errorString"}`)}},
+			caller:   &fakeCaller{result: &lambdacall.CallResult{FunctionError: "Unhandled", Payload: []byte(`{"errorMessage":"boom","errorType":"errorString"}`)}},
 			wantKind: gwerr.InternalServerError,
-			wantAs:   new(*FunctionError),
+			wantAs:   new(*lambdacall.FunctionError),
 		},
 		{
 			name:     "handled function error",
-			caller:   &fakeCaller{result: &CallResult{FunctionError: "Handled", Payload: []byte(`not json`)}},
+			caller:   &fakeCaller{result: &lambdacall.CallResult{FunctionError: "Handled", Payload: []byte(`not json`)}},
 			wantKind: gwerr.InternalServerError,
-			wantAs:   new(*FunctionError),
+			wantAs:   new(*lambdacall.FunctionError),
 		},
 		{
 			name:     "malformed 2.0 result",
@@ -105,21 +108,21 @@ func TestInvokeFailures(t *testing.T) {
 		},
 		{
 			name:     "function not found",
-			caller:   &fakeCaller{err: fmt.Errorf("invoking: %w", ErrFunctionNotFound)},
+			caller:   &fakeCaller{err: fmt.Errorf("invoking: %w", lambdacall.ErrFunctionNotFound)},
 			wantKind: gwerr.InternalServerError,
-			wantIs:   ErrFunctionNotFound,
+			wantIs:   lambdacall.ErrFunctionNotFound,
 		},
 		{
 			name:     "throttled",
-			caller:   &fakeCaller{err: fmt.Errorf("invoking: %w", ErrThrottled)},
+			caller:   &fakeCaller{err: fmt.Errorf("invoking: %w", lambdacall.ErrThrottled)},
 			wantKind: gwerr.InternalServerError,
-			wantIs:   ErrThrottled,
+			wantIs:   lambdacall.ErrThrottled,
 		},
 		{
 			name:     "payload too large for lambda",
-			caller:   &fakeCaller{err: fmt.Errorf("invoking: %w", ErrPayloadTooLarge)},
+			caller:   &fakeCaller{err: fmt.Errorf("invoking: %w", lambdacall.ErrPayloadTooLarge)},
 			wantKind: gwerr.RequestEntityTooLarge,
-			wantIs:   ErrPayloadTooLarge,
+			wantIs:   lambdacall.ErrPayloadTooLarge,
 		},
 		{
 			name:     "other caller error",
@@ -134,7 +137,7 @@ func TestInvokeFailures(t *testing.T) {
 		{
 			name: "integration timeout",
 			cfg:  Config{Timeout: 50 * time.Millisecond},
-			caller: &fakeCaller{fn: func(ctx context.Context) (*CallResult, error) {
+			caller: &fakeCaller{fn: func(ctx context.Context) (*lambdacall.CallResult, error) {
 				<-ctx.Done()
 				return nil, ctx.Err()
 			}},
@@ -144,7 +147,7 @@ func TestInvokeFailures(t *testing.T) {
 		{
 			name: "result after the timeout",
 			cfg:  Config{Timeout: 20 * time.Millisecond},
-			caller: &fakeCaller{fn: func(ctx context.Context) (*CallResult, error) {
+			caller: &fakeCaller{fn: func(ctx context.Context) (*lambdacall.CallResult, error) {
 				time.Sleep(60 * time.Millisecond) // a caller that ignores ctx
 				return okResult(`{"statusCode":200}`), nil
 			}},
@@ -180,7 +183,7 @@ func TestInvokeFailures(t *testing.T) {
 				return req
 			},
 			wantKind: gwerr.InternalServerError,
-			wantIs:   ErrFunctionNotFound,
+			wantIs:   lambdacall.ErrFunctionNotFound,
 			noCall:   true,
 		},
 	}
@@ -220,7 +223,7 @@ func TestInvokeFailures(t *testing.T) {
 
 func TestInvokeTimeoutIsPrompt(t *testing.T) {
 	t.Parallel()
-	inv := newInvoker(t, Config{Timeout: 30 * time.Millisecond, Caller: &fakeCaller{fn: func(ctx context.Context) (*CallResult, error) {
+	inv := newInvoker(t, Config{Timeout: 30 * time.Millisecond, Caller: &fakeCaller{fn: func(ctx context.Context) (*lambdacall.CallResult, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}}})
@@ -236,7 +239,7 @@ func TestInvokeTimeoutIsPrompt(t *testing.T) {
 
 func TestInvokeClientGone(t *testing.T) {
 	t.Parallel()
-	inv := newInvoker(t, Config{Caller: &fakeCaller{fn: func(ctx context.Context) (*CallResult, error) {
+	inv := newInvoker(t, Config{Caller: &fakeCaller{fn: func(ctx context.Context) (*lambdacall.CallResult, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}}})
@@ -274,7 +277,7 @@ func TestInvokeSuccess(t *testing.T) {
 			if b, _ := io.ReadAll(resp.Body); string(b) != "created" {
 				t.Errorf("body = %q", b)
 			}
-			want := FunctionRef{Region: "us-east-1", AccountID: "123456789012", Name: "pets", Qualifier: "live"}
+			want := lambdacall.FunctionRef{Region: "us-east-1", AccountID: "123456789012", Name: "pets", Qualifier: "live"}
 			if got := *caller.gotFn.Load(); got != want {
 				t.Errorf("function = %+v; want %+v", got, want)
 			}
@@ -336,8 +339,8 @@ func TestNewValidates(t *testing.T) {
 
 func TestFunctionErrorMessage(t *testing.T) {
 	t.Parallel()
-	fn := FunctionRef{Region: "us-east-1", AccountID: "123456789012", Name: "pets"}
-	e := &FunctionError{Function: fn, Type: "Unhandled", Payload: []byte(`{"errorMessage":"boom","errorType":"errorString"}`)}
+	fn := lambdacall.FunctionRef{Region: "us-east-1", AccountID: "123456789012", Name: "pets"}
+	e := &lambdacall.FunctionError{Function: fn, Type: "Unhandled", Payload: []byte(`{"errorMessage":"boom","errorType":"errorString"}`)}
 	if got, want := e.Error(), "function arn:aws:lambda:us-east-1:123456789012:function:pets: Unhandled error: errorString: boom"; got != want {
 		t.Errorf("Error() = %q; want %q", got, want)
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/invoke"
 )
 
@@ -14,7 +13,7 @@ import (
 // signed by the SDK's signer) verified and its policy evaluated, as on an
 // AWS_IAM route: the same request again and again, as one client sends.
 func BenchmarkAuthorize(b *testing.B) {
-	store, err := NewStore([]config.Identity{alice, bob, carol})
+	store, err := NewStore([]Credentials{alice, bob, carol})
 	if err != nil {
 		b.Fatal(err)
 	}

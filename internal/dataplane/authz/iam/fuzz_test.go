@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/apigwdev/apigw/internal/config"
 )
 
 // FuzzParseAuthorization feeds arbitrary Authorization headers to the parser:
@@ -70,7 +68,7 @@ func FuzzParseAuthorization(f *testing.F) {
 // panic, and nothing but the one correctly signed request may pass.
 func FuzzVerify(f *testing.F) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	store, err := NewStore([]config.Identity{alice})
+	store, err := NewStore([]Credentials{alice})
 	if err != nil {
 		f.Fatal(err)
 	}

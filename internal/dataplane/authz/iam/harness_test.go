@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/gwerr"
 	"github.com/apigwdev/apigw/internal/invoke"
 )
@@ -35,35 +34,35 @@ var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // Identities of the tests.
 var (
-	alice = config.Identity{
+	alice = Credentials{
 		AccessKeyID: "AKIAALICE", SecretAccessKey: "alice-secret",
 		ARN:        "arn:aws:iam::123456789012:user/alice",
 		PolicyJSON: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:123456789012:api1/*"}]}`),
 	}
-	bob = config.Identity{ // temporary credentials
+	bob = Credentials{ // temporary credentials
 		AccessKeyID: "ASIABOB", SecretAccessKey: "bob-secret", SessionToken: "bob-session-token",
 		ARN:        "arn:aws:sts::123456789012:assumed-role/tester/bob-session",
 		PolicyJSON: []byte(`{"Statement":{"Effect":"Allow","Action":"execute-api:*","Resource":"*"}}`),
 	}
-	carol = config.Identity{ // policy denies the admin paths
+	carol = Credentials{ // policy denies the admin paths
 		AccessKeyID: "AKIACAROL", SecretAccessKey: "carol-secret",
 		ARN: "arn:aws:iam::123456789012:user/carol",
 		PolicyJSON: []byte(`{"Version":"2012-10-17","Statement":[
 			{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:123456789012:api1/*/GET/pets/*"},
 			{"Effect":"Deny","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:123456789012:api1/*/GET/pets/admin*"}]}`),
 	}
-	dave = config.Identity{ // no policy: allowed nothing
+	dave = Credentials{ // no policy: allowed nothing
 		AccessKeyID: "AKIADAVE", SecretAccessKey: "dave-secret",
 		ARN: "arn:aws:iam::123456789012:user/dave",
 	}
-	erin = config.Identity{ // another account
+	erin = Credentials{ // another account
 		AccessKeyID: "AKIAERIN", SecretAccessKey: "erin-secret",
 		ARN:        "arn:aws:iam::999999999999:user/erin",
 		PolicyJSON: []byte(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`),
 	}
 )
 
-func creds(id config.Identity) aws.Credentials {
+func creds(id Credentials) aws.Credentials {
 	return aws.Credentials{AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey, SessionToken: id.SessionToken}
 }
 
@@ -95,7 +94,7 @@ func newGateway(t *testing.T, opts Options) *gateway {
 // newGatewayClock is newGateway with the gateway's clock.
 func newGatewayClock(t *testing.T, opts Options, now func() time.Time) *gateway {
 	t.Helper()
-	store, err := NewStore([]config.Identity{alice, bob, carol, dave, erin})
+	store, err := NewStore([]Credentials{alice, bob, carol, dave, erin})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +181,7 @@ func hashHex(b []byte) string {
 }
 
 // sign signs r with the SDK's signer as an execute-api client does.
-func sign(t testing.TB, r *http.Request, body []byte, id config.Identity, at time.Time, opts ...func(*signOpts)) {
+func sign(t testing.TB, r *http.Request, body []byte, id Credentials, at time.Time, opts ...func(*signOpts)) {
 	t.Helper()
 	o := signOpts{service: Service, region: testRegion, payloadHash: hashHex(body)}
 	for _, f := range opts {
@@ -202,7 +201,7 @@ func withPayloadHash(h string) func(*signOpts) {
 }
 
 // presign returns a presigned URL for r (which is not modified).
-func presign(t *testing.T, r *http.Request, id config.Identity, at time.Time, payloadHash string) string {
+func presign(t *testing.T, r *http.Request, id Credentials, at time.Time, payloadHash string) string {
 	t.Helper()
 	u, _, err := v4.NewSigner().PresignHTTP(context.Background(), creds(id), r, payloadHash, Service, testRegion, at)
 	if err != nil {

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/apigwdev/apigw/internal/config"
 )
 
 func TestMatch(t *testing.T) {
@@ -202,7 +200,7 @@ func TestRouteARNs(t *testing.T) {
 
 func TestNewStore(t *testing.T) {
 	t.Parallel()
-	s, err := NewStore([]config.Identity{alice, bob, {AccessKeyID: "AKIAROOT", SecretAccessKey: "s", ARN: "arn:aws:iam::123456789012:root"},
+	s, err := NewStore([]Credentials{alice, bob, {AccessKeyID: "AKIAROOT", SecretAccessKey: "s", ARN: "arn:aws:iam::123456789012:root"},
 		{AccessKeyID: "AKIAROLE", SecretAccessKey: "s", ARN: "arn:aws:iam::123456789012:role/tester"}})
 	if err != nil {
 		t.Fatal(err)
@@ -232,14 +230,14 @@ func TestNewStore(t *testing.T) {
 
 	bad := []struct {
 		name string
-		ids  []config.Identity
+		ids  []Credentials
 	}{
-		{"duplicate", []config.Identity{alice, alice}},
-		{"no secret", []config.Identity{{AccessKeyID: "A", ARN: alice.ARN}}},
-		{"no key", []config.Identity{{SecretAccessKey: "s", ARN: alice.ARN}}},
-		{"bad arn", []config.Identity{{AccessKeyID: "A", SecretAccessKey: "s", ARN: "arn:aws:s3:::bucket"}}},
-		{"no arn", []config.Identity{{AccessKeyID: "A", SecretAccessKey: "s"}}},
-		{"condition", []config.Identity{{AccessKeyID: "A", SecretAccessKey: "s", ARN: alice.ARN, Line: 12,
+		{"duplicate", []Credentials{alice, alice}},
+		{"no secret", []Credentials{{AccessKeyID: "A", ARN: alice.ARN}}},
+		{"no key", []Credentials{{SecretAccessKey: "s", ARN: alice.ARN}}},
+		{"bad arn", []Credentials{{AccessKeyID: "A", SecretAccessKey: "s", ARN: "arn:aws:s3:::bucket"}}},
+		{"no arn", []Credentials{{AccessKeyID: "A", SecretAccessKey: "s"}}},
+		{"condition", []Credentials{{AccessKeyID: "A", SecretAccessKey: "s", ARN: alice.ARN, Line: 12,
 			PolicyJSON: []byte(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"a":"b"}}}]}`)}}},
 	}
 	for _, c := range bad {

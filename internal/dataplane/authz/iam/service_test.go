@@ -7,14 +7,12 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/apigwdev/apigw/internal/config"
 )
 
 // TestVerifierService checks Verifier.Service: the credential scope must name
 // the configured service, and execute-api when none is configured.
 func TestVerifierService(t *testing.T) {
-	store, err := NewStore([]config.Identity{alice})
+	store, err := NewStore([]Credentials{alice})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,25 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
-
-	"github.com/apigwdev/apigw/internal/config"
 )
+
+// Credentials is one identity as its source (the config file, the admin
+// credentials) gives it, in plain values: NewStore validates and compiles it.
+type Credentials struct {
+	// AccessKeyID names the credentials; required, unique in a Store.
+	AccessKeyID string
+	// SecretAccessKey is the signing secret; required.
+	SecretAccessKey string
+	// SessionToken, when set, must accompany the access key.
+	SessionToken string
+	// ARN is the caller's IAM user, role, root or assumed-role ARN.
+	ARN string
+	// PolicyJSON is the identity policy as JSON; nil or "null" when there is
+	// none, which allows nothing.
+	PolicyJSON []byte
+	// Line locates the entry in its file for error messages; 0 if unknown.
+	Line int
+}
 
 // Identity is one caller that may sign requests to AWS_IAM routes: its
 // credentials, who it is, and its identity policy. It is immutable.
@@ -43,8 +59,8 @@ type Store struct {
 	byKey map[string]*Identity
 }
 
-// NewStore builds a Store from the config file's identities (interface.md
-// section 3, identities). Every identity needs an access key id (unique), a
+// NewStore builds a Store from the identities of the config file (see
+// docs/configuration.md). Every identity needs an access key id (unique), a
 // secret access key and an IAM user, role or assumed-role ARN; its policy, if
 // any, is parsed strictly: a policy with a Condition, a policy variable, a
 // Principal or an unknown element is refused with the element's path, rather
@@ -56,7 +72,7 @@ type Store struct {
 // and for assumed roles ":{session name}" appended, as AWS's callerId and
 // userId look (auth-and-integrations.md C.6). The root user's id is its
 // account id, as on AWS.
-func NewStore(ids []config.Identity) (*Store, error) {
+func NewStore(ids []Credentials) (*Store, error) {
 	s := &Store{byKey: make(map[string]*Identity, len(ids))}
 	for i, ci := range ids {
 		where := fmt.Sprintf("identity %d (%s)", i+1, ci.AccessKeyID)
@@ -75,7 +91,7 @@ func NewStore(ids []config.Identity) (*Store, error) {
 	return s, nil
 }
 
-func newIdentity(ci config.Identity) (*Identity, error) {
+func newIdentity(ci Credentials) (*Identity, error) {
 	switch {
 	case ci.AccessKeyID == "":
 		return nil, fmt.Errorf("accessKeyId is required")

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/apigwdev/apigw/internal/config"
 )
 
 func TestSignedBySDK(t *testing.T) {
@@ -406,7 +404,7 @@ func TestPolicyDecision(t *testing.T) {
 	g := newGateway(t, Options{})
 	cases := []struct {
 		name   string
-		id     config.Identity
+		id     Credentials
 		method string
 		target string
 		status int

@@ -15,8 +15,8 @@ import (
 
 	"github.com/apigwdev/apigw/internal/dataplane/authz/iam"
 	"github.com/apigwdev/apigw/internal/gwerr"
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 )
 
 // DefaultTimeout is how long the gateway waits for an authorizer: the "Lambda
@@ -57,7 +57,7 @@ type Config struct {
 	// caching requires an identity source.
 	TTL time.Duration
 	// Functions invokes the authorizer function. Required.
-	Functions lambdaproxy.Caller
+	Functions lambdacall.Caller
 	// Cache holds results when TTL > 0; shared by all authorizers. If nil,
 	// nothing is cached.
 	Cache *Cache
@@ -75,13 +75,13 @@ type Config struct {
 // implements snapshot.Authorizer and is safe for concurrent use.
 type Authorizer struct {
 	id          string
-	fn          *lambdaproxy.FunctionTemplate
-	static      *lambdaproxy.FunctionRef
+	fn          *lambdacall.FunctionTemplate
+	static      *lambdacall.FunctionRef
 	v2          bool
 	simple      bool
 	sources     []identitySource
 	ttl         time.Duration
-	caller      lambdaproxy.Caller
+	caller      lambdacall.Caller
 	cache       *Cache
 	fingerprint string
 	now         func() time.Time
@@ -93,7 +93,7 @@ type Authorizer struct {
 // New validates cfg and returns its Authorizer.
 func New(cfg Config) (*Authorizer, error) {
 	where := "lambda authorizer " + strconv.Quote(cfg.AuthorizerID)
-	fn, err := lambdaproxy.ParseFunctionURI(cfg.URI)
+	fn, err := lambdacall.ParseFunctionURI(cfg.URI)
 	if err != nil {
 		return nil, fmt.Errorf("%s: authorizerUri: %w", where, err)
 	}
@@ -182,7 +182,7 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 			return nil, gwerr.Newf(gwerr.Unauthorized, "lambda authorizer %s: identity source %s is missing or empty", a.id, s.expr)
 		}
 	}
-	var fn lambdaproxy.FunctionRef
+	var fn lambdacall.FunctionRef
 	if a.static != nil {
 		fn = *a.static
 	} else {
@@ -214,7 +214,7 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 }
 
 // invoke calls the function and parses its answer (steps 3 and 4).
-func (a *Authorizer) invoke(ctx context.Context, req *invoke.Request, fn lambdaproxy.FunctionRef, arn string, values []string) (*decision, error) {
+func (a *Authorizer) invoke(ctx context.Context, req *invoke.Request, fn lambdacall.FunctionRef, arn string, values []string) (*decision, error) {
 	var event []byte
 	var err error
 	if a.v2 {
@@ -240,7 +240,7 @@ func (a *Authorizer) invoke(ctx context.Context, req *invoke.Request, fn lambdap
 		return nil, gwerr.Newf(gwerr.InternalServerError, "lambda authorizer %s: function %s: no result", a.id, fn)
 	}
 	if res.FunctionError != "" {
-		ferr := &lambdaproxy.FunctionError{Function: fn, Type: res.FunctionError, Payload: res.Payload}
+		ferr := &lambdacall.FunctionError{Function: fn, Type: res.FunctionError, Payload: res.Payload}
 		if (!a.v2 || a.opts.UnauthorizedErrorV2) && errorMessage(res.Payload) == "Unauthorized" {
 			a.log.DebugContext(ctx, "authorizer answered Unauthorized", "requestId", req.RequestID, "function", fn.String())
 			return nil, gwerr.New(gwerr.Unauthorized, fmt.Errorf("lambda authorizer %s: %w", a.id, ferr))
@@ -264,7 +264,7 @@ func errorMessage(payload []byte) string {
 }
 
 // apply decides this request with d (step 5).
-func (a *Authorizer) apply(ctx context.Context, req *invoke.Request, fn lambdaproxy.FunctionRef, d *decision, arns []string, cached bool) (*invoke.AuthorizerContext, error) {
+func (a *Authorizer) apply(ctx context.Context, req *invoke.Request, fn lambdacall.FunctionRef, d *decision, arns []string, cached bool) (*invoke.AuthorizerContext, error) {
 	if d.simple {
 		if !d.allowed {
 			a.log.DebugContext(ctx, "authorizer denied", "requestId", req.RequestID, "function", fn.String(), "cached", cached)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 )
 
 func policy(principal, effect, resource string, extra string) string {
@@ -138,15 +138,15 @@ func TestCaching(t *testing.T) {
 	cache := NewCache(0)
 	cfg := Config{PayloadFormatVersion: "2.0", IdentitySource: []string{"$request.header.Authorization"}, TTL: 300 * time.Second, Cache: cache}
 	// The policy allows only the route of the first request (B.6 gotcha).
-	respond := func(_ context.Context, ev []byte) (*lambdaproxy.CallResult, error) {
+	respond := func(_ context.Context, ev []byte) (*lambdacall.CallResult, error) {
 		var e events.APIGatewayV2CustomAuthorizerV2Request
 		if err := json.Unmarshal(ev, &e); err != nil {
 			return nil, err
 		}
 		if e.IdentitySource[0] == "deny" {
-			return &lambdaproxy.CallResult{Payload: []byte(policy("u", "Deny", "*", ""))}, nil
+			return &lambdacall.CallResult{Payload: []byte(policy("u", "Deny", "*", ""))}, nil
 		}
-		return &lambdaproxy.CallResult{Payload: []byte(policy("u-"+e.IdentitySource[0], "Allow", e.RouteArn, `,"context":{"n":1}`))}, nil
+		return &lambdacall.CallResult{Payload: []byte(policy("u-"+e.IdentitySource[0], "Allow", e.RouteArn, `,"context":{"n":1}`))}, nil
 	}
 	a, fc, clk := newAuthorizer(t, cfg, respond)
 	get := func(path, token string) int { return run(t, a, newRequest("GET", path, "Authorization", token)).status }
@@ -281,16 +281,16 @@ func TestCacheBound(t *testing.T) {
 
 func TestFailures(t *testing.T) {
 	t.Parallel()
-	fnErr := func(msg string) func(context.Context, []byte) (*lambdaproxy.CallResult, error) {
-		return func(context.Context, []byte) (*lambdaproxy.CallResult, error) {
-			return &lambdaproxy.CallResult{FunctionError: "Unhandled", Payload: []byte(`{"errorMessage":"` + msg + `","errorType":"Error"}`)}, nil
+	fnErr := func(msg string) func(context.Context, []byte) (*lambdacall.CallResult, error) {
+		return func(context.Context, []byte) (*lambdacall.CallResult, error) {
+			return &lambdacall.CallResult{FunctionError: "Unhandled", Payload: []byte(`{"errorMessage":"` + msg + `","errorType":"Error"}`)}, nil
 		}
 	}
 	cases := []struct {
 		name    string
 		version string
 		opts    Options
-		respond func(context.Context, []byte) (*lambdaproxy.CallResult, error)
+		respond func(context.Context, []byte) (*lambdacall.CallResult, error)
 		status  int
 	}{
 		{"Unauthorized thrown, 1.0", "1.0", Options{}, fnErr("Unauthorized"), 401},
@@ -298,20 +298,20 @@ func TestFailures(t *testing.T) {
 		{"Unauthorized thrown, 2.0 with option", "2.0", Options{UnauthorizedErrorV2: true}, fnErr("Unauthorized"), 401},
 		{"other error", "1.0", Options{}, fnErr("boom"), 500},
 		{"unauthorized lower case", "1.0", Options{}, fnErr("unauthorized"), 500},
-		{"function missing", "1.0", Options{}, func(context.Context, []byte) (*lambdaproxy.CallResult, error) {
-			return nil, lambdaproxy.ErrFunctionNotFound
+		{"function missing", "1.0", Options{}, func(context.Context, []byte) (*lambdacall.CallResult, error) {
+			return nil, lambdacall.ErrFunctionNotFound
 		}, 500},
-		{"throttled", "2.0", Options{}, func(context.Context, []byte) (*lambdaproxy.CallResult, error) {
-			return nil, lambdaproxy.ErrThrottled
+		{"throttled", "2.0", Options{}, func(context.Context, []byte) (*lambdacall.CallResult, error) {
+			return nil, lambdacall.ErrThrottled
 		}, 500},
-		{"no result", "2.0", Options{}, func(context.Context, []byte) (*lambdaproxy.CallResult, error) { return nil, nil }, 500},
-		{"timeout", "2.0", Options{Timeout: 20 * time.Millisecond}, func(ctx context.Context, _ []byte) (*lambdaproxy.CallResult, error) {
+		{"no result", "2.0", Options{}, func(context.Context, []byte) (*lambdacall.CallResult, error) { return nil, nil }, 500},
+		{"timeout", "2.0", Options{Timeout: 20 * time.Millisecond}, func(ctx context.Context, _ []byte) (*lambdacall.CallResult, error) {
 			<-ctx.Done()
 			return nil, context.Cause(ctx)
 		}, 500},
-		{"late answer", "2.0", Options{Timeout: 20 * time.Millisecond}, func(ctx context.Context, _ []byte) (*lambdaproxy.CallResult, error) {
+		{"late answer", "2.0", Options{Timeout: 20 * time.Millisecond}, func(ctx context.Context, _ []byte) (*lambdacall.CallResult, error) {
 			<-ctx.Done()
-			return &lambdaproxy.CallResult{Payload: []byte(policy("u", "Allow", "*", ""))}, nil
+			return &lambdacall.CallResult{Payload: []byte(policy("u", "Allow", "*", ""))}, nil
 		}, 500},
 	}
 	for _, c := range cases {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 )
 
 // TestBypass: an authorizer whose policy allows GET /pets/* and denies GET
@@ -56,13 +56,13 @@ func TestBypass(t *testing.T) {
 func TestIdentityGames(t *testing.T) {
 	t.Parallel()
 	// The authorizer allows exactly the token "good".
-	respond := func(_ context.Context, ev []byte) (*lambdaproxy.CallResult, error) {
+	respond := func(_ context.Context, ev []byte) (*lambdacall.CallResult, error) {
 		var e events.APIGatewayV2CustomAuthorizerV2Request
 		if err := json.Unmarshal(ev, &e); err != nil {
 			return nil, err
 		}
 		ok := len(e.IdentitySource) == 2 && e.IdentitySource[0] == "good" && e.IdentitySource[1] == "t1"
-		return &lambdaproxy.CallResult{Payload: []byte(`{"isAuthorized":` + map[bool]string{true: "true", false: "false"}[ok] + `}`)}, nil
+		return &lambdacall.CallResult{Payload: []byte(`{"isAuthorized":` + map[bool]string{true: "true", false: "false"}[ok] + `}`)}, nil
 	}
 	a, fc, _ := newAuthorizer(t, Config{PayloadFormatVersion: "2.0", EnableSimpleResponses: true,
 		IdentitySource: []string{"$request.header.Authorization", "$request.querystring.tenant"}, TTL: time.Hour, Cache: NewCache(0)}, respond)

@@ -15,8 +15,8 @@ import (
 
 	"github.com/apigwdev/apigw/internal/goldentest"
 	"github.com/apigwdev/apigw/internal/gwerr"
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden event files in testdata")
@@ -29,12 +29,12 @@ var requestTime0 = time.UnixMilli(1583348638390).UTC()
 // fakeCaller records the events it gets and answers with respond.
 type fakeCaller struct {
 	mu      sync.Mutex
-	events  [][]byte                  // guarded by mu
-	fns     []lambdaproxy.FunctionRef // guarded by mu
-	respond func(ctx context.Context, event []byte) (*lambdaproxy.CallResult, error)
+	events  [][]byte                 // guarded by mu
+	fns     []lambdacall.FunctionRef // guarded by mu
+	respond func(ctx context.Context, event []byte) (*lambdacall.CallResult, error)
 }
 
-func (f *fakeCaller) Call(ctx context.Context, fn lambdaproxy.FunctionRef, payload []byte) (*lambdaproxy.CallResult, error) {
+func (f *fakeCaller) Call(ctx context.Context, fn lambdacall.FunctionRef, payload []byte) (*lambdacall.CallResult, error) {
 	f.mu.Lock()
 	f.events = append(f.events, bytes.Clone(payload))
 	f.fns = append(f.fns, fn)
@@ -55,23 +55,23 @@ func (f *fakeCaller) last() []byte {
 }
 
 // answer returns a responder with a fixed payload.
-func answer(payload string) func(context.Context, []byte) (*lambdaproxy.CallResult, error) {
-	return func(context.Context, []byte) (*lambdaproxy.CallResult, error) {
-		return &lambdaproxy.CallResult{Payload: []byte(payload)}, nil
+func answer(payload string) func(context.Context, []byte) (*lambdacall.CallResult, error) {
+	return func(context.Context, []byte) (*lambdacall.CallResult, error) {
+		return &lambdacall.CallResult{Payload: []byte(payload)}, nil
 	}
 }
 
 // inProcess runs a real aws-lambda-go handler: the function decodes our event
 // with aws-lambda-go's types and encodes its answer with them; a handler error
 // becomes an Unhandled function error with the runtime's error document.
-func inProcess(handler any) func(context.Context, []byte) (*lambdaproxy.CallResult, error) {
-	return func(ctx context.Context, payload []byte) (*lambdaproxy.CallResult, error) {
+func inProcess(handler any) func(context.Context, []byte) (*lambdacall.CallResult, error) {
+	return func(ctx context.Context, payload []byte) (*lambdacall.CallResult, error) {
 		out, err := lambda.NewHandler(handler).Invoke(ctx, payload)
 		if err != nil {
 			doc, _ := json.Marshal(map[string]string{"errorMessage": err.Error(), "errorType": "errorString"})
-			return &lambdaproxy.CallResult{Payload: doc, FunctionError: "Unhandled"}, nil
+			return &lambdacall.CallResult{Payload: doc, FunctionError: "Unhandled"}, nil
 		}
-		return &lambdaproxy.CallResult{Payload: bytes.Clone(out)}, nil
+		return &lambdacall.CallResult{Payload: bytes.Clone(out)}, nil
 	}
 }
 
@@ -146,7 +146,7 @@ func run(t *testing.T, a *Authorizer, req *invoke.Request) result {
 }
 
 // newAuthorizer builds an authorizer with a fake caller and a clock.
-func newAuthorizer(t *testing.T, cfg Config, respond func(context.Context, []byte) (*lambdaproxy.CallResult, error)) (*Authorizer, *fakeCaller, *clock) {
+func newAuthorizer(t *testing.T, cfg Config, respond func(context.Context, []byte) (*lambdacall.CallResult, error)) (*Authorizer, *fakeCaller, *clock) {
 	t.Helper()
 	fc := &fakeCaller{respond: respond}
 	clk := &clock{t: requestTime0}

@@ -1,4 +1,4 @@
-package lambdaproxy
+package lambdacall
 
 import (
 	"errors"
