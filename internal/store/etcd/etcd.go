@@ -482,3 +482,31 @@ func (r *etcdReader) list(prefix, from string, fn func(key string, value []byte)
 
 // Interface guard.
 var _ store.Store = (*Store)(nil)
+
+// Current returns the store revision and the etcd revision it was read
+// at: what ViewAt and a watch from the next etcd revision start from.
+func (s *Store) Current() (rev uint64, etcdRev int64, err error) {
+	ctx, cancel := context.WithTimeout(s.ctx, s.opts.RequestTimeout)
+	defer cancel()
+	rev, etcdRev, _, err = s.readRev(ctx)
+	if err != nil {
+		return 0, 0, s.unavailable(err)
+	}
+	s.observe(rev)
+	return rev, etcdRev, nil
+}
+
+// Dump calls fn for every resource key and value as etcd held them at
+// etcdRev, in key order.
+func (s *Store) Dump(etcdRev int64, fn func(key string, value []byte) bool) error {
+	r := &etcdReader{s: s, rev: etcdRev}
+	p := DataPrefix(s.prefix)
+	return s.unavailable(r.list(p, p, fn))
+}
+
+// RevisionKey returns the key holding the store revision.
+func (s *Store) RevisionKey() string { return s.revKey }
+
+// Observe records rev as a revision committed (seen by a watch of the
+// caller's own), for Revision and Watch.
+func (s *Store) Observe(rev uint64) { s.observe(rev) }
