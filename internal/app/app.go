@@ -91,8 +91,10 @@ type Gateway struct {
 	// awsClients are the SDK clients of AWS service integrations (aws.go).
 	awsClients *awsservice.Clients
 	// authz is shared by every compiled authorizer.
-	authz  *authz.Deps
-	dataLn net.Listener
+	authz *authz.Deps
+	// tls is the HTTPS data plane listener (tls.go).
+	tls    tlsServices
+	dataLn net.Listener // nil when plain HTTP is off (listen: "")
 	admLn  net.Listener
 	dataSv *http.Server
 	admSv  *http.Server
@@ -151,6 +153,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
+	if err := g.newTLS(); err != nil {
+		g.Close()
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -173,32 +179,45 @@ func (g *Gateway) Start() error {
 		return err
 	}
 	var err error
-	g.dataLn, err = net.Listen("tcp", g.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("data plane listener %s: %w", g.cfg.Listen, err)
+	if g.cfg.Listen != "" {
+		g.dataLn, err = net.Listen("tcp", g.cfg.Listen)
+		if err != nil {
+			return fmt.Errorf("data plane listener %s: %w", g.cfg.Listen, err)
+		}
+	}
+	if err := g.startTLS(); err != nil {
+		if g.dataLn != nil {
+			g.dataLn.Close()
+		}
+		return err
 	}
 	g.admLn, err = net.Listen("tcp", g.cfg.AdminListen)
 	if err != nil {
-		g.dataLn.Close()
+		if g.dataLn != nil {
+			g.dataLn.Close()
+		}
+		if g.tls.sv != nil {
+			g.tls.sv.Close()
+			g.closeTLS()
+		}
 		return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
-	}
-	g.dataSv = &http.Server{
-		Handler:           g.data,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		// The data plane answers over-large headers itself, in AWS's shape;
-		// this bound only protects the process.
-		MaxHeaderBytes: 1 << 20,
-		ErrorLog:       slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
 	}
 	g.admSv = &http.Server{
 		Handler:           g.adminHandler(),
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
 	}
-	g.serve(g.dataSv, g.dataLn)
+	if g.dataLn != nil {
+		g.dataSv = g.dataServer()
+		g.serve(g.dataSv, g.dataLn)
+	}
 	g.serve(g.admSv, g.admLn)
-	g.announce("data plane listening on " + g.DataURL())
+	if g.dataLn != nil {
+		g.announce("data plane listening on " + g.DataURL())
+	}
+	if g.tls.ln != nil {
+		g.announce("data plane listening on " + g.TLSURL())
+	}
 	g.announce("admin listening on " + g.AdminURL())
 	return nil
 }
@@ -213,8 +232,14 @@ func (g *Gateway) serve(s *http.Server, ln net.Listener) {
 	}()
 }
 
-// DataURL is the data plane's base URL, e.g. http://127.0.0.1:3000.
-func (g *Gateway) DataURL() string { return "http://" + g.dataLn.Addr().String() }
+// DataURL is the data plane's base URL, e.g. http://127.0.0.1:3000; the
+// HTTPS one (TLSURL) when plain HTTP is off.
+func (g *Gateway) DataURL() string {
+	if g.dataLn == nil {
+		return g.TLSURL()
+	}
+	return "http://" + g.dataLn.Addr().String()
+}
 
 // AdminURL is the admin listener's base URL, e.g. http://127.0.0.1:3300.
 func (g *Gateway) AdminURL() string { return "http://" + g.admLn.Addr().String() }
@@ -282,7 +307,7 @@ func (p *pendingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ctx), then stops every function process.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	var errs []error
-	for _, s := range []*http.Server{g.dataSv, g.admSv} {
+	for _, s := range []*http.Server{g.dataSv, g.tls.sv, g.admSv} {
 		if s == nil {
 			continue
 		}
@@ -292,6 +317,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		}
 	}
 	g.wg.Wait()
+	g.closeTLS()
 	if g.invokeAPI != nil {
 		if err := g.invokeAPI.Close(ctx); err != nil {
 			errs = append(errs, err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/controlplane"
@@ -35,7 +36,7 @@ func (g *Gateway) openStore(in *compile.Input) error {
 	}
 	d := deploy.New(deploy.Options{
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID,
-		Deps: g.compileDeps, Swap: g.data.Swap, Logger: g.log,
+		Deps: g.compileDeps, Swap: g.swapSnapshot, Logger: g.log,
 	})
 	g.cp = &controlPlane{store: st, deployer: d}
 	if err := deploy.SyncConfig(st, g.cfg, in, d, g.logError); err != nil {
@@ -55,9 +56,11 @@ func (g *Gateway) mountControlPlane(mux *http.ServeMux) {
 		return
 	}
 	dataURL := g.DataURL()
-	if host, port, err := net.SplitHostPort(g.dataLn.Addr().String()); err == nil {
-		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-			dataURL = "http://" + net.JoinHostPort("127.0.0.1", port)
+	if u, err := url.Parse(dataURL); err == nil {
+		if host, port, err := net.SplitHostPort(u.Host); err == nil {
+			if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+				dataURL = u.Scheme + "://" + net.JoinHostPort("127.0.0.1", port)
+			}
 		}
 	}
 	h, err := controlplane.New(controlplane.Options{
@@ -69,6 +72,7 @@ func (g *Gateway) mountControlPlane(mux *http.ServeMux) {
 		// (interface.md section 2, step 3).
 		APIEndpoint:           func(apiID string) string { return dataURL + "/_aws/execute-api/" + apiID },
 		ResetAuthorizersCache: g.resetAuthorizersCache,
+		Truststore:            g.truststore,
 		Logger:                g.log.With("component", "controlplane"),
 	})
 	if err != nil {

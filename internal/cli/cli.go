@@ -23,6 +23,7 @@ Usage:
   apigw serve [flags]              run the gateway until SIGINT/SIGTERM
   apigw validate [--strict] FILE...  check config files and OpenAPI documents
   apigw token [flags]              mint a JWT from the gateway's local OIDC issuer
+  apigw ca [flags]                 print the local CA's certificate (PEM) to trust for HTTPS
   apigw version                    print the version, commit and Go release
 
 Every command answers -h with its flags, e.g. "apigw serve -h".
@@ -40,6 +41,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "token":
 		return issuer.TokenCommand(args[1:], stdout, stderr)
+	case "ca":
+		return caCommand(args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
@@ -96,6 +99,7 @@ func serve(args []string, stderr io.Writer) int {
 		configFile = fs.String("config", "", "config file (default: apigw.yaml in the working directory if it exists)")
 		listen     = fs.String("listen", "", "data plane address (default 127.0.0.1:3000; port 0 picks a free port)")
 		admin      = fs.String("admin-listen", "", "admin address: management APIs, /_health, /metrics (default 127.0.0.1:3300)")
+		tlsListen  = fs.String("tls-listen", "", "HTTPS data plane address (default none; tls.listen in the config file)")
 		dataDir    = fs.String("data-dir", "", "directory for the store and other state (default .apigw)")
 		region     = fs.String("region", "", "region in ARNs, endpoints and SigV4 scopes (default us-east-1)")
 		account    = fs.String("account-id", "", "account id in ARNs (default 000000000000)")
@@ -125,6 +129,7 @@ func serve(args []string, stderr io.Writer) int {
 	over := config.Overrides{
 		Listen:      *listen,
 		AdminListen: *admin,
+		TLSListen:   *tlsListen,
 		DataDir:     *dataDir,
 		Region:      *region,
 		AccountID:   *account,

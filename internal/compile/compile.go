@@ -668,7 +668,16 @@ func (c *compiler) limiter(l snapshot.Limiter) snapshot.Limiter {
 
 func (c *compiler) domain(apis map[string]*snapshot.API, d *Domain) *snapshot.Domain {
 	name := strings.ToLower(strings.TrimSuffix(d.Name.DomainName, "."))
-	sd := &snapshot.Domain{Name: name}
+	sd := &snapshot.Domain{Name: name, SecurityPolicy: "TLS_1_2"}
+	if cfgs := d.Name.DomainNameConfigurations; len(cfgs) > 0 {
+		sd.CertificateARN = cfgs[0].CertificateARN
+		if cfgs[0].SecurityPolicy != "" {
+			sd.SecurityPolicy = cfgs[0].SecurityPolicy
+		}
+	}
+	if m := d.Name.MutualTLSAuthentication; m != nil {
+		sd.TruststoreURI = m.TruststoreURI
+	}
 	for _, m := range d.Mappings {
 		api := apis[m.APIID]
 		if api == nil {

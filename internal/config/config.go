@@ -56,7 +56,8 @@ const (
 type Config struct {
 	// File is the absolute path of the file loaded, "" for Default().
 	File string
-	// Listen is the data plane's host:port; default 127.0.0.1:3000.
+	// Listen is the data plane's host:port; default 127.0.0.1:3000. ""
+	// (allowed only with TLS.Listen) serves no plain HTTP.
 	Listen string
 	// AdminListen is the control plane's host:port; default 127.0.0.1:3300.
 	AdminListen string
@@ -90,6 +91,11 @@ type Config struct {
 	// AccountThrottle is the account-level limit shared by every API and
 	// stage (default 10,000 requests/s, burst 5,000, as AWS's).
 	AccountThrottle AccountThrottle
+	// TLS configures the HTTPS data plane listener (tls.go).
+	TLS TLS
+	// Truststores maps a mutual-TLS truststoreUri (s3://bucket/key) to a
+	// local PEM bundle.
+	Truststores map[string]Truststore
 	// StrictRuntimeVersions refuses to run a runtime function whose
 	// interpreter's version differs from the declared runtime's (Node.js
 	// major, Python major.minor); by default such a function runs, with a
@@ -308,6 +314,8 @@ func Default() *Config {
 		PrivateTargets:  map[string]PrivateTarget{},
 		AWS:             AWSConfig{Endpoints: map[string]string{}},
 		AccountThrottle: AccountThrottle{RateLimit: DefaultAccountRateLimit, BurstLimit: DefaultAccountBurstLimit},
+		TLS:             TLS{LocalCA: true, Certificates: map[string]CertificateFiles{}},
+		Truststores:     map[string]Truststore{},
 	}
 }
 
@@ -409,6 +417,9 @@ func Parse(data []byte, file string) (*Config, error) {
 	root := d.parse(data)
 	if root != nil {
 		d.config(root, c)
+		if c.Listen == "" && c.TLS.Listen == "" {
+			d.errf(lookup(root, "listen"), "listen: \"\" turns plain HTTP off, so tls.listen must be set")
+		}
 	}
 	if len(d.probs) > 0 {
 		return nil, &Error{Problems: d.sorted()}
@@ -426,6 +437,8 @@ type Overrides struct {
 	// Etcd (comma-separated URLs), Redis (a URL) and Node replace the
 	// file's cluster.etcd.endpoints, cluster.redis.url and cluster.node.
 	Etcd, Redis, Node string
+	// TLSListen replaces tls.listen: the HTTPS data plane listener.
+	TLSListen string
 	// OpenAPI imports this document as an extra API with a $default stage
 	// and makes it the default API.
 	OpenAPI string
@@ -450,6 +463,7 @@ func (c *Config) Apply(o Overrides) error {
 	}
 	set("listen", o.Listen, &c.Listen, checkAddress)
 	set("admin-listen", o.AdminListen, &c.AdminListen, checkAddress)
+	set("tls-listen", o.TLSListen, &c.TLS.Listen, checkAddress)
 	set("data-dir", o.DataDir, &c.DataDir, func(string) string { return "" })
 	set("region", o.Region, &c.Region, checkRegion)
 	set("account-id", o.AccountID, &c.AccountID, checkAccount)

@@ -61,7 +61,7 @@ func reservedEnv(k string) bool {
 
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "cluster"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "tls", "truststores", "cluster"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -76,7 +76,12 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		}
 		switch key {
 		case "listen":
-			scalar(&c.Listen, checkAddress)
+			scalar(&c.Listen, func(s string) string {
+				if s == "" {
+					return "" // plain HTTP off; Parse checks that tls.listen is set
+				}
+				return checkAddress(s)
+			})
 		case "adminListen":
 			scalar(&c.AdminListen, checkAddress)
 		case "dataDir":
@@ -115,6 +120,10 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			d.admin(v, c)
 		case "cluster":
 			d.cluster(v, c)
+		case "tls":
+			d.tls(v, c)
+		case "truststores":
+			d.truststores(v, c)
 		}
 	})
 }

@@ -58,6 +58,25 @@ func (h *Handler) normalizeDomain(d *model.DomainName, prev *model.DomainName) {
 	}
 }
 
+// checkTruststore reads a mutual-TLS domain's truststore and fills
+// truststoreWarnings as AWS does; a truststore that cannot be read is a
+// BadRequestException, as AWS answers for an S3 object it cannot use.
+func (h *Handler) checkTruststore(d *model.DomainName) error {
+	m := d.MutualTLSAuthentication
+	if m == nil || m.TruststoreURI == "" {
+		return nil
+	}
+	if h.truststore == nil {
+		return awserr.BadRequest("domain %s: mutual TLS needs truststoreUri %s mapped to a file by truststores in the gateway's config file", d.DomainName, m.TruststoreURI)
+	}
+	warnings, err := h.truststore(m.TruststoreURI)
+	if err != nil {
+		return awserr.BadRequest("domain %s: %v", d.DomainName, err)
+	}
+	m.TruststoreWarnings = warnings
+	return nil
+}
+
 // createDomainName is CreateDomainName: POST /v2/domainnames → 201
 // DomainName. Requests for the name on the data plane reach its API
 // mappings (interface.md section 2, step 1).
@@ -67,6 +86,9 @@ func (h *Handler) createDomainName(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if err := d.Validate(); err != nil {
+		return err
+	}
+	if err := h.checkTruststore(&d); err != nil {
 		return err
 	}
 	h.normalizeDomain(&d, nil)
@@ -148,6 +170,9 @@ func (h *Handler) updateDomainName(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		if err := d.Validate(); err != nil {
+			return err
+		}
+		if err := h.checkTruststore(d); err != nil {
 			return err
 		}
 		h.normalizeDomain(d, &prev)

@@ -51,6 +51,12 @@ type Options struct {
 	// a stage (ResetAuthorizersCache). If nil, the operation only checks
 	// that the stage exists.
 	ResetAuthorizersCache func(apiID, stageName string)
+	// Truststore reads the mutual-TLS truststore a domain name's
+	// truststoreUri stands for, returning AWS's truststoreWarnings for it,
+	// or why it cannot be used (CreateDomainName and UpdateDomainName then
+	// answer BadRequestException). If nil, every truststoreUri is refused:
+	// mutual TLS is never stored without a truststore to enforce it.
+	Truststore func(uri string) (warnings []string, err error)
 	// Logger receives one line per failed request (the cause of 5xx
 	// answers at error level, client errors at debug level). If nil,
 	// slog.Default() is used.
@@ -76,15 +82,16 @@ type Deployer interface {
 
 // Handler serves the apigatewayv2 management API.
 type Handler struct {
-	store     store.Store
-	deployer  Deployer
-	region    string
-	accountID string
-	endpoint  func(apiID string) string
-	resetAuth func(apiID, stageName string)
-	log       *slog.Logger
-	now       func() time.Time
-	mux       *http.ServeMux
+	store      store.Store
+	deployer   Deployer
+	region     string
+	accountID  string
+	endpoint   func(apiID string) string
+	resetAuth  func(apiID, stageName string)
+	truststore func(uri string) ([]string, error)
+	log        *slog.Logger
+	now        func() time.Time
+	mux        *http.ServeMux
 }
 
 // New returns a Handler serving the operations of router.go.
@@ -93,15 +100,16 @@ func New(opts Options) (*Handler, error) {
 		return nil, errors.New("controlplane: Options.Store is required")
 	}
 	h := &Handler{
-		store:     opts.Store,
-		deployer:  opts.Deployer,
-		region:    opts.Region,
-		accountID: opts.AccountID,
-		endpoint:  opts.APIEndpoint,
-		resetAuth: opts.ResetAuthorizersCache,
-		log:       opts.Logger,
-		now:       opts.Now,
-		mux:       http.NewServeMux(),
+		store:      opts.Store,
+		deployer:   opts.Deployer,
+		region:     opts.Region,
+		accountID:  opts.AccountID,
+		endpoint:   opts.APIEndpoint,
+		resetAuth:  opts.ResetAuthorizersCache,
+		truststore: opts.Truststore,
+		log:        opts.Logger,
+		now:        opts.Now,
+		mux:        http.NewServeMux(),
 	}
 	if h.region == "" {
 		h.region = DefaultRegion

@@ -196,6 +196,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	if !ok {
 		return gwerr.New(gwerr.NotFound, errNoAPI)
 	}
+	if t.domain != nil && t.domain.TruststoreURI != "" {
+		if err := checkMutualTLS(s, t.domain, r); err != nil {
+			return gwerr.New(gwerr.Forbidden, err)
+		}
+	}
 	segs, ok := splitPath(t.rest)
 	if !ok {
 		return gwerr.Newf(gwerr.NotFound, "path %q is not valid percent-encoding", t.rest)

@@ -20,6 +20,8 @@ const executeAPILabel = ".execute-api."
 type target struct {
 	api   *snapshot.API
 	stage *snapshot.Stage
+	// domain is the custom domain that matched, nil for the other styles.
+	domain *snapshot.Domain
 	// basePath is the custom-domain mapping key that matched.
 	basePath string
 	// escapedPath is the path as received, without the path-style prefix,
@@ -47,6 +49,7 @@ func resolve(s *snapshot.Snapshot, host, escapedPath string) (t target, ok bool)
 	// 1. Custom domain (exact name, then wildcard): longest matching
 	// mapping key.
 	if d := s.Domain(host); d != nil {
+		t.domain = d
 		for _, m := range d.Mappings {
 			rest, match := stripMappingKey(escapedPath, m.Segments)
 			if !match {

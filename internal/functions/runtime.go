@@ -39,12 +39,15 @@ func (m *Manager) prepareRuntimes(fns []*function) error {
 	if err != nil {
 		return fmt.Errorf("functions: %w", err)
 	}
-	var wg sync.WaitGroup
+	var (
+		wg     sync.WaitGroup
+		probes runtimes.Probes
+	)
 	for _, f := range fns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f.rt = newRuntimeFunction(m.ctx, f.cfg, dir, m.opts.StrictRuntimeVersions)
+			f.rt = newRuntimeFunction(m.ctx, f.cfg, dir, m.opts.StrictRuntimeVersions, &probes)
 		}()
 	}
 	wg.Wait()
@@ -66,9 +69,9 @@ func (m *Manager) prepareRuntimes(fns []*function) error {
 }
 
 // newRuntimeFunction finds c's interpreter and builds what its instances run.
-func newRuntimeFunction(ctx context.Context, c Config, runtimeDir string, strict bool) *runtimeFunction {
+func newRuntimeFunction(ctx context.Context, c Config, runtimeDir string, strict bool, probes *runtimes.Probes) *runtimeFunction {
 	rt, _ := runtimes.Lookup(c.Runtime) // checked by normalize
-	d := runtimes.Discover(ctx, rt, runtimes.DiscoverOptions{Interpreter: c.Interpreter, Client: c.RuntimeClient, Dir: c.Dir, Strict: strict})
+	d := runtimes.Discover(ctx, rt, runtimes.DiscoverOptions{Interpreter: c.Interpreter, Client: c.RuntimeClient, Dir: c.Dir, Strict: strict, Probes: probes})
 	return &runtimeFunction{
 		spec: runtimes.Spec{
 			Runtime:     rt,

@@ -26,6 +26,9 @@ type Gateway struct {
 	// DataURL and AdminURL are the listeners' base URLs.
 	DataURL  string
 	AdminURL string
+	// TLSURL is the HTTPS data plane's base URL when the config file sets
+	// tls.listen (then on 127.0.0.1:0), else "".
+	TLSURL string
 	// Dir is the directory holding the config file and its documents.
 	Dir string
 
@@ -65,7 +68,11 @@ func TryStart(t testing.TB, files Files) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(dir, ".apigw")}); err != nil {
+	over := config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(dir, ".apigw")}
+	if cfg.TLS.Listen != "" {
+		over.TLSListen = "127.0.0.1:0"
+	}
+	if err := cfg.Apply(over); err != nil {
 		return nil, err
 	}
 	buf := &LogBuffer{}
@@ -78,7 +85,7 @@ func TryStart(t testing.TB, files Files) (*Gateway, error) {
 		ag.Close()
 		return nil, err
 	}
-	gw := &Gateway{DataURL: ag.DataURL(), AdminURL: ag.AdminURL(), Dir: dir, g: ag, log: buf}
+	gw := &Gateway{DataURL: ag.DataURL(), AdminURL: ag.AdminURL(), TLSURL: ag.TLSURL(), Dir: dir, g: ag, log: buf}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -133,6 +133,18 @@ type Integration struct {
 // Domain is a custom domain name and its API mappings.
 type Domain struct {
 	Name string
+	// CertificateARN is the certificateArn of the domain's configuration,
+	// "" when it has none: the TLS listener looks it up in the configured
+	// certificates, else the local CA signs one for Name.
+	CertificateARN string
+	// SecurityPolicy is "TLS_1_2" (TLS 1.2 and 1.3 only) or "TLS_1_0"
+	// (1.0 and 1.1 as well).
+	SecurityPolicy string
+	// TruststoreURI, when not "", turns on mutual TLS: the handshake needs a
+	// client certificate that chains to the truststore it names, and the
+	// data plane refuses requests for the domain that did not arrive over
+	// such a handshake (plain HTTP included).
+	TruststoreURI string
 	// Mappings are ordered longest key first, so the first match is the
 	// longest matching prefix; the empty-key mapping, if any, is last.
 	Mappings []*Mapping

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -60,6 +61,42 @@ type DiscoverOptions struct {
 	// Strict refuses an interpreter whose version differs from the
 	// runtime's.
 	Strict bool
+	// Probes, if not nil, shares probe results between the Discover calls
+	// of one configuration: functions using the same interpreter probe it
+	// once.
+	Probes *Probes
+}
+
+// Probes remembers interpreter probes by language and path. The zero value
+// is ready to use; it is safe for concurrent use.
+type Probes struct {
+	mu sync.Mutex
+	m  map[string]*probed // guarded by mu
+}
+
+type probed struct {
+	once sync.Once
+	in   Interpreter
+	err  error
+}
+
+func (p *Probes) probe(ctx context.Context, lang Language, path string) (Interpreter, error) {
+	if p == nil {
+		return probe(ctx, lang, path)
+	}
+	key := lang.String() + "\x00" + path
+	p.mu.Lock()
+	if p.m == nil {
+		p.m = map[string]*probed{}
+	}
+	e, ok := p.m[key]
+	if !ok {
+		e = &probed{}
+		p.m[key] = e
+	}
+	p.mu.Unlock()
+	e.once.Do(func() { e.in, e.err = probe(ctx, lang, path) })
+	return e.in, e.err
 }
 
 // Discover finds the interpreter of a function declared with runtime r. Each
@@ -87,7 +124,7 @@ func Discover(ctx context.Context, r Runtime, o DiscoverOptions) Discovery {
 			}
 			path = p
 		}
-		in, err := probe(ctx, r.Language, path)
+		in, err := o.Probes.probe(ctx, r.Language, path)
 		if err != nil {
 			tried = append(tried, fmt.Sprintf("%s (%v)", name, err))
 			continue

@@ -1,0 +1,112 @@
+package config
+
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// TLS configures the HTTPS data plane listener (the tls section; see
+// docs/configuration.md#https).
+type TLS struct {
+	// Listen is the HTTPS listener's host:port; "" (the default) serves no
+	// HTTPS. `--tls-listen` sets it too.
+	Listen string
+	// Certificates maps a custom domain's certificateArn to the PEM files it
+	// stands for on this machine.
+	Certificates map[string]CertificateFiles
+	// LocalCA, true unless the file says localCA: false, signs certificates
+	// for names no configured certificate covers with a CA kept in
+	// {dataDir}/ca (`apigw ca` prints it).
+	LocalCA bool
+}
+
+// CertificateFiles are a certificate chain and its private key, both PEM,
+// as absolute paths.
+type CertificateFiles struct {
+	Cert, Key string
+	// Line and Column locate the entry's key in the file.
+	Line, Column int
+}
+
+// Truststore is a mutual-TLS truststore: the local PEM bundle a
+// truststoreUri stands for.
+type Truststore struct {
+	// File is the absolute path of the PEM bundle of CA certificates.
+	File string
+	// Line and Column locate the entry's key in the file.
+	Line, Column int
+}
+
+func (d *decoder) tls(n *yaml.Node, c *Config) {
+	d.fields(n, "tls", []string{"listen", "certificates", "localCA"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "listen":
+			s, ok := d.str(v, "tls.listen")
+			if !ok {
+				return
+			}
+			if s != "" {
+				if msg := checkAddress(s); msg != "" {
+					d.errf(v, "tls.listen: %s", msg)
+					return
+				}
+			}
+			c.TLS.Listen = s
+		case "localCA":
+			if b, ok := d.boolean(v, "tls.localCA"); ok {
+				c.TLS.LocalCA = b
+			}
+		case "certificates":
+			if v.Kind != yaml.MappingNode {
+				d.errf(v, "tls.certificates must be a mapping of certificate ARNs to {cert, key}, not %s", kindName(v))
+				return
+			}
+			for _, p := range pairs(v) {
+				arn := p.key.Value
+				if !strings.HasPrefix(arn, "arn:") {
+					d.errf(p.key, "tls.certificates: %q is not an ARN (arn:aws:acm:region:account:certificate/id)", arn)
+					continue
+				}
+				f := CertificateFiles{Line: p.key.Line, Column: p.key.Column}
+				what := "tls.certificates." + arn
+				if !d.fields(p.val, what, []string{"cert", "key"}, func(key string, _, v *yaml.Node) {
+					s, ok := d.str(v, what+"."+key)
+					if !ok {
+						return
+					}
+					if s == "" {
+						d.errf(v, "%s.%s must not be empty", what, key)
+						return
+					}
+					if key == "cert" {
+						f.Cert = d.path(s)
+					} else {
+						f.Key = d.path(s)
+					}
+				}) {
+					continue
+				}
+				if f.Cert == "" || f.Key == "" {
+					d.errf(p.key, "%s needs both cert and key", what)
+					continue
+				}
+				c.TLS.Certificates[arn] = f
+			}
+		}
+	})
+}
+
+func (d *decoder) truststores(n *yaml.Node, c *Config) {
+	m, keys := d.strMap(n, "truststores")
+	for uri, file := range m {
+		switch {
+		case !strings.HasPrefix(uri, "s3://") || len(uri) <= len("s3://"):
+			d.errf(keys[uri], "truststores: %q is not an s3://bucket/key URI", uri)
+		case file == "":
+			d.errf(keys[uri], "truststores.%s must name a PEM file", uri)
+		default:
+			c.Truststores[uri] = Truststore{File: d.path(file), Line: keys[uri].Line, Column: keys[uri].Column}
+		}
+	}
+}

@@ -1,0 +1,2 @@
+const pad = require('left-pad');
+exports.handler = async () => pad('x', 3);

@@ -1,0 +1,1 @@
+export const handler = async (e) => ({ statusCode: 200, body: e.x });

@@ -1,0 +1,1 @@
+import requests_not_here

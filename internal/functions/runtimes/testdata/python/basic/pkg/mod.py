@@ -1,0 +1,5 @@
+from helper import value
+
+
+def handler(event, context):
+    return value
