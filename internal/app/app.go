@@ -219,6 +219,7 @@ func (g *Gateway) Start() error {
 		g.announce("data plane listening on " + g.TLSURL())
 	}
 	g.announce("admin listening on " + g.AdminURL())
+	g.startCluster()
 	return nil
 }
 
@@ -268,6 +269,7 @@ func (g *Gateway) adminHandler() http.Handler {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	g.mountControlPlane(mux)
+	g.mountCluster(mux)
 	return g.adminAuth(mux)
 }
 
