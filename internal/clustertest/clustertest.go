@@ -15,7 +15,6 @@ package clustertest
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -68,7 +67,8 @@ func StartEtcd(t testing.TB) *EtcdServer {
 		unavailable(t, "etcd (scripts/etcd.sh start installs it; or set APIGW_ETCD)")
 	}
 	dir := t.TempDir()
-	client, peer := freePort(t), freePort(t)
+	ports := freePorts(t, 2)
+	client, peer := ports[0], ports[1]
 	e := &EtcdServer{URL: "http://127.0.0.1:" + client, t: t, dir: dir}
 	e.args = []string{bin, "--name", "t", "--data-dir", filepath.Join(dir, "data"),
 		"--listen-client-urls", e.URL, "--advertise-client-urls", e.URL,
@@ -98,7 +98,10 @@ func (e *EtcdServer) Start() {
 	}
 	logf.Close()
 	e.cmd = cmd
-	waitPort(e.t, e.URL[len("http://"):], "etcd")
+	if !waitPort(e.URL[len("http://"):]) {
+		log, _ := os.ReadFile(filepath.Join(e.dir, "etcd.log"))
+		e.t.Fatalf("etcd did not start listening on %s:\n%s", e.URL, log)
+	}
 }
 
 // Stop stops the server (SIGKILL, as a crash would).
@@ -136,7 +139,7 @@ func StartRedis(t testing.TB) *RedisServer {
 	if err != nil {
 		unavailable(t, "redis-server (scripts/redis.sh start installs it; or set APIGW_REDIS)")
 	}
-	port := freePort(t)
+	port := freePorts(t, 1)[0]
 	r := &RedisServer{URL: "redis://127.0.0.1:" + port + "/0", t: t,
 		args: []string{bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", t.TempDir()}}
 	r.Start()
@@ -155,7 +158,9 @@ func (r *RedisServer) Start() {
 		r.t.Fatalf("starting redis-server: %v", err)
 	}
 	r.cmd = cmd
-	waitPort(r.t, r.URL[len("redis://"):len(r.URL)-2], "redis-server")
+	if addr := r.URL[len("redis://") : len(r.URL)-2]; !waitPort(addr) {
+		r.t.Fatalf("redis-server did not start listening on %s", addr)
+	}
 }
 
 // Stop stops the server.
@@ -168,25 +173,30 @@ func (r *RedisServer) Stop() {
 	r.cmd = nil
 }
 
-func freePort(t testing.TB) string {
+// freePorts returns n distinct free ports (held open together while
+// picked, so that they differ).
+func freePorts(t testing.TB, n int) []string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var out []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		out = append(out, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	return out
 }
 
-func waitPort(t testing.TB, addr, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+func waitPort(addr string) bool {
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
 			c.Close()
-			return
+			return true
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatal(fmt.Sprintf("%s did not start listening on %s", what, addr))
+	return false
 }

@@ -50,7 +50,9 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/status"
 
 	"github.com/apigwdev/apigw/internal/store"
@@ -144,7 +146,12 @@ func Open(opts Options) (*Store, error) {
 		Logger:      zap.NewNop(),
 		// Fail the first connection within DialTimeout rather than
 		// retrying in the background.
-		DialOptions:         []grpc.DialOption{grpc.WithBlock()},
+		// Reconnect within a second of etcd coming back (gRPC's default
+		// backoff grows to two minutes): a node resumes its watch, and
+		// writes through it succeed, promptly after an outage.
+		DialOptions: []grpc.DialOption{grpc.WithBlock(), grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+		})},
 		PermitWithoutStream: true,
 	})
 	if err != nil {
@@ -229,10 +236,24 @@ func (s *Store) unavailable(err error) error {
 	return err
 }
 
+// reachable fails fast, with store.ErrUnavailable, while the client's
+// connection to etcd is down (a request would wait for the whole request
+// timeout before failing).
+func (s *Store) reachable() error {
+	switch s.cli.ActiveConnection().GetState() {
+	case connectivity.TransientFailure, connectivity.Shutdown:
+		return fmt.Errorf("etcd at %s: %w: not connected", strings.Join(s.opts.Endpoints, ","), store.ErrUnavailable)
+	}
+	return nil
+}
+
 // View implements store.Store.
 func (s *Store) View(fn func(store.Tx) error) error {
 	if s.isClosed() {
 		return store.ErrClosed
+	}
+	if err := s.reachable(); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.opts.RequestTimeout)
 	defer cancel()
@@ -281,6 +302,9 @@ func (s *Store) Update(fn func(store.Tx) error) error {
 var errRetry = errors.New("retry")
 
 func (s *Store) update(fn func(store.Tx) error) (err error) {
+	if err := s.reachable(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.opts.RequestTimeout)
 	defer cancel()
 	rev, etcdRev, modRev, err := s.readRev(ctx)
