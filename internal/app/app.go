@@ -33,11 +33,13 @@ import (
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
 	"github.com/apigwdev/apigw/internal/functions/watch"
+	"github.com/apigwdev/apigw/internal/inspector"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
 	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
+	"github.com/apigwdev/apigw/internal/template"
 )
 
 // Options are what the command line adds to the configuration.
@@ -64,6 +66,8 @@ type Options struct {
 	// Pprof mounts net/http/pprof's handlers on the admin listener under
 	// /debug/pprof/ (`apigw serve --pprof`; off by default).
 	Pprof bool
+	// SummarySections add lines to the startup summary (summary.go).
+	SummarySections []SummarySection
 }
 
 // Gateway is a running (or ready to run) apigw instance.
@@ -92,6 +96,9 @@ type Gateway struct {
 	awsClients *awsservice.Clients
 	// authz is shared by every compiled authorizer.
 	authz *authz.Deps
+	// inspector records requests for /_inspector; nil when the config
+	// turns it off.
+	inspector *inspector.Recorder
 	// tls is the HTTPS data plane listener (tls.go).
 	tls    tlsServices
 	dataLn net.Listener // nil when plain HTTP is off (listen: "")
@@ -99,8 +106,12 @@ type Gateway struct {
 	dataSv *http.Server
 	admSv  *http.Server
 	wg     sync.WaitGroup
+	// checks builds and checks the functions after Start (summary.go).
+	checks *functionChecks
 	// serveErr receives the first listener failure.
 	serveErr chan error
+	// templates is the loaded template set, nil without templates.
+	templates *template.Set
 }
 
 // New prepares a gateway from cfg: imports its APIs, builds the function
@@ -116,8 +127,19 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		opts.ShutdownTimeout = 30 * time.Second
 	}
 	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger, serveErr: make(chan error, 2)}
+	adminURL, err := g.adminURLFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg, tset, err := loadTemplates(cfg, adminURL, opts.Stderr)
+	if err != nil {
+		g.closeEarlyAdmin()
+		return nil, err
+	}
+	g.cfg, g.templates = cfg, tset
 	fns, err := newFunctions(cfg, g.log)
 	if err != nil {
+		g.closeEarlyAdmin()
 		return nil, err
 	}
 	g.fns = fns
@@ -125,8 +147,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	in, err := buildInput(cfg)
 	if err != nil {
 		g.closeFunctions()
+		g.closeEarlyAdmin()
 		return nil, err
 	}
+	addTemplateAPIs(in, tset)
 	g.newStageServices()
 	if err := g.newPrivate(); err != nil {
 		g.closeStageServices()
@@ -147,7 +171,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if reqLog == nil {
 		reqLog = g.log
 	}
-	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog})
+	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, g.dataplaneOptions(reqLog))
 	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
 		g.Close()
@@ -160,7 +184,25 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	return g, nil
 }
 
+// dataplaneOptions builds the data plane's options, with the request
+// inspector's recorder unless the config turns it off.
+func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
+	opts := dataplane.Options{Logger: g.log.With("component", "dataplane"), Metrics: g.stage.metrics, RequestLog: reqLog,
+		Limits: dataplane.Limits{BodyGrace: g.cfg.Limits.BodyTimeout, BodyMinRate: g.cfg.Limits.BodyMinRate, MemoryBudget: g.cfg.Limits.MemoryBudget}}
+	if !g.cfg.Inspector.Disabled {
+		g.inspector = inspector.New(inspector.Options{
+			ShowSecrets: g.cfg.Inspector.ShowSecrets,
+			MaskHeaders: g.cfg.Inspector.MaskHeaders,
+			Secrets:     g.cfg.Secrets(),
+		})
+		opts.Inspector = g.inspector
+	}
+	return opts
+}
+
 func (g *Gateway) closeFunctions() {
+	g.closeEarlyAdmin()
+	g.stopChecks()
 	g.stopWatch()
 	if g.fns == nil {
 		return
@@ -175,6 +217,9 @@ func (g *Gateway) closeFunctions() {
 // Start binds the data plane and admin listeners and serves them. It prints
 // one line per listener to Stderr with its actual address.
 func (g *Gateway) Start() error {
+	if err := g.cfg.Admin.CheckExposure(g.cfg.AdminListen); err != nil {
+		return err
+	}
 	if err := g.startWatch(); err != nil {
 		return err
 	}
@@ -191,8 +236,9 @@ func (g *Gateway) Start() error {
 		}
 		return err
 	}
-	g.admLn, err = net.Listen("tcp", g.cfg.AdminListen)
+	g.admLn, err = g.listenAdmin()
 	if err != nil {
+		err = fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
 		if g.dataLn != nil {
 			g.dataLn.Close()
 		}
@@ -200,7 +246,7 @@ func (g *Gateway) Start() error {
 			g.tls.sv.Close()
 			g.closeTLS()
 		}
-		return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
+		return err
 	}
 	g.admSv = &http.Server{
 		Handler:           g.adminHandler(),
@@ -220,6 +266,8 @@ func (g *Gateway) Start() error {
 	}
 	g.announce("admin listening on " + g.AdminURL())
 	g.startCluster()
+	g.printSummary()
+	g.checkFunctions()
 	return nil
 }
 
@@ -261,6 +309,11 @@ func (g *Gateway) adminHandler() http.Handler {
 	})
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
 	mux.Handle("/2015-03-31/functions", g.invokeAPI)
+	if g.inspector != nil {
+		ih := g.inspector.Handler()
+		mux.Handle(inspector.PathPrefix, ih)
+		mux.Handle(inspector.PathPrefix+"/", ih)
+	}
 	if g.opts.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

@@ -155,14 +155,22 @@ type functionCaller struct{ m *functions.Manager }
 
 // Call invokes the function synchronously with the event as its payload.
 func (c functionCaller) Call(ctx context.Context, fn lambdacall.FunctionRef, payload []byte) (*lambdacall.CallResult, error) {
+	return c.CallWithOptions(ctx, fn, payload, lambdacall.CallOptions{})
+}
+
+// CallWithOptions is Call with the invocation's log tail (opts.Log) and an
+// X-Ray trace header (opts.TraceHeader).
+func (c functionCaller) CallWithOptions(ctx context.Context, fn lambdacall.FunctionRef, payload []byte, opts lambdacall.CallOptions) (*lambdacall.CallResult, error) {
 	res, err := c.m.Invoke(ctx, &functions.Invocation{
 		FunctionName: fn.Name,
 		Qualifier:    fn.Qualifier,
 		Payload:      payload,
+		Tail:         opts.Log,
+		TraceID:      opts.TraceHeader,
 	})
 	switch {
 	case err == nil:
-		return &lambdacall.CallResult{Payload: res.Payload, FunctionError: res.FunctionError}, nil
+		return &lambdacall.CallResult{Payload: res.Payload, FunctionError: res.FunctionError, RequestID: res.RequestID, Log: res.Log}, nil
 	case errors.Is(err, functions.ErrFunctionNotFound):
 		return nil, fmt.Errorf("%w: %w", lambdacall.ErrFunctionNotFound, err)
 	case errors.Is(err, functions.ErrThrottled):
@@ -173,4 +181,4 @@ func (c functionCaller) Call(ctx context.Context, fn lambdacall.FunctionRef, pay
 	return nil, err
 }
 
-var _ lambdacall.Caller = functionCaller{}
+var _ lambdacall.OptionsCaller = functionCaller{}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apigwdev/apigw/internal/config"
+	"github.com/apigwdev/apigw/internal/dataplane"
 	"github.com/apigwdev/apigw/internal/listener"
 	"github.com/apigwdev/apigw/internal/snapshot"
 )
@@ -171,10 +172,10 @@ func (g *Gateway) dataServer() *http.Server {
 		Handler:           g.data,
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		// The data plane answers over-large headers itself, in AWS's shape;
-		// this bound only protects the process (HTTP/2's header list
-		// limit too).
-		MaxHeaderBytes: 1 << 20,
+		// The data plane answers headers over the quota itself, in AWS's
+		// shape; this bound keeps what a connection can make the process
+		// hold near the quota (HTTP/2's header list limit too).
+		MaxHeaderBytes: dataplane.ServerMaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
 	}
 }

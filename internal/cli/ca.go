@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -14,19 +12,14 @@ import (
 // the data dir, and prints the certificate of the local CA kept there
 // (creating the CA on first use), for clients to trust.
 func caCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ca", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: apigw ca [--config FILE] [--data-dir DIR]\n\nPrints the local CA's certificate (PEM) on stdout; trust it to use the HTTPS listener without warnings.")
-		fs.PrintDefaults()
-	}
-	configFile := fs.String("config", "", "config file (default: apigw.yaml in the working directory if it exists)")
+	fs := newFlagSet("ca", "[--config FILE] [--data-dir DIR]",
+		"Prints the certificate (PEM) of the local CA that signs the HTTPS listener's certificates\n"+
+			"for names without a configured one ({apiId}.execute-api.localhost, localhost, custom domains).\n"+
+			"Trust it once, e.g. curl --cacert, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE (docs/configuration.md).", stderr)
+	configFile := fs.String("config", "", "config file, read as serve reads it (default: apigw.yaml in the working directory if it exists)")
 	dataDir := fs.String("data-dir", "", "data dir holding the CA (default: the config file's dataDir, else .apigw)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "apigw ca: unexpected arguments %q\n", fs.Args())
@@ -46,8 +39,8 @@ func caCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
-	_, err = stdout.Write(ca.PEM())
-	if err != nil {
+	if _, err := stdout.Write(ca.PEM()); err != nil {
+		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
 	return 0

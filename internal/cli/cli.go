@@ -114,7 +114,8 @@ func serve(args []string, stderr io.Writer) int {
 		fnFlags    stringList
 	)
 	fs.Var(&fnFlags, "function", "NAME=COMMAND: a function speaking the Lambda Runtime API (repeatable)")
-	if code, done := parseFlags(fs, args); done {
+	tf := addTemplateFlags(fs)
+	if code, done := parseFlags(fs, tf.extract(args)); done {
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -142,6 +143,10 @@ func serve(args []string, stderr io.Writer) int {
 		Node:        *nodeName,
 	}
 	if err := cfg.Apply(over); err != nil {
+		fmt.Fprintf(stderr, "apigw: %v\n", err)
+		return 1
+	}
+	if err := tf.apply(cfg, cfg.File == "" && *openapiDoc == "", stderr); err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}

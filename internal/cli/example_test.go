@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,6 +70,23 @@ func TestQuickStartExample(t *testing.T) {
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, b)
+		}
+	}
+	// The Node.js and the Python function, on the machine's own node and
+	// python3 (the gateway serves the Go routes without them).
+	for _, c := range []struct{ interpreter, path, want string }{
+		{"node", "/hello?name=ann", `"message":"Hello, ann!"`},
+		{"python3", "/report", `"python": "3.`},
+	} {
+		if _, err := exec.LookPath(c.interpreter); err != nil {
+			if os.Getenv("APIGW_CI") == "1" {
+				t.Errorf("%s is not on PATH: %v", c.interpreter, err)
+			}
+			t.Logf("%s is not on PATH: GET %s not checked", c.interpreter, c.path)
+			continue
+		}
+		if status, body, _ := get(c.path); status != 200 || !strings.Contains(body, c.want) {
+			t.Errorf("GET %s: %d %q; want 200 and %s", c.path, status, body, c.want)
 		}
 	}
 }

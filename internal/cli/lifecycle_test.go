@@ -21,7 +21,7 @@ import (
 
 func TestHelpOnEveryCommand(t *testing.T) {
 	t.Parallel()
-	for _, cmd := range []string{"serve", "validate", "token", "version"} {
+	for _, cmd := range []string{"serve", "validate", "token", "ca", "version"} {
 		for _, h := range []string{"-h", "--help"} {
 			var out, errOut bytes.Buffer
 			code := Main([]string{cmd, h}, &out, &errOut)

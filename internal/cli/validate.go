@@ -21,7 +21,12 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("validate", "[--strict] FILE...",
 		"Checks config files and OpenAPI documents without serving: every problem of every file\n"+
 			"is printed as file:line:col: message. Exits 1 if any file has an error.", stderr)
-	if code, done := parseFlags(fs, args); done {
+	var verbose *bool
+	if fs.Lookup("v") == nil {
+		verbose = fs.Bool("v", false, "also print infos (what a template declares that apigw does not emulate)")
+	}
+	tf := addTemplateFlags(fs)
+	if code, done := parseFlags(fs, tf.extract(args)); done {
 		return code
 	}
 	files := fs.Args()
@@ -30,7 +35,19 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	failed := false
+	var templates []string
 	for _, f := range files {
+		if isTemplatePath(f) {
+			templates = append(templates, f)
+		}
+	}
+	if len(templates) > 0 && !validateTemplates(templates, tf, verbose != nil && *verbose, stdout, stderr) {
+		failed = true
+	}
+	for _, f := range files {
+		if contains(templates, f) {
+			continue
+		}
 		if !validateFile(f, stdout, stderr) {
 			failed = true
 		}
@@ -97,4 +114,13 @@ func isOpenAPI(data []byte) bool {
 	_, oas := top["openapi"]
 	_, swagger := top["swagger"]
 	return oas || swagger
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

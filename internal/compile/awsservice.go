@@ -14,7 +14,7 @@ import (
 // requestParameters are the subtype's parameters, not request mappings, so
 // they go to the invoker; responseParameters apply as for any integration.
 func (c *compiler) serviceIntegration(apiID, where string, mi *model.Integration) *snapshot.Integration {
-	si := &snapshot.Integration{ID: mi.IntegrationID, Type: integrationType(mi.IntegrationType)}
+	si := &snapshot.Integration{ID: mi.IntegrationID, Type: integrationType(mi.IntegrationType), Target: "AWS " + mi.IntegrationSubtype}
 	if pm, err := parammap.CompileResponse(mi.ResponseParameters); err != nil {
 		c.errs = append(c.errs, fmt.Errorf("api %s: %s: responseParameters: %w", apiID, where, err))
 		return nil

@@ -465,6 +465,9 @@ func (c *compiler) authorize(d *model.Definition, r *model.Route, sr *snapshot.R
 		return false
 	}
 	sr.Authorizer = az
+	if a != nil {
+		sr.AuthorizerName = a.Name
+	}
 	return true
 }
 
@@ -484,7 +487,7 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 	if mi.IntegrationSubtype != "" {
 		return c.serviceIntegration(apiID, where, mi)
 	}
-	si := &snapshot.Integration{ID: mi.IntegrationID, Type: mi.IntegrationType}
+	si := &snapshot.Integration{ID: mi.IntegrationID, Type: mi.IntegrationType, Target: mi.IntegrationURI}
 	if rm, err := parammap.CompileRequest(mi.RequestParameters); err != nil {
 		c.errs = append(c.errs, fmt.Errorf("api %s: %s: requestParameters: %w", apiID, where, err))
 		return nil
@@ -535,6 +538,12 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 		if err != nil {
 			c.errs = append(c.errs, fmt.Errorf("api %s: %s: %w", apiID, where, err))
 			return nil
+		}
+		if ref, ok := tmpl.Static(); ok {
+			si.Target = "function " + ref.Name
+			if ref.Qualifier != "" {
+				si.Target += ":" + ref.Qualifier
+			}
 		}
 		if c.deps.HasFunction != nil {
 			if ref, ok := tmpl.Static(); ok && !c.deps.HasFunction(ref.Name) {

@@ -1,6 +1,13 @@
 package config
 
-import "gopkg.in/yaml.v3"
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
 
 // Admin configures access to the admin listener (interface.md section 3,
 // admin).
@@ -10,6 +17,11 @@ type Admin struct {
 	// every such request must be SigV4-signed with one of them. Empty
 	// leaves the admin listener open (it binds to loopback by default).
 	Credentials []AdminCredential
+	// AllowUnauthenticated (admin.allowUnauthenticated) lets the admin
+	// listener serve without Credentials on an address other hosts can
+	// reach; without it such a configuration refuses to start (see
+	// CheckExposure). Default false.
+	AllowUnauthenticated bool
 }
 
 // AdminCredential is a key pair that may sign admin requests.
@@ -30,8 +42,11 @@ func (c AdminCredential) String() string { return c.AccessKeyID }
 func (a *Admin) Required() bool { return len(a.Credentials) > 0 }
 
 func (d *decoder) admin(n *yaml.Node, c *Config) {
-	d.fields(n, "admin", []string{"credentials"}, func(key string, k, v *yaml.Node) {
-		// key is always "credentials".
+	d.fields(n, "admin", []string{"credentials", "allowUnauthenticated"}, func(key string, k, v *yaml.Node) {
+		if key == "allowUnauthenticated" {
+			c.Admin.AllowUnauthenticated, _ = d.boolean(v, "admin.allowUnauthenticated")
+			return
+		}
 		entries := d.seq(v, "admin.credentials")
 		if len(entries) == 0 && (v.Kind == yaml.SequenceNode || isNull(v)) {
 			d.errf(v, "admin.credentials must list at least one {accessKeyId, secretAccessKey}; leave out admin to keep the admin listener open")
@@ -75,4 +90,54 @@ func (d *decoder) admin(n *yaml.Node, c *Config) {
 			c.Admin.Credentials = append(c.Admin.Credentials, cr)
 		}
 	})
+}
+
+// CheckExposure refuses an admin listener that other hosts can reach
+// without credentials: through it anyone could change APIs and invoke
+// functions, including those the data plane serves only behind AWS_IAM.
+// listen is the admin listener's host:port; a host name is resolved, and
+// every address must be a loopback one. admin.allowUnauthenticated says
+// the exposure is intended.
+func (a *Admin) CheckExposure(listen string) error {
+	if a.Required() || a.AllowUnauthenticated {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("admin listener %s: %w", listen, err)
+	}
+	if loopbackHost(host) {
+		return nil
+	}
+	return fmt.Errorf("admin listener %s is reachable from other hosts and admin.credentials is not set: "+
+		"anyone who can connect could change APIs and invoke functions. Bind it to loopback "+
+		"(adminListen: 127.0.0.1:3300, or --admin-listen 127.0.0.1:3300), or add admin.credentials "+
+		"(accessKeyId, secretAccessKey) to the config file, or set admin.allowUnauthenticated: true "+
+		"if the exposure is intended", listen)
+}
+
+// loopbackHost reports whether every address host stands for is a loopback
+// one. "" (all interfaces) is not; a name that does not resolve is not.
+func loopbackHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	if host == "localhost" {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil || len(ips) == 0 {
+		return false
+	}
+	for _, ip := range ips {
+		if !ip.IP.IsLoopback() {
+			return false
+		}
+	}
+	return true
 }

@@ -83,3 +83,27 @@ func TestAdminProblems(t *testing.T) {
 		})
 	}
 }
+
+func TestAdminCheckExposure(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		listen string
+		admin  Admin
+		ok     bool
+	}{
+		{"127.0.0.1:3300", Admin{}, true},
+		{"[::1]:3300", Admin{}, true},
+		{"localhost:3300", Admin{}, true},
+		{"0.0.0.0:3300", Admin{}, false},
+		{":3300", Admin{}, false},
+		{"[::]:3300", Admin{}, false},
+		{"192.0.2.10:3300", Admin{}, false},
+		{"0.0.0.0:3300", Admin{AllowUnauthenticated: true}, true},
+		{"0.0.0.0:3300", Admin{Credentials: []AdminCredential{{AccessKeyID: "A", SecretAccessKey: "s"}}}, true},
+	} {
+		err := tt.admin.CheckExposure(tt.listen)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckExposure(%q, %+v) = %v; want ok=%v", tt.listen, tt.admin, err, tt.ok)
+		}
+	}
+}

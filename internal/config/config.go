@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/model"
 )
 
@@ -36,17 +37,6 @@ const (
 	DefaultRegion      = "us-east-1"
 	DefaultAccountID   = "000000000000"
 
-	// DefaultFunctionTimeout is a function's timeout when the file gives
-	// none: 3 s, as Lambda's.
-	DefaultFunctionTimeout = 3 * time.Second
-	// MaxFunctionTimeout is Lambda's limit, 900 s.
-	MaxFunctionTimeout = 900 * time.Second
-	// DefaultMemorySize is a function's memory size in MB when the file
-	// gives none, as Lambda's; sizes range over 128..10240.
-	DefaultMemorySize = 128
-	// DefaultConcurrency is the most instances of a function running at
-	// once when the file gives none; the range is 1..1000.
-	DefaultConcurrency = 10
 	// DefaultHealthCheckInterval is the interval of a private target's
 	// active health checks when its healthCheck gives none.
 	DefaultHealthCheckInterval = 10 * time.Second
@@ -88,6 +78,8 @@ type Config struct {
 	PrivateTargets map[string]PrivateTarget
 	// Admin controls access to the admin listener (admin.go).
 	Admin Admin
+	// Limits bound request bodies' time and memory (limits.go).
+	Limits Limits
 	// AccountThrottle is the account-level limit shared by every API and
 	// stage (default 10,000 requests/s, burst 5,000, as AWS's).
 	AccountThrottle AccountThrottle
@@ -103,6 +95,17 @@ type Config struct {
 	StrictRuntimeVersions bool
 	// Cluster configures cluster mode (cluster.go); off by default.
 	Cluster Cluster
+	// Templates are AWS SAM / CloudFormation templates and CDK cloud
+	// assemblies, served with their APIs and functions (templates.go).
+	Templates []Template
+	// UnrunnableWarn serves the rest of a template set when some of its
+	// functions cannot run locally (`--unrunnable warn`); their routes
+	// answer 500.
+	UnrunnableWarn bool
+	// StrictTemplates makes template warnings errors (`--strict`).
+	StrictTemplates bool
+	// Inspector configures the request inspector (observe.go).
+	Inspector Inspector
 }
 
 // Function is a function of the functions map: local (Command, run as a
@@ -498,8 +501,8 @@ func (c *Config) Apply(o Overrides) error {
 			}
 		}
 		dir, _ := os.Getwd()
-		c.Functions[name] = Function{Name: name, Command: fields, Dir: dir, Timeout: DefaultFunctionTimeout,
-			MemorySize: DefaultMemorySize, Concurrency: DefaultConcurrency}
+		c.Functions[name] = Function{Name: name, Command: fields, Dir: dir, Timeout: functions.DefaultTimeout,
+			MemorySize: functions.DefaultMemorySize, Concurrency: functions.DefaultConcurrency}
 	}
 	if o.OpenAPI != "" {
 		abs, err := filepath.Abs(o.OpenAPI)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/model"
 )
 
@@ -165,6 +166,13 @@ func TestParseValues(t *testing.T) {
 		{"env numbers kept as text", "functions:\n  f: {command: [x], env: {PORT: 8080, DEBUG: true}}\n", func(t *testing.T, c *Config) {
 			if got := c.Functions["f"].Env; !reflect.DeepEqual(got, map[string]string{"PORT": "8080", "DEBUG": "true"}) {
 				t.Errorf("env = %v", got)
+			}
+		}},
+		{"credentials in env", "functions:\n  f: {command: [x], env: {AWS_ACCESS_KEY_ID: AKIA1, AWS_SECRET_ACCESS_KEY: s, AWS_SESSION_TOKEN: t}}\n", func(t *testing.T, c *Config) {
+			// One rule, owned by functions.CheckEnv: a local function has no
+			// execution role, so credentials may be given.
+			if got := c.Functions["f"].Env["AWS_ACCESS_KEY_ID"]; got != "AKIA1" {
+				t.Errorf("AWS_ACCESS_KEY_ID = %q; want AKIA1", got)
 			}
 		}},
 		{"merge keys", "x-fn: &base {timeout: 10s, memorySize: 256}\n", nil},
@@ -356,7 +364,7 @@ func TestApply(t *testing.T) {
 	if got := c.Functions["fn"].Command; !reflect.DeepEqual(got, []string{filepath.Join(wd, "bin/fn"), "--flag"}) {
 		t.Errorf("fn command = %q", got)
 	}
-	if got := c.Functions["g"]; !reflect.DeepEqual(got.Command, []string{"node", "index.js"}) || got.Timeout != DefaultFunctionTimeout {
+	if got := c.Functions["g"]; !reflect.DeepEqual(got.Command, []string{"node", "index.js"}) || got.Timeout != functions.DefaultTimeout {
 		t.Errorf("g = %+v", got)
 	}
 	err = Default().Apply(Overrides{Listen: "nope", AccountID: "1", Functions: []string{"bad name=x", "f"}})

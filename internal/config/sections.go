@@ -9,15 +9,14 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/runtimes"
 	"github.com/apigwdev/apigw/internal/model"
 )
 
 var (
-	functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	resourceID   = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
-	envName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	accessKeyID  = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
+	resourceID  = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
+	accessKeyID = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
 	// invokeFunctionName is the FunctionName pattern of the Lambda Invoke
 	// API (a name, a partial ARN or an ARN, with an optional qualifier).
 	invokeFunctionName = regexp.MustCompile(`^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$`)
@@ -38,30 +37,15 @@ func checkAccount(s string) string {
 }
 
 func checkFunctionName(s string) string {
-	if !functionName.MatchString(s) {
-		return fmt.Sprintf("function name %q must be 1 to 64 letters, digits, '-' and '_'", s)
+	if err := functions.CheckName(s); err != nil {
+		return err.Error()
 	}
 	return ""
 }
 
-// reservedEnv reports the environment variables Lambda sets itself and
-// refuses in a function's configuration.
-func reservedEnv(k string) bool {
-	if runtimes.UserEnv(k) {
-		return false
-	}
-	switch k {
-	case "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-		"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-		"LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR":
-		return true
-	}
-	return strings.HasPrefix(k, "AWS_LAMBDA_")
-}
-
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "tls", "truststores", "cluster"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "tls", "truststores", "inspector", "limits", "templates", "cluster"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -120,10 +104,16 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			d.admin(v, c)
 		case "cluster":
 			d.cluster(v, c)
+		case "templates":
+			d.templates(v, c)
+		case "limits":
+			d.limits(v, c)
 		case "tls":
 			d.tls(v, c)
 		case "truststores":
 			d.truststores(v, c)
+		case "inspector":
+			d.inspector(v, c)
 		}
 	})
 }
@@ -140,8 +130,8 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 			d.errf(p.key, "functions: %s", msg)
 		}
 		where := "functions." + name
-		f := Function{Name: name, Dir: d.dir, Timeout: DefaultFunctionTimeout, MemorySize: DefaultMemorySize,
-			Concurrency: DefaultConcurrency, Line: p.key.Line, Column: p.key.Column}
+		f := Function{Name: name, Dir: d.dir, Timeout: functions.DefaultTimeout, MemorySize: functions.DefaultMemorySize,
+			Concurrency: functions.DefaultConcurrency, Line: p.key.Line, Column: p.key.Column}
 		localOnly := map[string]*yaml.Node{}
 		runtimeOnly := map[string]*yaml.Node{}
 		var remoteNameKey *yaml.Node
@@ -203,27 +193,24 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 			case "env":
 				env, keys := d.strMap(v, what)
 				for ek, kn := range keys {
-					switch {
-					case !envName.MatchString(ek):
-						d.errf(kn, "%s: %q is not a valid environment variable name", what, ek)
-					case reservedEnv(ek):
-						d.errf(kn, "%s: %s is reserved by Lambda and cannot be set", what, ek)
+					if err := functions.CheckEnv(ek); err != nil {
+						d.errf(kn, "%s: %v", what, err)
 					}
 				}
 				f.Env = env
 				localOnly[key] = k
 			case "timeout":
 				if t, ok := d.duration(v, what); ok {
-					if t <= 0 || t > MaxFunctionTimeout {
-						d.errf(v, "%s must be more than 0s and at most 900s", what)
+					if err := functions.CheckTimeout(t); err != nil {
+						d.errf(v, "%s %v", what, err)
 					} else {
 						f.Timeout = t
 					}
 				}
 			case "memorySize":
 				if m, ok := d.integer(v, what); ok {
-					if m < 128 || m > 10240 {
-						d.errf(v, "%s must be between 128 and 10240 (MB)", what)
+					if err := functions.CheckMemorySize(m); err != nil {
+						d.errf(v, "%s %v", what, err)
 					} else {
 						f.MemorySize = m
 					}
@@ -231,8 +218,8 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 				localOnly[key] = k
 			case "concurrency":
 				if m, ok := d.integer(v, what); ok {
-					if m < 1 || m > 1000 {
-						d.errf(v, "%s must be between 1 and 1000", what)
+					if err := functions.CheckConcurrency(m); err != nil {
+						d.errf(v, "%s %v", what, err)
 					} else {
 						f.Concurrency = m
 					}

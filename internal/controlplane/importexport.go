@@ -195,16 +195,16 @@ func (h *Handler) exportAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc := exportDocument(def, exportOptions{
+	doc := openapi.Export(def, openapi.ExportOptions{
 		Endpoint: h.endpoint(apiID), Stage: stageName, Extensions: ext, Now: h.now(),
 	})
 	var body []byte
 	if outputType == "JSON" {
 		w.Header().Set("Content-Type", "application/json")
-		body = doc.jsonBytes()
+		body = doc.JSON()
 	} else {
 		w.Header().Set("Content-Type", "application/yaml")
-		if body, err = doc.yamlBytes(); err != nil {
+		if body, err = doc.YAML(); err != nil {
 			return awserr.Internal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -37,11 +38,15 @@ type Handler struct {
 	now  func() time.Time
 	// metrics records every request that reached a stage; may be nil.
 	metrics Recorder
+	// inspect records requests for the request inspector; may be nil.
+	inspect Inspector
 	// reqLog gets one line per request; may be nil.
 	reqLog slog.Handler
 	// bufs recycles the 32 KB buffers of copyFlushing: allocating one per
 	// request was most of the handler's garbage.
-	bufs sync.Pool
+	bufs   sync.Pool
+	limits Limits
+	budget budget
 }
 
 // Options configure a Handler.
@@ -54,6 +59,12 @@ type Options struct {
 	// Metrics records every request that reached a stage. If nil, nothing is
 	// recorded.
 	Metrics Recorder
+	// Limits bound request bodies' time and memory; the zero value means
+	// the defaults.
+	Limits Limits
+	// Inspector records every request for the request inspector. If nil,
+	// nothing is recorded.
+	Inspector Inspector
 	// RequestLog gets one line per request at info level (requestlog.go).
 	// If nil, requests are not logged.
 	RequestLog *slog.Logger
@@ -68,7 +79,8 @@ type Recorder interface {
 // New returns a Handler serving s (which may be nil: every request is then
 // 404 until Swap).
 func New(s *snapshot.Snapshot, opts Options) *Handler {
-	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics}
+	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, inspect: opts.Inspector, limits: opts.Limits.withDefaults()}
+	h.budget.limit = h.limits.MemoryBudget
 	if opts.RequestLog != nil {
 		h.reqLog = opts.RequestLog.Handler()
 	}
@@ -98,6 +110,9 @@ func (h *Handler) Snapshot() *snapshot.Snapshot { return h.snap.Load() }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{start: h.now(), reqID: newRequestID()}
 	x.out.IntegrationLatency = -1
+	if h.inspect != nil {
+		w, x.rec = h.inspect.Begin(w, r, x.reqID, x.start)
+	}
 	cw := &countingWriter{ResponseWriter: w}
 	cw.Header()[RequestIDHeader] = []string{x.reqID}
 	if err := h.serve(cw, r, x); err != nil {
@@ -119,6 +134,8 @@ type exchange struct {
 	route *snapshot.Route
 	body  *limitedBody
 	out   invoke.Outcome
+	// rec is the inspector's recording, nil when not recording.
+	rec Recording
 }
 
 // fail renders a gateway error: the client gets AWS's status and body (with
@@ -126,6 +143,11 @@ type exchange struct {
 // cause with the request id.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err error) {
 	ge := gwerr.As(err)
+	if x.body != nil && !x.body.eof.Load() {
+		// The answer goes out now, not after the rest of a body nobody will
+		// read (net/http would first wait for up to 256 KB more of it).
+		w.Header().Set("Connection", "close")
+	}
 	if x.stage != nil && x.stage.CORS != nil {
 		x.stage.CORS.Apply(r.Header, w.Header())
 	}
@@ -146,7 +168,16 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err 
 // finish records what happened: the access log line and the metrics, for
 // requests that reached a stage (AWS logs nothing for the others).
 func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
+	if x.body != nil {
+		h.budget.release(x.body.charged.Load())
+	}
 	if x.req == nil {
+		if x.rec != nil {
+			x.out.Status = w.status
+			x.out.ResponseLength = w.n
+			x.out.Latency = h.now().Sub(x.start)
+			x.rec.Finish(nil, &x.out, "")
+		}
 		return
 	}
 	x.out.Status = w.status
@@ -162,11 +193,14 @@ func (h *Handler) finish(w *countingWriter, r *http.Request, x *exchange) {
 		detailed := x.stage.DetailedMetrics || (x.route != nil && x.route.DetailedMetrics)
 		h.metrics.Record(x.req, &x.out, detailed)
 	}
+	if x.rec != nil {
+		x.rec.Finish(x.req, &x.out, x.authorizationType())
+	}
 }
 
 func logLevel(e *gwerr.Error) slog.Level {
 	switch e.Kind {
-	case gwerr.NotFound, gwerr.Forbidden, gwerr.Unauthorized, gwerr.TooManyRequests, gwerr.RequestEntityTooLarge, gwerr.BadRequest, gwerr.HeaderFieldsTooLarge:
+	case gwerr.NotFound, gwerr.Forbidden, gwerr.Unauthorized, gwerr.TooManyRequests, gwerr.RequestEntityTooLarge, gwerr.BadRequest, gwerr.HeaderFieldsTooLarge, gwerr.RequestTimeout:
 		return slog.LevelInfo
 	}
 	return slog.LevelError
@@ -186,6 +220,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	}
 	if r.ContentLength > MaxPayloadBytes {
 		return gwerr.Newf(gwerr.RequestEntityTooLarge, "content-length %d is more than %d", r.ContentLength, MaxPayloadBytes)
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes, start: x.start,
+			grace: h.limits.BodyGrace, rate: h.limits.BodyMinRate, budget: &h.budget}
+		x.body.ctl = http.NewResponseController(w)
+		_ = x.body.ctl.SetReadDeadline(x.body.deadline())
+		r.Body = x.body
 	}
 	s := h.snap.Load()
 	if s == nil {
@@ -207,10 +248,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	}
 	st := t.stage
 	x.stage = st
-	if r.Body != nil && r.Body != http.NoBody {
-		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes}
-		r.Body = x.body
-	}
 	path := joinPath(segs)
 	req := &invoke.Request{
 		HTTP:            r,
@@ -228,6 +265,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 		EscapedPath:     t.escapedPath,
 		StageVariables:  st.Variables,
 		SourceIP:        sourceIP(r.RemoteAddr),
+	}
+	if x.rec != nil {
+		req.Record = x.rec.Record()
 	}
 	x.req = req
 
@@ -250,6 +290,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	}
 	if route.Authorizer != nil {
 		ac, err := route.Authorizer.Authorize(r.Context(), req)
+		if req.Record != nil {
+			req.Record.AuthorizerDecision = authorizerDecision(err)
+		}
 		if err != nil {
 			var ge *gwerr.Error
 			if errors.As(err, &ge) && ge.Cause != nil {
@@ -266,6 +309,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	integ := route.Integration
 	if integ == nil {
 		return gwerr.Newf(gwerr.InternalServerError, "route %q has no integration target", route.Key.Raw)
+	}
+	if x.body != nil && buffersBody(integ.Type) {
+		x.body.weight = bufferFactor
 	}
 	// With parameter mapping the integration gets its own copy of the
 	// request, so that mapping changes what the integration sees but not what
@@ -303,6 +349,18 @@ func (h *Handler) integrationFailed(r *http.Request, x *exchange, err error) err
 	x.out.IntegrationError = err.Error()
 	if errors.Is(err, errPayloadTooLarge) || (x.body != nil && x.body.exceeded.Load()) {
 		return gwerr.New(gwerr.RequestEntityTooLarge, err)
+	}
+	if b := x.body; b != nil {
+		// The body failed while the integration read it: the answer is
+		// about the body, at once, whatever the integration made of it.
+		switch {
+		case b.overBudget.Load():
+			return gwerr.New(gwerr.TooManyRequests, errOverBudget)
+		case b.tooSlow.Load():
+			return gwerr.New(gwerr.RequestTimeout, errBodyTooSlow)
+		case b.malformed.Load() && r.Context().Err() == nil:
+			return gwerr.New(gwerr.BadRequest, fmt.Errorf("reading request body: %w", b.failed()))
+		}
 	}
 	if ctxErr := r.Context().Err(); ctxErr != nil && !isGatewayError(err) {
 		// The client went away; nothing to answer.
@@ -456,37 +514,6 @@ func requestHeaderSize(r *http.Request) int {
 	return n + len(r.Host)
 }
 
-var errPayloadTooLarge = errors.New("request body is larger than 10 MB")
-
-// limitedBody fails reads once more than left bytes were read, so a chunked
-// body larger than the payload quota is refused while streaming.
-type limitedBody struct {
-	rc   io.ReadCloser
-	left int64 // owned by the single reader
-	// exceeded is read by the handler after the integration returned, possibly
-	// while a transport goroutine still holds the body.
-	exceeded atomic.Bool
-}
-
-func (l *limitedBody) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		l.exceeded.Store(true)
-		return 0, errPayloadTooLarge
-	}
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.rc.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		l.exceeded.Store(true)
-		return 0, errPayloadTooLarge
-	}
-	return n, err
-}
-
-func (l *limitedBody) Close() error { return l.rc.Close() }
-
 // countingWriter records the status and the body bytes sent, for the access
 // log and metrics. Unwrap lets http.ResponseController reach Flush.
 type countingWriter struct {
@@ -513,3 +540,11 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 
 // Unwrap returns the underlying ResponseWriter.
 func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ServerMaxHeaderBytes is the http.Server MaxHeaderBytes for data plane
+// listeners: the 10240-byte quota counts the request line and header values
+// only, so names, separators and the Host line get room beyond it, and a
+// request between the quota and this bound gets AWS's answer from the
+// handler. net/http reads up to 4 KiB more before it refuses a request
+// itself (431).
+const ServerMaxHeaderBytes = 16 << 10

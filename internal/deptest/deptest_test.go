@@ -1,108 +1,246 @@
-// Package deptest enforces the import fences of STYLE.md section 3.1 with a
-// test, so a layering mistake fails CI instead of growing quietly.
 package deptest
 
 import (
-	"os/exec"
+	"go/build"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-const module = "github.com/apigwdev/apigw/"
+// module is the module path; packages below are named relative to it.
+const module = "github.com/apigwdev/apigw"
 
-// fence says which packages of this module a package may import (prefix
-// match); standard-library imports are always allowed; third-party modules only
-// if thirdParty is set.
+// A fence constrains every package of a subtree (From and everything below
+// it) by what it reaches through its non-test imports, directly or through
+// any chain of module packages: the model is Tailscale's tstest/deptest, which
+// checks a binary's transitive dependencies against a list of bad ones, each
+// with its reason.
 type fence struct {
-	pkg        string
-	allowed    []string
-	thirdParty bool
+	// From is the fenced subtree, relative to the module ("internal/dataplane"
+	// fences internal/dataplane and internal/dataplane/authz/jwt alike).
+	From string
+	// Never lists subtrees no package of From may reach.
+	Never []string
+	// Only, when not nil, lists the only module subtrees the packages of From
+	// may reach besides From itself (a leaf: Only is empty).
+	Only []string
+	// StdlibOnly forbids third-party imports anywhere in what From reaches.
+	StdlibOnly bool
+	// Why is the reason, printed when the fence is crossed.
+	Why string
 }
 
+// fences is the architecture of docs/architecture.md, as rules.
 var fences = []fence{
-	{pkg: "internal/routekey"},
-	{pkg: "internal/gwerr"},
-	{pkg: "internal/invoke"},
-	{pkg: "internal/model", allowed: []string{"internal/routekey"}},
-	{pkg: "internal/snapshot", allowed: []string{"internal/routekey", "internal/invoke"}},
-	{pkg: "internal/dataplane/cors", allowed: []string{"internal/model"}},
-	{pkg: "internal/dataplane", allowed: []string{"internal/routekey", "internal/invoke", "internal/snapshot", "internal/gwerr"}},
-	{pkg: "internal/invoke/contextvars", allowed: []string{"internal/invoke"}},
-	{pkg: "internal/dataplane/throttle", allowed: []string{"internal/model", "internal/snapshot"}},
-	{pkg: "internal/dataplane/accesslog", allowed: []string{"internal/invoke/contextvars", "internal/invoke", "internal/model", "internal/snapshot"}},
-	{pkg: "internal/integration/parammap", allowed: []string{"internal/invoke/contextvars", "internal/invoke", "internal/model", "internal/snapshot"}},
-	{pkg: "internal/metrics", allowed: []string{"internal/invoke"}},
-	{pkg: "internal/yamlnode", thirdParty: true},
-	{pkg: "internal/awserr", allowed: []string{"internal/model"}},
-	{pkg: "internal/store", allowed: []string{"internal/model"}, thirdParty: true},
-	{pkg: "internal/controlplane", allowed: []string{"internal/awserr", "internal/model", "internal/openapi", "internal/routekey", "internal/store"}, thirdParty: true},
-	{pkg: "internal/dataplane/authz", allowed: []string{"internal/invoke", "internal/gwerr", "internal/model", "internal/snapshot", "internal/integration/lambdaproxy", "internal/dataplane/authz"}, thirdParty: true},
-	{pkg: "internal/integration/lambdaproxy", allowed: []string{"internal/invoke", "internal/gwerr"}, thirdParty: true},
-	{pkg: "internal/integration/httpproxy", allowed: []string{"internal/invoke", "internal/gwerr"}, thirdParty: true},
-	// TLS termination reads the served snapshot's domains; nothing else.
-	{pkg: "internal/listener", allowed: []string{"internal/snapshot"}, thirdParty: true},
+	// Leaves: every other layer may use them, they use nothing of ours.
+	{From: "internal/routekey", Only: []string{}, StdlibOnly: true,
+		Why: "the route-key grammar is shared by the model (validation) and the data plane (matching): a leaf"},
+	{From: "internal/gwerr", Only: []string{}, StdlibOnly: true,
+		Why: "the data plane's error catalogue is rendered in one place and depends on nothing"},
+	{From: "internal/invoke", Only: []string{}, StdlibOnly: true,
+		Why: "invoke and its subtree (contextvars, lambdacall, reqfacts) are the contract between the data plane and the integrations; a leaf, so that both sides can import it without cycles"},
+	{From: "internal/model", Only: []string{"internal/routekey"}, StdlibOnly: true,
+		Why: "the apigatewayv2 resource model is pure data"},
+	{From: "internal/snapshot", Only: []string{"internal/routekey", "internal/invoke"}, StdlibOnly: true,
+		Why: "the snapshot holds immutable runtime values behind small interfaces; it must not pull in the packages that implement them"},
+	{From: "internal/awserr", Only: []string{"internal/model", "internal/routekey"}, StdlibOnly: true,
+		Why: "the management API's error type depends only on the model"},
+	{From: "internal/yamlnode", Only: []string{},
+		Why: "the YAML node walker is shared by the config, OpenAPI and template readers"},
+	{From: "internal/issuer", Only: []string{},
+		Why: "the local OIDC issuer stands alone: the admin listener serves it and the CLI mints tokens with it"},
+
+	// The request path.
+	{From: "internal/dataplane", Never: []string{
+		"internal/app", "internal/cli", "internal/deploy", "internal/controlplane", "internal/store", "internal/compile",
+		"internal/config", "internal/openapi", "internal/functions", "internal/issuer",
+	}, Why: "the data plane serves a compiled snapshot: it never reads definitions, the store or the config, and it reaches functions only through invoke.Invoker"},
+	{From: "internal/integration", Never: []string{
+		"internal/app", "internal/cli", "internal/deploy", "internal/dataplane", "internal/controlplane", "internal/store",
+		"internal/compile", "internal/config", "internal/openapi", "internal/functions",
+	}, Why: "integrations implement invoke.Invoker for the data plane; the Lambda proxy reaches functions through lambdacall.Caller, adapted in app"},
+	{From: "internal/functions", Never: []string{
+		"internal/app", "internal/cli", "internal/deploy", "internal/dataplane", "internal/integration", "internal/controlplane",
+		"internal/store", "internal/compile", "internal/snapshot",
+	}, Why: "the local Lambda runtime knows nothing of API Gateway: it runs functions for whoever calls them"},
+
+	// Definitions: the ways in, the store, the management API, compilation.
+	{From: "internal/compile", Never: []string{
+		"internal/app", "internal/cli", "internal/deploy", "internal/controlplane", "internal/store", "internal/config",
+		"internal/openapi", "internal/functions",
+	}, Why: "compile turns model values into a snapshot; it does not read files, the store or the config"},
+	{From: "internal/controlplane", Never: []string{
+		"internal/app", "internal/cli", "internal/deploy", "internal/dataplane", "internal/integration", "internal/compile",
+		"internal/snapshot", "internal/functions",
+	}, Why: "the management API edits stored definitions; deploying them is the deployer's business"},
+	{From: "internal/store", Never: []string{
+		"internal/app", "internal/cli", "internal/deploy", "internal/dataplane", "internal/integration", "internal/compile",
+		"internal/snapshot", "internal/controlplane", "internal/functions", "internal/config", "internal/openapi",
+	}, Why: "the store persists model values and nothing else"},
+	{From: "internal/config", Never: []string{
+		"internal/app", "internal/cli", "internal/deploy", "internal/dataplane", "internal/integration", "internal/compile",
+		"internal/snapshot", "internal/controlplane", "internal/store",
+	}, Why: "the config file is decoded into plain values (it applies the functions package's rules to its functions); the packages that use them import config, not the reverse"},
+	{From: "internal/openapi", Never: []string{
+		"internal/app", "internal/cli", "internal/deploy", "internal/dataplane", "internal/integration", "internal/compile",
+		"internal/snapshot", "internal/controlplane", "internal/store", "internal/functions", "internal/config",
+	}, Why: "OpenAPI import and export convert between documents and model definitions only"},
+
+	// TLS termination.
+	{From: "internal/listener", Only: []string{"internal/snapshot", "internal/routekey", "internal/invoke"},
+		Why: "TLS termination reads the served snapshot's domains; nothing else"},
+
+	// The inspector.
+	{From: "internal/inspector", Only: []string{"internal/dataplane", "internal/invoke", "internal/snapshot", "internal/routekey", "internal/gwerr"},
+		Why: "the inspector sees requests only through the data plane's Inspector hook and the invoke types"},
+
+	// Test helpers never reach production code's import graph.
+	{From: "internal", Never: []string{
+		"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/deptest",
+	}, Why: "test harnesses and fakes live in test-only packages that production code never imports"},
 }
 
-// forbidden lists imports a package (prefix) must never have, whatever else it
-// may import.
-var forbidden = map[string][]string{
-	"internal/dataplane":    {"internal/controlplane", "internal/store"},
-	"internal/functions":    {"internal/dataplane", "internal/integration"},
-	"internal/controlplane": {"internal/dataplane", "internal/compile", "internal/snapshot"},
-	// The deployer turns store revisions into snapshots; it serves nothing.
-	"internal/deploy": {"internal/app", "internal/dataplane"},
+// testOnly lists the packages that the last fence exempts from itself: the
+// test helpers may use each other.
+var testOnly = []string{"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/deptest"}
+
+// graph is the module's import graph: package (relative to the module) to
+// its non-test imports (module packages relative, others as they are).
+type graph map[string][]string
+
+// loadGraph reads every package of the module with go/build, which opens the
+// source files, so that the test's cached result is invalidated when an
+// import changes.
+func loadGraph(t *testing.T) graph {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := graph{}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		name := d.Name()
+		if path != root && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "node_modules") {
+			return filepath.SkipDir
+		}
+		if path != root {
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+				return filepath.SkipDir // another module
+			}
+		}
+		pkg, err := build.Default.ImportDir(path, 0)
+		if err != nil {
+			if _, ok := err.(*build.NoGoError); ok {
+				return nil
+			}
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		var imports []string
+		for _, imp := range pkg.Imports {
+			if r, ok := strings.CutPrefix(imp, module+"/"); ok {
+				imp = r
+			}
+			imports = append(imports, imp)
+		}
+		g[filepath.ToSlash(rel)] = imports
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("reading the module's packages: %v", err)
+	}
+	return g
+}
+
+// under reports whether pkg is subtree or below it.
+func under(pkg, subtree string) bool {
+	return pkg == subtree || strings.HasPrefix(pkg, subtree+"/")
+}
+
+func isStdlib(imp string) bool {
+	first, _, _ := strings.Cut(imp, "/")
+	return !strings.Contains(first, ".")
+}
+
+// reach returns every module package and every outside import from reaches
+// through non-test imports, each with the chain that reaches it.
+func (g graph) reach(from string) map[string][]string {
+	chains := map[string][]string{}
+	queue := [][]string{{from}}
+	for len(queue) > 0 {
+		chain := queue[0]
+		queue = queue[1:]
+		for _, imp := range g[chain[len(chain)-1]] {
+			if _, seen := chains[imp]; seen {
+				continue
+			}
+			next := append(slices.Clone(chain), imp)
+			chains[imp] = next
+			if _, ours := g[imp]; ours {
+				queue = append(queue, next)
+			}
+		}
+	}
+	return chains
 }
 
 func TestImportFences(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, module+"...").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
+	t.Parallel()
+	g := loadGraph(t)
+	if len(g) < 10 {
+		t.Fatalf("found %d packages: is the module root right?", len(g))
 	}
-	checked := 0
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		fields := strings.Fields(line)
-		pkg, imports := strings.TrimPrefix(fields[0], module), fields[1:]
-		for _, f := range fences {
-			if pkg != f.pkg {
+	for _, f := range fences {
+		matched := 0
+		for pkg := range g {
+			if !under(pkg, f.From) || (f.From == "internal" && slices.ContainsFunc(testOnly, func(s string) bool { return under(pkg, s) })) {
 				continue
 			}
-			checked++
-			for _, imp := range imports {
-				if !checkImport(f, imp) {
-					t.Errorf("%s imports %s, outside its fence (allowed: stdlib %v, third party %v)", pkg, imp, f.allowed, f.thirdParty)
+			matched++
+			for dep, chain := range g.reach(pkg) {
+				_, ours := g[dep]
+				var crossed bool
+				switch {
+				case ours && slices.ContainsFunc(f.Never, func(s string) bool { return under(dep, s) }):
+					crossed = true
+				case ours && f.Only != nil && !under(dep, f.From) && !slices.ContainsFunc(f.Only, func(s string) bool { return under(dep, s) }):
+					crossed = true
+				case !ours && f.StdlibOnly && !isStdlib(dep):
+					crossed = true
+				}
+				if crossed {
+					t.Errorf("%s reaches %s (%s), crossing the fence of %s: %s", pkg, dep, strings.Join(chain, " -> "), f.From, f.Why)
 				}
 			}
 		}
-		for prefix, bad := range forbidden {
-			if !strings.HasPrefix(pkg, prefix) {
-				continue
-			}
-			for _, imp := range imports {
-				for _, b := range bad {
-					if strings.HasPrefix(imp, module+b) {
-						t.Errorf("%s imports %s, which it must never import", pkg, imp)
-					}
-				}
-			}
+		if matched == 0 {
+			t.Errorf("fence %s matches no package: remove it or fix its path", f.From)
 		}
-	}
-	if checked == 0 {
-		t.Fatal("no fenced package found: is the module path right?")
 	}
 }
 
-func checkImport(f fence, imp string) bool {
-	if rel, ok := strings.CutPrefix(imp, module); ok {
-		for _, a := range f.allowed {
-			if rel == a || strings.HasPrefix(rel, a+"/") {
-				return true
-			}
-		}
-		return false
+// TestFenceCatchesTransitiveImports checks the checker: a package that
+// reaches a forbidden one through an allowed one is reported.
+func TestFenceCatchesTransitiveImports(t *testing.T) {
+	t.Parallel()
+	g := graph{"a": {"b", "fmt"}, "b": {"c"}, "c": {"example.com/x"}}
+	chains := g.reach("a")
+	if got := strings.Join(chains["c"], " -> "); got != "a -> b -> c" {
+		t.Errorf("chain to c = %q; want a -> b -> c", got)
 	}
-	first, _, _ := strings.Cut(imp, "/")
-	if !strings.Contains(first, ".") {
-		return true // standard library
+	if _, ok := chains["example.com/x"]; !ok {
+		t.Error("a third-party import two levels down is not reached")
 	}
-	return f.thirdParty
+	if !under("internal/dataplane/authz/jwt", "internal/dataplane") || under("internal/dataplanex", "internal/dataplane") {
+		t.Error("under does not match whole subtrees only")
+	}
 }

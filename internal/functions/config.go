@@ -25,8 +25,15 @@ const (
 	// DefaultMemorySize is Config.MemorySize when zero: 128 MB, Lambda's
 	// default.
 	DefaultMemorySize = 128
+	// MinMemorySize and MaxMemorySize bound Config.MemorySize in MB, as
+	// Lambda's MemorySize.
+	MinMemorySize = 128
+	MaxMemorySize = 10240
 	// DefaultConcurrency is Config.Concurrency when zero: 10 instances.
 	DefaultConcurrency = 10
+	// MaxConcurrency is the largest Config.Concurrency: 1,000, Lambda's
+	// default account concurrency limit.
+	MaxConcurrency = 1000
 	// DefaultIdleTimeout is Options.IdleTimeout when zero: an instance that
 	// served nothing for 5 minutes is stopped.
 	DefaultIdleTimeout = 5 * time.Minute
@@ -103,10 +110,8 @@ type Config struct {
 	// LAMBDA_TASK_ROOT. Relative paths are resolved against the gateway's
 	// working directory when New is called; "" means that directory.
 	Dir string
-	// Env are extra environment variables for the function. Names Lambda
-	// reserves for its runtime (AWS_LAMBDA_*, AWS_REGION, _HANDLER, ...) are
-	// rejected; credentials (AWS_ACCESS_KEY_ID, ...) are allowed, since a
-	// local function has no execution role. Local functions only.
+	// Env are extra environment variables for the function; see CheckEnv.
+	// Local functions only.
 	Env map[string]string
 	// Timeout is how long one invocation may run, from the moment the runtime
 	// takes the event until it asks for the next one; then the instance is
@@ -217,18 +222,79 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("function %q: %s: %s", e.Function, strings.ToLower(e.Field), e.Problem)
 }
 
+// The rules below are the one definition of what a function's configuration
+// may hold: New applies them, and package config applies them to the config
+// file, where it reports each problem at its line and column.
+
 // namePattern is Lambda's function name syntax (the name part of an ARN).
 var namePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 
-// reservedEnv are the environment variables Lambda sets itself and refuses in
-// a function's configuration ("Defined runtime environment variables"), plus
-// the two that would change how aws-lambda-go talks to this host.
-var reservedEnv = map[string]bool{
-	"_HANDLER": true, "_X_AMZN_TRACE_ID": true, "AWS_DEFAULT_REGION": true, "AWS_REGION": true,
-	"AWS_EXECUTION_ENV": true, "AWS_LAMBDA_FUNCTION_NAME": true, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": true,
-	"AWS_LAMBDA_FUNCTION_VERSION": true, "AWS_LAMBDA_INITIALIZATION_TYPE": true, "AWS_LAMBDA_LOG_GROUP_NAME": true,
-	"AWS_LAMBDA_LOG_STREAM_NAME": true, "AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true,
-	"LAMBDA_RUNTIME_DIR": true, "_LAMBDA_SERVER_PORT": true, "AWS_LAMBDA_MAX_CONCURRENCY": true,
+// CheckName checks a function name: 1 to 64 letters, digits, hyphens and
+// underscores, as in arn:aws:lambda:{region}:{account}:function:{name}.
+func CheckName(name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("function name %q must be 1 to 64 letters, digits, '-' and '_'", name)
+	}
+	return nil
+}
+
+// envName is the syntax of an environment variable name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// CheckEnv checks the name of a variable of Config.Env. Names Lambda sets
+// itself and refuses in a function's configuration ("Defined runtime
+// environment variables",
+// https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime)
+// are refused, plus the two that would change how aws-lambda-go talks to
+// this host. Credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN) are allowed, since a local function has no execution
+// role to take them from (docs/compatibility.md#function-env-credentials).
+func CheckEnv(name string) error {
+	switch {
+	case !envName.MatchString(name):
+		return fmt.Errorf("%q is not a valid environment variable name", name)
+	case runtimes.UserEnv(name):
+		return nil
+	case reservedEnv(name):
+		return fmt.Errorf("%s is reserved by Lambda and cannot be set", name)
+	}
+	return nil
+}
+
+func reservedEnv(k string) bool {
+	switch k {
+	case "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+		"LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "_LAMBDA_SERVER_PORT":
+		return true
+	}
+	return strings.HasPrefix(k, "AWS_LAMBDA_")
+}
+
+// CheckTimeout checks a Config.Timeout that is not zero (zero means
+// DefaultTimeout): more than 0, at most MaxTimeout.
+func CheckTimeout(d time.Duration) error {
+	if d <= 0 || d > MaxTimeout {
+		return fmt.Errorf("must be more than 0s and at most %ds", int(MaxTimeout.Seconds()))
+	}
+	return nil
+}
+
+// CheckMemorySize checks a Config.MemorySize that is not zero (zero means
+// DefaultMemorySize): MinMemorySize to MaxMemorySize MB.
+func CheckMemorySize(mb int) error {
+	if mb < MinMemorySize || mb > MaxMemorySize {
+		return fmt.Errorf("must be between %d and %d (MB)", MinMemorySize, MaxMemorySize)
+	}
+	return nil
+}
+
+// CheckConcurrency checks a Config.Concurrency that is not zero (zero means
+// DefaultConcurrency): 1 to MaxConcurrency.
+func CheckConcurrency(n int) error {
+	if n < 1 || n > MaxConcurrency {
+		return fmt.Errorf("must be between 1 and %d", MaxConcurrency)
+	}
+	return nil
 }
 
 // normalize checks c, fills its defaults and makes Dir absolute. It returns
@@ -237,8 +303,8 @@ func (c Config) normalize() (Config, error) {
 	bad := func(field, format string, args ...any) (Config, error) {
 		return c, &ConfigError{Function: c.Name, Field: field, Problem: fmt.Sprintf(format, args...)}
 	}
-	if !namePattern.MatchString(c.Name) {
-		return bad("Name", "must be 1 to 64 letters, digits, hyphens or underscores")
+	if err := CheckName(c.Name); err != nil {
+		return bad("Name", "%v", err)
 	}
 	n := 0
 	for _, set := range []bool{len(c.Command) > 0, c.Endpoint != "", c.Runtime != ""} {
@@ -320,31 +386,33 @@ func (c Config) normalize() (Config, error) {
 		return bad("Build", "the program is empty")
 	}
 	for k := range c.Env {
-		switch {
-		case k == "" || strings.ContainsAny(k, "=\x00"):
-			return bad("Env", "%q is not a valid variable name", k)
-		case runtimes.UserEnv(k):
-		case reservedEnv[k] || strings.HasPrefix(k, "AWS_LAMBDA_"):
-			return bad("Env", "%s is reserved by the Lambda runtime environment", k)
+		if err := CheckEnv(k); err != nil {
+			return bad("Env", "%v", err)
 		}
 	}
 	switch {
 	case c.Timeout == 0:
 		c.Timeout = DefaultTimeout
-	case c.Timeout < 0 || c.Timeout > MaxTimeout:
-		return bad("Timeout", "%v is outside 1ms..%v", c.Timeout, MaxTimeout)
+	default:
+		if err := CheckTimeout(c.Timeout); err != nil {
+			return bad("Timeout", "%v", err)
+		}
 	}
 	switch {
 	case c.MemorySize == 0:
 		c.MemorySize = DefaultMemorySize
-	case c.MemorySize < 128 || c.MemorySize > 10240:
-		return bad("MemorySize", "%d MB is outside 128..10240", c.MemorySize)
+	default:
+		if err := CheckMemorySize(c.MemorySize); err != nil {
+			return bad("MemorySize", "%v", err)
+		}
 	}
 	switch {
 	case c.Concurrency == 0:
 		c.Concurrency = DefaultConcurrency
-	case c.Concurrency < 0:
-		return bad("Concurrency", "%d is negative", c.Concurrency)
+	default:
+		if err := CheckConcurrency(c.Concurrency); err != nil {
+			return bad("Concurrency", "%v", err)
+		}
 	}
 	dir, err := filepath.Abs(c.Dir)
 	if err != nil {

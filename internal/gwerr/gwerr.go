@@ -32,6 +32,9 @@ const (
 	BadRequest
 	HeaderFieldsTooLarge
 	GatewayTimeout
+	// RequestTimeout: the client sent its body too slowly (the data plane's
+	// minimum body rate, docs/security.md); AWS's answer is not documented.
+	RequestTimeout
 )
 
 type entry struct {
@@ -54,6 +57,7 @@ var catalogue = [...]entry{
 	BadRequest:            {http.StatusBadRequest, `{"message":"Bad Request"}`, true, "BAD_REQUEST_BODY"},
 	HeaderFieldsTooLarge:  {http.StatusRequestHeaderFieldsTooLarge, `{"message":"Request Header Fields Too Large"}`, true, "REQUEST_TOO_LARGE"},
 	GatewayTimeout:        {http.StatusGatewayTimeout, `{"message":"Gateway Timeout"}`, true, "INTEGRATION_TIMEOUT"},
+	RequestTimeout:        {http.StatusRequestTimeout, `{"message":"Request Timeout"}`, true, "BAD_REQUEST_BODY"},
 }
 
 // Status returns the HTTP status of k.

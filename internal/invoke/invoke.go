@@ -103,6 +103,10 @@ type Request struct {
 	// integration (parameter mapping's overwrite:path). It is the escaped
 	// path, starting with "/".
 	IntegrationPath string
+
+	// Record, when not nil, is filled for the request inspector (see
+	// Record). Nil unless the inspector records this request.
+	Record *Record
 }
 
 // Outcome is what happened to a request, for access logs and metrics
@@ -169,4 +173,63 @@ type IAMContext struct {
 	PrincipalOrgID string
 	UserARN        string
 	UserID         string
+}
+
+// Record is what the request inspector keeps of a request beyond its Request
+// and Outcome. The data plane sets Request.Record only while the inspector
+// records; then the parts of the pipeline the data plane cannot see into fill
+// their own fields: the data plane the authorizer's decision, a Lambda
+// authorizer its cache hit, the integration what it sent and got back, the
+// access log its line. Each writes before it returns to the data plane, and
+// nothing reads a Record until the response is complete. Nil means nothing
+// records: writers check for nil and do nothing else.
+type Record struct {
+	// AuthorizerDecision is "Allow", "Deny" or "Error", "" when no
+	// authorizer ran.
+	AuthorizerDecision string
+	// AuthorizerCacheHit is true when a Lambda authorizer answered from its
+	// result cache.
+	AuthorizerCacheHit bool
+	// Integration is what the integration exchanged with its target, nil
+	// until it was called.
+	Integration *IntegrationRecord
+	// AccessLog is the stage's access log line for the request, without the
+	// line break.
+	AccessLog string
+}
+
+// IntegrationRecord is one integration call as the request inspector shows
+// it. Bodies are the caller's to cut: an integration stores what it sent
+// and got, sharing its own slices (they are never modified afterwards).
+type IntegrationRecord struct {
+	// Type is the integration type: AWS_PROXY (a Lambda function or an AWS
+	// service) or HTTP_PROXY.
+	Type string
+	// Target is the function ARN, the backend URL, or the AWS service
+	// integration's subtype (SQS-SendMessage...).
+	Target string
+	// Method and RequestHeader are the HTTP backend request's (HTTP_PROXY).
+	Method        string
+	RequestHeader http.Header
+	// RequestBody is the event sent to the function, or the service call's
+	// parameters as JSON. An HTTP backend gets the client's body.
+	RequestBody []byte
+	// Status and ResponseHeader are the backend's (HTTP_PROXY) or the
+	// service's answer.
+	Status         int
+	ResponseHeader http.Header
+	// ResponseBody is what the function returned (its result document or
+	// error document) or the service's answer. An HTTP backend's body is
+	// the client's response body.
+	ResponseBody []byte
+	// FunctionError is the function's X-Amz-Function-Error ("Unhandled").
+	FunctionError string
+	// FunctionRequestID is the Lambda request id of the invocation, and
+	// FunctionLog its log (Lambda's START, END and REPORT lines and the
+	// function's output; the last 4 KB), when the function runtime
+	// reports them.
+	FunctionRequestID string
+	FunctionLog       string
+	// Error is why the call failed, "" when it answered.
+	Error string
 }

@@ -157,6 +157,43 @@ func Import(doc []byte, opts Options) (*Result, error) {
 		usedID: make(map[string]bool),
 	}
 	root, ok := im.parse(doc)
+	return im.finish(root, ok)
+}
+
+// ImportNode imports a document already parsed into a node tree, such as a
+// template's Body once CloudFormation's intrinsic functions are resolved;
+// positions in diagnostics are the nodes' own, in opts.Filename. Like
+// Import, it reports keys given twice in a mapping.
+func ImportNode(root *yaml.Node, opts Options) (*Result, error) {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "000000000000"
+	}
+	im := &importer{
+		opts:   opts,
+		locs:   make(map[locKey]*yaml.Node),
+		bad:    make(map[locKey]bool),
+		usedID: make(map[string]bool),
+	}
+	n := deref(root)
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = deref(n.Content[0])
+	}
+	if n == nil || n.Kind != yaml.MappingNode {
+		im.errorf(n, "the document must be a JSON or YAML object")
+		return im.finish(nil, false)
+	}
+	im.root = n
+	before := len(im.diags)
+	im.duplicates(n)
+	return im.finish(n, len(im.diags) == before)
+}
+
+// finish imports root when ok, then sorts and splits the diagnostics.
+func (im *importer) finish(root *yaml.Node, ok bool) (*Result, error) {
+	opts := im.opts
 	if ok {
 		im.document(root)
 		if !im.failed() {

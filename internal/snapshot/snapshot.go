@@ -107,6 +107,9 @@ type Route struct {
 	AuthorizationType string
 	// Authorizer authorizes requests to the route; nil for NONE.
 	Authorizer Authorizer
+	// AuthorizerName is the name of the route's JWT or Lambda authorizer,
+	// for people (the startup summary); "" for NONE and AWS_IAM.
+	AuthorizerName string
 	// Throttle admits requests to the route (route settings, stage default
 	// route settings and the account limit); nil means unlimited.
 	Throttle Limiter
@@ -118,6 +121,11 @@ type Route struct {
 type Integration struct {
 	ID   string
 	Type string
+	// Target says what the integration calls, for people (the startup
+	// summary): "function NAME[:QUALIFIER]" for a Lambda integration (its
+	// URI when a stage variable chooses the function), the URI of an HTTP
+	// integration, "AWS SUBTYPE" for a service integration.
+	Target string
 	// Invoker calls the integration. Invokers are immutable, and one may
 	// serve several integrations configured alike (package compile shares
 	// them), so nothing may tell integrations apart by their Invoker.

@@ -418,6 +418,9 @@ func (l *Logger) Log(req *invoke.Request, out *invoke.Outcome) {
 	if len(b) > MaxEntryBytes {
 		b = b[:MaxEntryBytes]
 	}
+	if req.Record != nil {
+		req.Record.AccessLog = string(b)
+	}
 	*bp = append(b, '\n')
 	k.mu.RLock()
 	queued := false

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 	"github.com/apigwdev/apigw/internal/model"
 )
 
@@ -181,7 +182,7 @@ func joinList(field string, items []string, maxLen int) (joined string, wildcard
 			wildcard = true
 			continue
 		}
-		if !isToken(it) {
+		if !reqfacts.IsToken(it) {
 			return "", false, fmt.Errorf("%s %q: not an HTTP token", field, it)
 		}
 		if maxLen > 0 && len(it) > maxLen {
@@ -354,19 +355,4 @@ func lowerASCII(s string) string {
 		}
 	}
 	return s
-}
-
-// isToken reports whether s is an HTTP token (RFC 9110 section 5.6.2).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }

@@ -12,6 +12,10 @@
 //   - a function without Build whose program is looked up in PATH
 //     (`go run .`, `node index.js`, `python3 app.py`): its Dir, recursively,
 //     since the program reads its sources when it starts;
+//   - a function with a Runtime (Node.js, Python): its Dir, recursively
+//     (node_modules, __pycache__ and hidden directories such as .venv
+//     excluded, as below); a change replaces the instances, since neither
+//     language reloads modules in a warm process;
 //   - remote functions: nothing.
 //
 // What is not a change: chmod-only events (touch, Spotlight; fsnotify's own

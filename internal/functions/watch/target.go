@@ -34,12 +34,17 @@ type Target struct {
 // program path, a build's -o output) are resolved as the functions package
 // resolves them: Dir against the working directory, the others against Dir.
 func TargetFor(c functions.Config) (Target, bool) {
-	if c.Endpoint != "" || len(c.Command) == 0 {
-		return Target{}, false
-	}
 	dir, err := filepath.Abs(c.Dir)
 	if err != nil {
 		dir = filepath.Clean(c.Dir)
+	}
+	if c.Runtime != "" {
+		// Neither node nor python reloads a module in a warm process: a
+		// change anywhere in the code directory replaces the instances.
+		return Target{Function: c.Name, Dir: dir}, true
+	}
+	if c.Endpoint != "" || len(c.Command) == 0 {
+		return Target{}, false
 	}
 	t := Target{Function: c.Name}
 	program := c.Command[0]

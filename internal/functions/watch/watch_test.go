@@ -37,6 +37,8 @@ func TestTargetFor(t *testing.T) {
 			Target{Function: "n", Dir: "/src/n"}, true},
 		{"prebuilt binary", functions.Config{Name: "b", Dir: "/src/b", Command: []string{"./bootstrap"}},
 			Target{Function: "b", File: "/src/b/bootstrap"}, true},
+		{"runtime", functions.Config{Name: "py", Dir: "/src/py", Runtime: "python3.11", Handler: "app.handler"},
+			Target{Function: "py", Dir: "/src/py"}, true},
 		{"go run", functions.Config{Name: "g", Dir: "/src/g", Command: []string{"go", "run", "."}},
 			Target{Function: "g", Dir: "/src/g"}, true},
 	}

@@ -120,6 +120,9 @@ func (inv *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Re
 	cctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
 	res, err := inv.op(cctx, inv.clients, region, p)
+	if rec := req.Record; rec != nil {
+		inv.record(rec, p, res, err)
+	}
 	if err != nil {
 		return inv.failure(ctx, cctx, err)
 	}
@@ -130,6 +133,21 @@ func (inv *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Re
 		Body:          io.NopCloser(bytes.NewReader(res.body)),
 		ContentLength: int64(len(res.body)),
 	}, nil
+}
+
+// record keeps the call for the request inspector: the parameters sent and
+// the service's answer or error.
+func (inv *Invoker) record(rec *invoke.Record, p params, res *result, err error) {
+	body, _ := json.Marshal(p)
+	ir := &invoke.IntegrationRecord{Type: "AWS_PROXY", Target: inv.subtype, RequestBody: body}
+	if err != nil {
+		ir.Error = err.Error()
+	} else {
+		ir.Status = http.StatusOK
+		ir.ResponseHeader = http.Header{"Content-Type": {res.contentType}}
+		ir.ResponseBody = res.body
+	}
+	rec.Integration = ir
 }
 
 // failure maps a failed call: a parameter the API cannot take is 400; the

@@ -147,7 +147,15 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 	}
 	var oh outboundHeader
 	oh.init(req, body == nil)
+	var ir *invoke.IntegrationRecord
+	if rec := req.Record; rec != nil {
+		ir = recordRequest(out, &oh)
+		rec.Integration = ir
+	}
 	resp, err := i.roundTrip(ctx, out, &oh, time.Now().Add(i.timeout))
+	if ir != nil {
+		recordResponse(ir, resp, err)
+	}
 	if err != nil {
 		err = i.classify(ctx, "calling integration "+redact(method, target.Scheme, target.Host, target.RawPath), err)
 		i.logger.LogAttrs(ctx, slog.LevelDebug, "integration call failed",
@@ -219,6 +227,11 @@ func (i *Invoker) classify(parent context.Context, op string, err error) error {
 	if perr := parent.Err(); perr != nil {
 		return fmt.Errorf("%s: %w", op, perr)
 	}
+	if be := (*BodyReadError)(nil); errors.As(err, &be) {
+		// The client's body failed, not the backend: the data plane, which
+		// knows why (too large, too slow, malformed), refines the answer.
+		return gwerr.New(gwerr.BadRequest, fmt.Errorf("%s: %w", op, err))
+	}
 	if errors.Is(err, errTimeout) {
 		return gwerr.New(gwerr.ServiceUnavailable, fmt.Errorf("%s: timeout of %v exceeded: %w", op, i.timeout, err))
 	}
@@ -226,6 +239,29 @@ func (i *Invoker) classify(parent context.Context, op string, err error) error {
 		return unreachable(op, err)
 	}
 	return gwerr.New(gwerr.InternalServerError, fmt.Errorf("%s: %w", op, err))
+}
+
+// recordRequest describes out for the request inspector: the header as sent
+// (with Host), the body being the client's.
+func recordRequest(out *http.Request, oh *outboundHeader) *invoke.IntegrationRecord {
+	h := oh.Header()
+	if v := h[headerUserAgent]; len(v) == 1 && v[0] == "" {
+		delete(h, headerUserAgent) // the marker that keeps the transport's own out
+	}
+	h["Host"] = []string{out.Host}
+	return &invoke.IntegrationRecord{Type: "HTTP_PROXY", Target: out.URL.String(), Method: out.Method, RequestHeader: h}
+}
+
+// recordResponse completes ir with the backend's status and header (kept,
+// not copied: only cleanResponseHeader changes it, which the inspector may
+// show), or the failure.
+func recordResponse(ir *invoke.IntegrationRecord, resp *http.Response, err error) {
+	if err != nil {
+		ir.Error = err.Error()
+		return
+	}
+	ir.Status = resp.StatusCode
+	ir.ResponseHeader = resp.Header
 }
 
 // redact names a request for logs without its query string, which may

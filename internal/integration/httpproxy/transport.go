@@ -437,6 +437,9 @@ func (c *conn) exchange(ctx context.Context, req *http.Request, oh *outboundHead
 	fail := func(err error) (*http.Response, error) {
 		stop()
 		c.nc.Close()
+		if be := (*BodyReadError)(nil); errors.As(err, &be) {
+			return nil, err
+		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
@@ -477,6 +480,13 @@ func (c *conn) exchange(ctx context.Context, req *http.Request, oh *outboundHead
 		go func() {
 			defer close(c.wDone)
 			c.wErr = c.writeBody(body, length)
+			var be *BodyReadError
+			if errors.As(c.wErr, &be) {
+				// The client's body failed (too large, malformed, too
+				// slow): nothing the backend says can be used, so the
+				// response read stops now rather than at the deadline.
+				_ = c.nc.SetDeadline(aLongTimeAgo)
+			}
 		}()
 	default:
 		if body != nil {
@@ -494,6 +504,12 @@ func (c *conn) exchange(ctx context.Context, req *http.Request, oh *outboundHead
 			// Wake and wait for the writer before closing.
 			_ = c.nc.SetDeadline(aLongTimeAgo)
 			<-c.wDone
+			var be *BodyReadError
+			if errors.As(c.wErr, &be) {
+				stop()
+				c.nc.Close()
+				return nil, c.wErr
+			}
 		}
 		if !async && body == nil && c.reused && c.lr.read == 0 && isStale(err) {
 			return fail(&staleError{err})
@@ -666,12 +682,35 @@ func validHeaderBytes(v string) bool {
 	return true
 }
 
+// BodyReadError is a failure to read the request body from its source (the
+// client), as opposed to a failure to send it to the backend. The exchange
+// ends as soon as it happens.
+type BodyReadError struct{ Err error }
+
+func (e *BodyReadError) Error() string { return "reading request body: " + e.Err.Error() }
+func (e *BodyReadError) Unwrap() error { return e.Err }
+
+// sourceReader marks read errors of the request body as BodyReadError.
+type sourceReader struct{ r io.Reader }
+
+func (s sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &BodyReadError{err}
+	}
+	return n, err
+}
+
 // writeBody writes the body (length bytes, or chunked when length < 0) after
 // the buffered header and flushes.
 func (c *conn) writeBody(body io.Reader, length int64) error {
+	body = sourceReader{body}
 	if length < 0 {
 		cw := httputil.NewChunkedWriter(c.bw)
 		if _, err := io.Copy(cw, body); err != nil {
+			if be := (*BodyReadError)(nil); errors.As(err, &be) {
+				return err
+			}
 			return fmt.Errorf("sending request body: %w", err)
 		}
 		if err := cw.Close(); err != nil {
@@ -685,7 +724,10 @@ func (c *conn) writeBody(body io.Reader, length int64) error {
 	n, err := io.CopyN(c.bw, body, length)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("httpproxy: request body has %d bytes, Content-Length said %d", n, length)
+			return &BodyReadError{fmt.Errorf("request body has %d bytes, Content-Length said %d", n, length)}
+		}
+		if be := (*BodyReadError)(nil); errors.As(err, &be) {
+			return err
 		}
 		return fmt.Errorf("sending request body: %w", err)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/goldentest"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden event files in testdata/events")
@@ -376,8 +377,8 @@ func TestEventsRoundTrip(t *testing.T) {
 			if e2.Version != "2.0" || e2.RouteKey != req.RouteKey || e2.RequestContext.RouteKey != req.RouteKey {
 				t.Errorf("version/routeKey = %q/%q/%q", e2.Version, e2.RouteKey, e2.RequestContext.RouteKey)
 			}
-			if e2.RawPath != rawPath(req) || e2.RequestContext.HTTP.Path != e2.RawPath {
-				t.Errorf("rawPath = %q, http.path = %q; want %q", e2.RawPath, e2.RequestContext.HTTP.Path, rawPath(req))
+			if e2.RawPath != reqfacts.RawPath(req) || e2.RequestContext.HTTP.Path != e2.RawPath {
+				t.Errorf("rawPath = %q, http.path = %q; want %q", e2.RawPath, e2.RequestContext.HTTP.Path, reqfacts.RawPath(req))
 			}
 			if e2.RawQueryString != req.HTTP.URL.RawQuery {
 				t.Errorf("rawQueryString = %q; want %q", e2.RawQueryString, req.HTTP.URL.RawQuery)
@@ -553,17 +554,5 @@ func TestBodyEncoding(t *testing.T) {
 		if got := decodedBody(t, body, b64); !bytes.Equal(got, tt.body) {
 			t.Errorf("encodeBody(%q, %q) = %q", tt.contentType, tt.body, body)
 		}
-	}
-}
-
-func TestParseQuery(t *testing.T) {
-	t.Parallel()
-	got := ParseQuery("a=1&a=2&&flag&=v&sp=a+b%20c&bad=%zz&k%3D=v%26")
-	want := []QueryParam{{"a", "1"}, {"a", "2"}, {"flag", ""}, {"", "v"}, {"sp", "a b c"}, {"bad", "%zz"}, {"k=", "v&"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("parseQuery = %q; want %q", got, want)
-	}
-	if ParseQuery("") != nil {
-		t.Error("empty query gives parameters")
 	}
 }

@@ -3,10 +3,9 @@ package lambdaproxy
 import (
 	"fmt"
 	"maps"
-	"net/http"
-	"strings"
 
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
 // eventV1 is the payload format 1.0 request event of HTTP APIs (dataplane.md
@@ -56,20 +55,20 @@ type requestContextV1 struct {
 // sourceIp and userAgent on routes without IAM authorization (3.6, C.6; OBS
 // real captures, which also show cognitoAmr).
 type identityV1 struct {
-	AccessKey                     *string     `json:"accessKey"`
-	AccountID                     *string     `json:"accountId"`
-	Caller                        *string     `json:"caller"`
-	CognitoAmr                    []string    `json:"cognitoAmr"`
-	CognitoAuthenticationProvider *string     `json:"cognitoAuthenticationProvider"`
-	CognitoAuthenticationType     *string     `json:"cognitoAuthenticationType"`
-	CognitoIdentityID             *string     `json:"cognitoIdentityId"`
-	CognitoIdentityPoolID         *string     `json:"cognitoIdentityPoolId"`
-	PrincipalOrgID                *string     `json:"principalOrgId"`
-	SourceIP                      string      `json:"sourceIp"`
-	User                          *string     `json:"user"`
-	UserAgent                     string      `json:"userAgent"`
-	UserARN                       *string     `json:"userArn"`
-	ClientCert                    *clientCert `json:"clientCert,omitempty"`
+	AccessKey                     *string              `json:"accessKey"`
+	AccountID                     *string              `json:"accountId"`
+	Caller                        *string              `json:"caller"`
+	CognitoAmr                    []string             `json:"cognitoAmr"`
+	CognitoAuthenticationProvider *string              `json:"cognitoAuthenticationProvider"`
+	CognitoAuthenticationType     *string              `json:"cognitoAuthenticationType"`
+	CognitoIdentityID             *string              `json:"cognitoIdentityId"`
+	CognitoIdentityPoolID         *string              `json:"cognitoIdentityPoolId"`
+	PrincipalOrgID                *string              `json:"principalOrgId"`
+	SourceIP                      string               `json:"sourceIp"`
+	User                          *string              `json:"user"`
+	UserAgent                     string               `json:"userAgent"`
+	UserARN                       *string              `json:"userArn"`
+	ClientCert                    *reqfacts.ClientCert `json:"clientCert,omitempty"`
 }
 
 // jwtV1 is requestContext.authorizer of 1.0 for JWT authorizers: flat, no
@@ -99,39 +98,15 @@ func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
 	if r == nil {
 		return nil, fmt.Errorf("building payload 1.0 event: request has no HTTP request")
 	}
-	g := newGatewayHeaders(req, len(body))
-	h2 := r.ProtoMajor >= 2
 	ev := eventV1{
-		Version:           "1.0",
-		Resource:          routePath(req),
-		Path:              escapedPath(req),
-		HTTPMethod:        r.Method,
-		Headers:           make(map[string]string, len(r.Header)+6),
-		MultiValueHeaders: make(map[string][]string, len(r.Header)+6),
+		Version:    "1.0",
+		Resource:   reqfacts.RoutePath(req),
+		Path:       reqfacts.EscapedPath(req),
+		HTTPMethod: r.Method,
 	}
-	connection := r.Header.Values("Connection")
-	for name, values := range r.Header {
-		canonical := http.CanonicalHeaderKey(name)
-		if skipHeader(canonical, connection) || len(values) == 0 {
-			continue
-		}
-		n := headerNameV1(canonical, h2)
-		ev.MultiValueHeaders[n] = append(ev.MultiValueHeaders[n], values...)
-		ev.Headers[n] = values[len(values)-1]
-	}
-	for _, kv := range [...][2]string{
-		{"Content-Length", g.contentLength},
-		{"Host", g.host},
-		{"X-Amzn-Trace-Id", g.traceID},
-		{"X-Forwarded-For", g.forwardedFor},
-		{"X-Forwarded-Port", g.forwardedPort},
-		{"X-Forwarded-Proto", g.forwardedProto},
-	} {
-		ev.Headers[kv[0]] = kv[1]
-		ev.MultiValueHeaders[kv[0]] = []string{kv[1]}
-	}
+	ev.Headers, ev.MultiValueHeaders = reqfacts.HeadersV1(req, len(body))
 
-	if params := ParseQuery(r.URL.RawQuery); len(params) > 0 {
+	if params := reqfacts.ParseQuery(r.URL.RawQuery); len(params) > 0 {
 		ev.QueryStringParameters = make(map[string]string, len(params))
 		ev.MultiValueQueryStringParameters = make(map[string][]string, len(params))
 		for _, p := range params {
@@ -151,24 +126,24 @@ func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
 		ev.Body = &b
 	}
 
-	t := requestTime(req)
+	t := reqfacts.Time(req)
 	ev.RequestContext = requestContextV1{
 		AccountID:         req.AccountID,
 		APIID:             req.APIID,
 		Authorizer:        authorizerFor1(req.Authorizer),
-		DomainName:        domainName(req),
-		DomainPrefix:      domainPrefix(req),
+		DomainName:        reqfacts.DomainName(req),
+		DomainPrefix:      reqfacts.DomainPrefix(req),
 		ExtendedRequestID: req.RequestID,
 		HTTPMethod:        r.Method,
 		Identity: identityV1{
 			SourceIP:   req.SourceIP,
 			UserAgent:  r.Header.Get("User-Agent"), // "" when absent (OBS DOTNET)
-			ClientCert: peerCert(r),
+			ClientCert: reqfacts.PeerCert(r),
 		},
-		Path:             decodedPath(req),
-		Protocol:         protocol,
+		Path:             reqfacts.DecodedPath(req),
+		Protocol:         reqfacts.Protocol,
 		RequestID:        req.RequestID,
-		RequestTime:      t.Format(clfTime),
+		RequestTime:      t.Format(reqfacts.CLFTime),
 		RequestTimeEpoch: t.UnixMilli(),
 		ResourceID:       req.RouteKey,
 		ResourcePath:     ev.Resource,
@@ -184,29 +159,6 @@ func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
 		id.UserARN = nullable(a.IAM.UserARN)
 	}
 	return marshalEvent(&ev)
-}
-
-// headerNameV1 returns the name a header has in a 1.0 event. AWS keeps the
-// client's spelling (3.3), except for the headers its front end handles, which
-// arrive canonically spelled whatever the client sent: the real captures of
-// HTTP/2 clients (all names lower-case on the wire) show Content-Length,
-// Content-Type, Host, User-Agent, X-Amzn-Trace-Id and X-Forwarded-* next to a
-// lower-case "accept" (OBS JAVACONT; ministack-style captures quoted in 3.3).
-//
-// Go's server canonicalizes header names and keeps no other spelling, so the
-// client's spelling is approximated: over HTTP/2 names are lower-case, as they
-// were on the wire; over HTTP/1.x they are written in canonical form, which is
-// what most HTTP/1.1 clients send.
-func headerNameV1(canonical string, h2 bool) string {
-	switch canonical {
-	case "Content-Length", "Content-Type", "Host", "User-Agent",
-		"X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto":
-		return canonical
-	}
-	if h2 {
-		return strings.ToLower(canonical)
-	}
-	return canonical
 }
 
 // authorizerFor1 renders req.Authorizer as requestContext.authorizer of 1.0.

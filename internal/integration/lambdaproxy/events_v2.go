@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"strings"
 
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
 // eventV2 is the payload format 2.0 request event (dataplane.md 3.2). Field
@@ -54,7 +53,7 @@ type requestContextV2 struct {
 }
 
 type authenticationV2 struct {
-	ClientCert *clientCert `json:"clientCert"`
+	ClientCert *reqfacts.ClientCert `json:"clientCert"`
 }
 
 type httpV2 struct {
@@ -113,90 +112,43 @@ func BuildEventV2(req *invoke.Request, body []byte) ([]byte, error) {
 	if r == nil {
 		return nil, fmt.Errorf("building payload 2.0 event: request has no HTTP request")
 	}
-	g := newGatewayHeaders(req, len(body))
 	ev := eventV2{
 		Version:        "2.0",
 		RouteKey:       req.RouteKey,
-		RawPath:        rawPath(req),
+		RawPath:        reqfacts.RawPath(req),
 		RawQueryString: r.URL.RawQuery,
-		Headers:        make(map[string]string, len(r.Header)+6),
 		PathParameters: req.PathParameters,
 		StageVariables: req.StageVariables,
 	}
-	connection := r.Header.Values("Connection")
-	for name, values := range r.Header {
-		name = http.CanonicalHeaderKey(name)
-		if name == "Cookie" {
-			ev.Cookies = appendCookies(ev.Cookies, values)
-			continue
-		}
-		if skipHeader(name, connection) || len(values) == 0 {
-			continue
-		}
-		lower := strings.ToLower(name)
-		v := strings.Join(values, ",")
-		if prev, ok := ev.Headers[lower]; ok { // a non-canonical spelling of the same name
-			v = prev + "," + v
-		}
-		ev.Headers[lower] = v
-	}
-	ev.Headers["content-length"] = g.contentLength
-	ev.Headers["host"] = g.host
-	ev.Headers["x-amzn-trace-id"] = g.traceID
-	ev.Headers["x-forwarded-for"] = g.forwardedFor
-	ev.Headers["x-forwarded-port"] = g.forwardedPort
-	ev.Headers["x-forwarded-proto"] = g.forwardedProto
+	ev.Headers, ev.Cookies = reqfacts.HeadersV2(req, len(body))
 
-	if params := ParseQuery(r.URL.RawQuery); len(params) > 0 {
-		ev.QueryStringParameters = make(map[string]string, len(params))
-		for _, p := range params {
-			if prev, ok := ev.QueryStringParameters[p.Name]; ok {
-				ev.QueryStringParameters[p.Name] = prev + "," + p.Value
-			} else {
-				ev.QueryStringParameters[p.Name] = p.Value
-			}
-		}
-	}
+	ev.QueryStringParameters = reqfacts.JoinedQuery(reqfacts.ParseQuery(r.URL.RawQuery))
 	ev.Body, ev.IsBase64Encoded = encodeBody(r.Header.Get("Content-Type"), body)
 
-	t := requestTime(req)
+	t := reqfacts.Time(req)
 	ev.RequestContext = requestContextV2{
 		AccountID:    req.AccountID,
 		APIID:        req.APIID,
 		Authorizer:   authorizerFor2(req.Authorizer),
-		DomainName:   domainName(req),
-		DomainPrefix: domainPrefix(req),
+		DomainName:   reqfacts.DomainName(req),
+		DomainPrefix: reqfacts.DomainPrefix(req),
 		HTTP: httpV2{
 			Method:    r.Method,
 			Path:      ev.RawPath,
-			Protocol:  protocol,
+			Protocol:  reqfacts.Protocol,
 			SourceIP:  req.SourceIP,
 			UserAgent: r.Header.Get("User-Agent"), // "" when absent (OBS DOTNET)
 		},
 		RequestID: req.RequestID,
 		RouteKey:  req.RouteKey,
 		Stage:     req.Stage,
-		Time:      t.Format(clfTime),
+		Time:      t.Format(reqfacts.CLFTime),
 		TimeEpoch: t.UnixMilli(),
 	}
-	if c := peerCert(r); c != nil {
+	if c := reqfacts.PeerCert(r); c != nil {
 		ev.RequestContext.Authentication = &authenticationV2{ClientCert: c}
 	}
 	return marshalEvent(&ev)
-}
-
-// appendCookies splits Cookie header values into the cookies array: one
-// element per pair, separators "; " removed, empty pairs dropped (3.2, OBS
-// DOTNET: "session=abc123", "theme=dark").
-func appendCookies(cookies []string, values []string) []string {
-	for _, v := range values {
-		for _, c := range strings.Split(v, ";") {
-			if c = strings.TrimSpace(c); c != "" {
-				cookies = append(cookies, c)
-			}
-		}
-	}
-	return cookies
 }
 
 // authorizerFor2 renders req.Authorizer as requestContext.authorizer of 2.0.

@@ -143,12 +143,21 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 			"lambda integration %s: event of %d bytes exceeds the %d-byte invocation limit", fn, len(event), MaxEventSize)
 	}
 
+	var opts lambdacall.CallOptions
+	rec := req.Record
+	if rec != nil {
+		rec.Integration = &invoke.IntegrationRecord{Type: "AWS_PROXY", Target: fn.String(), RequestBody: event}
+		opts.Log = true
+	}
 	start := time.Now()
 	deadline := start.Add(i.timeout)
 	cctx, cancel := context.WithDeadlineCause(ctx, deadline, errTimeout)
 	defer cancel()
-	res, err := i.caller.Call(cctx, fn, event)
+	res, err := lambdacall.CallWith(cctx, i.caller, fn, event, opts)
 	elapsed := time.Since(start)
+	if rec != nil {
+		recordCall(rec.Integration, res, err)
+	}
 	// The context's timer may not have fired yet when a late answer comes
 	// back, so the clock is checked too.
 	if errors.Is(context.Cause(cctx), errTimeout) || (ctx.Err() == nil && !time.Now().Before(deadline)) {
@@ -188,6 +197,19 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 	i.log.DebugContext(ctx, "lambda invocation", "function", fn.String(), "requestId", req.RequestID,
 		"duration", elapsed, "status", resp.StatusCode)
 	return resp, nil
+}
+
+// recordCall completes the inspector's record of a call.
+func recordCall(ir *invoke.IntegrationRecord, res *lambdacall.CallResult, err error) {
+	if err != nil {
+		ir.Error = err.Error()
+	}
+	if res != nil {
+		ir.ResponseBody = res.Payload
+		ir.FunctionError = res.FunctionError
+		ir.FunctionRequestID = res.RequestID
+		ir.FunctionLog = res.Log
+	}
 }
 
 func readBody(r *http.Request) ([]byte, error) {

@@ -2,28 +2,20 @@ package contextvars
 
 import (
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
 	"strconv"
 	"strings"
 
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
 // Layouts of formatted values.
 const (
-	// requestTimeLayout is CLF, "dd/MMM/yyyy:HH:mm:ss +-hhmm" (section 8.1).
-	requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
-	// certTimeLayout is the layout of client certificate validity dates, as
-	// payload events carry them ("Aug  5 00:28:21 2120 GMT").
-	certTimeLayout = "Jan _2 15:04:05 2006 GMT"
 	// integrationTimeout is the Outcome.ErrorResponseType of an integration
 	// timeout (package gwerr's catalogue).
 	integrationTimeout = "INTEGRATION_TIMEOUT"
-	// protocol is $context.protocol: always HTTP/1.1 (section 8.1).
-	protocol = "HTTP/1.1"
 )
 
 // Names returns the names of the variables Compile knows with a fixed name,
@@ -89,9 +81,9 @@ func fixed(name string) (Var, bool) {
 			return strconv.AppendInt(dst, max(o.RequestLength, 0)+max(o.ResponseLength, 0), 10), true
 		}}, true
 	case "domainName":
-		return req(func(r *invoke.Request, _ *invoke.Outcome) (string, bool) { return nonEmpty(r.DomainName) })
+		return req(func(r *invoke.Request, _ *invoke.Outcome) (string, bool) { return nonEmpty(reqfacts.DomainName(r)) })
 	case "domainPrefix":
-		return req(func(r *invoke.Request, _ *invoke.Outcome) (string, bool) { return nonEmpty(r.DomainPrefix) })
+		return req(func(r *invoke.Request, _ *invoke.Outcome) (string, bool) { return nonEmpty(reqfacts.DomainPrefix(r)) })
 	case "error.message":
 		return end(func(_ *invoke.Request, o *invoke.Outcome) (string, bool) {
 			if o == nil {
@@ -143,15 +135,15 @@ func fixed(name string) (Var, bool) {
 			return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
 		})
 	case "identity.clientCert.subjectDN":
-		return cert(func(c *x509.Certificate) string { return distinguishedName(c.RawSubject, c.Subject) })
+		return cert(func(c *x509.Certificate) string { return reqfacts.DistinguishedName(c.RawSubject, c.Subject) })
 	case "identity.clientCert.issuerDN":
-		return cert(func(c *x509.Certificate) string { return distinguishedName(c.RawIssuer, c.Issuer) })
+		return cert(func(c *x509.Certificate) string { return reqfacts.DistinguishedName(c.RawIssuer, c.Issuer) })
 	case "identity.clientCert.serialNumber":
 		return cert(func(c *x509.Certificate) string { return c.SerialNumber.String() })
 	case "identity.clientCert.validity.notBefore":
-		return cert(func(c *x509.Certificate) string { return c.NotBefore.UTC().Format(certTimeLayout) })
+		return cert(func(c *x509.Certificate) string { return c.NotBefore.UTC().Format(reqfacts.CertTime) })
 	case "identity.clientCert.validity.notAfter":
-		return cert(func(c *x509.Certificate) string { return c.NotAfter.UTC().Format(certTimeLayout) })
+		return cert(func(c *x509.Certificate) string { return c.NotAfter.UTC().Format(reqfacts.CertTime) })
 	case "identity.sourceIp":
 		return req(func(r *invoke.Request, _ *invoke.Outcome) (string, bool) { return nonEmpty(r.SourceIP) })
 	case "identity.userAgent":
@@ -199,13 +191,13 @@ func fixed(name string) (Var, bool) {
 	case "path":
 		return req(func(r *invoke.Request, _ *invoke.Outcome) (string, bool) { return nonEmpty(r.RawPath) })
 	case "protocol":
-		return req(func(*invoke.Request, *invoke.Outcome) (string, bool) { return protocol, true })
+		return req(func(*invoke.Request, *invoke.Outcome) (string, bool) { return reqfacts.Protocol, true })
 	case "requestTime":
 		return Var{phase: PhaseRequest, app: func(dst []byte, r *invoke.Request, _ *invoke.Outcome) ([]byte, bool) {
 			if r.Time.IsZero() {
 				return dst, false
 			}
-			return r.Time.UTC().AppendFormat(dst, requestTimeLayout), true
+			return r.Time.UTC().AppendFormat(dst, reqfacts.CLFTime), true
 		}}, true
 	case "requestTimeEpoch":
 		return Var{phase: PhaseRequest, app: func(dst []byte, r *invoke.Request, _ *invoke.Outcome) ([]byte, bool) {
@@ -340,22 +332,6 @@ func cert(f func(*x509.Certificate) string) (Var, bool) {
 		}
 		return nonEmpty(f(r.HTTP.TLS.PeerCertificates[0]))
 	}}, true
-}
-
-// distinguishedName formats a DN in its encoded RDN order, comma-separated
-// ("C=US,ST=Washington,...,CN=My Client"), as package lambdaproxy does for
-// the events. RDNSequence.String writes the sequence last-to-first (RFC
-// 4514), so the sequence is reversed first.
-func distinguishedName(raw []byte, parsed pkix.Name) string {
-	var seq pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(raw, &seq); err != nil || len(rest) > 0 {
-		seq = parsed.ToRDNSequence()
-	}
-	rev := make(pkix.RDNSequence, len(seq))
-	for i, rdn := range seq {
-		rev[len(seq)-1-i] = rdn
-	}
-	return rev.String()
 }
 
 func absent(*invoke.Request, *invoke.Outcome) (string, bool) { return "", false }

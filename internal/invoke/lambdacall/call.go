@@ -37,6 +37,41 @@ type CallResult struct {
 	// FunctionError is "" for success, or the X-Amz-Function-Error value of
 	// a failed invocation: "Unhandled" (or the legacy "Handled").
 	FunctionError string
+	// RequestID is the invocation's Lambda request id and Log its log tail,
+	// when CallOptions.Log asked for them; a Caller may leave them empty.
+	RequestID string
+	Log       string
+}
+
+// CallOptions ask an OptionsCaller for more than the plain call.
+type CallOptions struct {
+	// Log asks for the invocation's request id and log tail in the
+	// CallResult (for the request inspector).
+	Log bool
+	// TraceHeader, when not empty, is the X-Ray trace header to run the
+	// function under: a local function gets it as Lambda-Runtime-Trace-Id
+	// (and its runtime sets _X_AMZN_TRACE_ID from it), a remote one as
+	// X-Amzn-Trace-Id.
+	TraceHeader string
+}
+
+// OptionsCaller is a Caller that also takes CallOptions. Callers of
+// functions use CallWith, which falls back on Call for a plain Caller
+// (without log tails or trace headers).
+type OptionsCaller interface {
+	Caller
+	CallWithOptions(ctx context.Context, fn FunctionRef, payload []byte, opts CallOptions) (*CallResult, error)
+}
+
+// CallWith calls fn through c, with opts when they ask for anything and c
+// takes them.
+func CallWith(ctx context.Context, c Caller, fn FunctionRef, payload []byte, opts CallOptions) (*CallResult, error) {
+	if opts != (CallOptions{}) {
+		if oc, ok := c.(OptionsCaller); ok {
+			return oc.CallWithOptions(ctx, fn, payload, opts)
+		}
+	}
+	return c.Call(ctx, fn, payload)
 }
 
 // Errors a Caller returns, wrapped, for the failures the gateway answers in a

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
 // Constants of Signature Version 4 as execute-api uses it
@@ -190,7 +192,7 @@ func redactCredential(s string) string {
 func parseSignedHeaders(s string) ([]string, *AuthError) {
 	names := strings.Split(s, ";")
 	for i, n := range names {
-		if n == "" || !isToken(n) || strings.ToLower(n) != n {
+		if n == "" || !reqfacts.IsToken(n) || strings.ToLower(n) != n {
 			return nil, incomplete("SignedHeaders '%s' must be lower-case header names separated by ';'.", printable(s))
 		}
 		if i > 0 && names[i-1] >= n {
@@ -198,20 +200,6 @@ func parseSignedHeaders(s string) ([]string, *AuthError) {
 		}
 	}
 	return names, nil
-}
-
-// isToken reports whether s is an HTTP token (RFC 9110 section 5.6.2).
-func isToken(s string) bool {
-	for i := range len(s) {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return s != ""
 }
 
 func allDigits(s string) bool {

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
+
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
 // Algorithms are the accepted signing algorithms: "only RSA-based algorithms
@@ -41,7 +43,7 @@ type IdentitySource struct {
 // "$request.querystring.{name}".
 func ParseIdentitySource(s string) (IdentitySource, error) {
 	if n, ok := strings.CutPrefix(s, "$request.header."); ok && n != "" {
-		if !isToken(n) {
+		if !reqfacts.IsToken(n) {
 			return IdentitySource{}, &ConfigError{Field: "identitySource", Reason: "header name " + strconv.Quote(n) + " is not a valid header name"}
 		}
 		return IdentitySource{Header: http.CanonicalHeaderKey(n)}, nil
@@ -301,17 +303,4 @@ func numericDate(claims map[string]any, name string) (secs float64, present, ok 
 		return 0, true, false
 	}
 	return f, true, true
-}
-
-func isToken(s string) bool {
-	for i := range len(s) {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return s != ""
 }

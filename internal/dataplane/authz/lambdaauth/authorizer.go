@@ -201,6 +201,9 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 		d, _ = a.cache.get(key, a.now())
 	}
 	cached := d != nil
+	if cached && req.Record != nil {
+		req.Record.AuthorizerCacheHit = true
+	}
 	if d == nil {
 		var err error
 		if d, err = a.invoke(ctx, req, fn, arns[0], values); err != nil {

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/apigwdev/apigw/internal/integration/lambdaproxy"
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
 // eventV1 is the payload format 1.0 authorizer event
@@ -76,24 +76,24 @@ func buildEventV1(req *invoke.Request, arn string, values []string) ([]byte, err
 		MethodARN:             arn,
 		IdentitySource:        joined,
 		AuthorizationToken:    joined,
-		Resource:              requestPath(req),
-		Path:                  requestPath(req),
+		Resource:              reqfacts.Path(req),
+		Path:                  reqfacts.Path(req),
 		HTTPMethod:            r.Method,
-		Headers:               headers(r, false),
-		QueryStringParameters: queryMap(r),
+		QueryStringParameters: reqfacts.JoinedQuery(reqfacts.ParseQuery(r.URL.RawQuery)),
 		PathParameters:        req.PathParameters,
 		RequestContext: requestContextV1{
-			Path:         requestPath(req),
+			Path:         reqfacts.Path(req),
 			AccountID:    req.AccountID,
 			ResourceID:   req.RouteKey,
 			Stage:        req.Stage,
 			RequestID:    req.RequestID,
 			Identity:     identityV1{SourceIP: req.SourceIP},
-			ResourcePath: requestPath(req),
+			ResourcePath: reqfacts.Path(req),
 			HTTPMethod:   r.Method,
 			APIID:        req.APIID,
 		},
 	}
+	ev.Headers, _ = reqfacts.HeadersV1(req, bodyLength(r))
 	if ev.QueryStringParameters == nil {
 		ev.QueryStringParameters = map[string]string{}
 	}
@@ -156,37 +156,36 @@ type httpV2 struct {
 // repeated names joined by ",".
 func buildEventV2(req *invoke.Request, arn string, values []string) ([]byte, error) {
 	r := req.HTTP
-	t := requestTime(req)
+	t := reqfacts.Time(req)
 	ev := eventV2{
 		Version:               "2.0",
 		Type:                  "REQUEST",
 		RouteARN:              arn,
 		IdentitySource:        values,
 		RouteKey:              req.RouteKey,
-		RawPath:               rawPath(req),
+		RawPath:               reqfacts.RawPath(req),
 		RawQueryString:        r.URL.RawQuery,
-		Cookies:               cookies(r),
-		Headers:               headers(r, true),
-		QueryStringParameters: queryMap(r),
+		QueryStringParameters: reqfacts.JoinedQuery(reqfacts.ParseQuery(r.URL.RawQuery)),
 		RequestContext: requestContextV2{
 			AccountID:    req.AccountID,
 			APIID:        req.APIID,
-			DomainName:   domainName(req),
-			DomainPrefix: domainPrefix(req),
+			DomainName:   reqfacts.DomainName(req),
+			DomainPrefix: reqfacts.DomainPrefix(req),
 			HTTP: httpV2{
 				Method:    r.Method,
-				Path:      rawPath(req),
-				Protocol:  protocol,
+				Path:      reqfacts.RawPath(req),
+				Protocol:  reqfacts.Protocol,
 				SourceIP:  req.SourceIP,
 				UserAgent: r.Header.Get("User-Agent"),
 			},
 			RequestID: req.RequestID,
 			RouteKey:  req.RouteKey,
 			Stage:     req.Stage,
-			Time:      t.Format(clfTime),
+			Time:      t.Format(reqfacts.CLFTime),
 			TimeEpoch: t.UnixMilli(),
 		},
 	}
+	ev.Headers, ev.Cookies = reqfacts.HeadersV2(req, bodyLength(r))
 	if ev.IdentitySource == nil {
 		ev.IdentitySource = []string{}
 	}
@@ -199,78 +198,13 @@ func buildEventV2(req *invoke.Request, arn string, values []string) ([]byte, err
 	return marshal(&ev)
 }
 
-// requestPath is the decoded request path after the stage ("/" at least).
-func requestPath(req *invoke.Request) string {
-	if req.Path == "" {
-		return "/"
+// bodyLength is the request body's declared length for the event's
+// content-length header: the authorizer runs before the body is read.
+func bodyLength(r *http.Request) int {
+	if r.ContentLength > 0 {
+		return int(r.ContentLength)
 	}
-	return req.Path
-}
-
-// headers returns the event's header map: repeated values joined with ","
-// (Cookie lines with "; "), plus Host (which Go keeps out of Header). v2 lower-cases names and leaves
-// Cookie out (it becomes cookies); v1 keeps the name as received.
-func headers(r *http.Request, v2 bool) map[string]string {
-	h := make(map[string]string, len(r.Header)+1)
-	h2 := r.ProtoMajor >= 2
-	for name, values := range r.Header {
-		if len(values) == 0 || (v2 && http.CanonicalHeaderKey(name) == "Cookie") {
-			continue
-		}
-		n := name
-		if v2 || h2 {
-			n = strings.ToLower(name)
-		}
-		sep := ","
-		if http.CanonicalHeaderKey(name) == "Cookie" {
-			sep = "; " // how RFC 9110 section 5.3 combines Cookie lines
-		}
-		if prev, ok := h[n]; ok {
-			h[n] = prev + sep + strings.Join(values, sep)
-		} else {
-			h[n] = strings.Join(values, sep)
-		}
-	}
-	if r.Host != "" {
-		if v2 || h2 {
-			h["host"] = r.Host
-		} else {
-			h["Host"] = r.Host
-		}
-	}
-	return h
-}
-
-// cookies splits the Cookie headers into one element per pair (B.4, as the
-// 2.0 integration event does); nil without cookies.
-func cookies(r *http.Request) []string {
-	var out []string
-	for _, v := range r.Header.Values("Cookie") {
-		for c := range strings.SplitSeq(v, ";") {
-			if c = strings.TrimSpace(c); c != "" {
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
-// queryMap decodes the query string, repeated names joined with ","; nil
-// without parameters.
-func queryMap(r *http.Request) map[string]string {
-	params := lambdaproxy.ParseQuery(r.URL.RawQuery)
-	if len(params) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(params))
-	for _, p := range params {
-		if prev, ok := m[p.Name]; ok {
-			m[p.Name] = prev + "," + p.Value
-		} else {
-			m[p.Name] = p.Value
-		}
-	}
-	return m
+	return 0
 }
 
 // marshal encodes an event without HTML escaping, as the integration events

@@ -37,9 +37,9 @@ func TestContextVariables(t *testing.T) {
 		}
 	}
 	// Fallbacks when the data plane left fields empty.
-	req.DomainName, req.DomainPrefix, req.RawPath = "", "", ""
+	req.DomainName, req.DomainPrefix = "", ""
 	req.HTTP.Host = "abc.example.com:8443"
-	for name, v := range map[string]string{"domainName": "abc.example.com", "domainPrefix": "abc", "path": "/pets/7"} {
+	for name, v := range map[string]string{"domainName": "abc.example.com", "domainPrefix": "abc"} {
 		s, _ := parseIdentitySource("$context." + name)
 		if got := s.value(req); got != v {
 			t.Errorf("fallback $context.%s = %q; want %q", name, got, v)

@@ -1,4 +1,4 @@
-package controlplane
+package openapi
 
 import (
 	"bytes"
@@ -136,8 +136,8 @@ func isScalar(v any) bool {
 	return true
 }
 
-// exportOptions shape an export.
-type exportOptions struct {
+// ExportOptions shape an export.
+type ExportOptions struct {
 	// Endpoint is the API's apiEndpoint, the server URL's base.
 	Endpoint string
 	// Stage is the exported stage ("" for the latest configuration).
@@ -151,9 +151,10 @@ type exportOptions struct {
 // extPrefix starts every API Gateway extension.
 const extPrefix = "x-amazon-apigateway-"
 
-// exportDocument writes an API definition as OpenAPI 3.0 with API
-// Gateway's extensions (auth-and-integrations.md F.7), so that ImportApi
-// of the result gives the same routes, integrations, authorizers and
+// Export writes an API definition as OpenAPI 3.0 with API Gateway's
+// extensions (see
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-export.html),
+// so that Import of the result gives the same routes, integrations, authorizers and
 // CORS configuration back.
 //
 // What it leaves out or does differently from AWS (UNCONFIRMED details):
@@ -165,7 +166,7 @@ const extPrefix = "x-amazon-apigateway-"
 // includeExtensions=false drops every x-amazon-apigateway-* member
 // (ANY and $default routes with them); request parameters of WebSocket
 // routes, models and route responses are not exported.
-func exportDocument(def *model.Definition, opts exportOptions) obj {
+func Export(def *model.Definition, opts ExportOptions) *Document {
 	api := &def.API
 	var doc obj
 	doc.set("openapi", "3.0.1")
@@ -214,10 +215,21 @@ func exportDocument(def *model.Definition, opts exportOptions) obj {
 	}
 	doc.set(extPrefix+"importexport-version", "1.0")
 	if !opts.Extensions {
-		return stripExtensions(doc).(obj)
+		doc = stripExtensions(doc).(obj)
 	}
-	return doc
+	return &Document{root: doc}
 }
+
+// Document is an exported OpenAPI document, its members in AWS's order.
+type Document struct{ root obj }
+
+// JSON renders the document as AWS's exports do: Jackson's pretty printer,
+// objects indented by two spaces, "key" : value, arrays on one line
+// ([ "a", "b" ]), empty ones as { } and [ ].
+func (d *Document) JSON() []byte { return d.root.jsonBytes() }
+
+// YAML renders the document as YAML, keys in order.
+func (d *Document) YAML() ([]byte, error) { return d.root.yamlBytes() }
 
 // stripExtensions removes every x-amazon-apigateway-* member (and
 // isDefaultRoute), recursively.
@@ -326,7 +338,7 @@ func (x *exporter) paths() obj {
 	for i := range x.def.Routes {
 		r := &x.def.Routes[i]
 		if r.RouteKey == model.DefaultRouteKey {
-			routes = append(routes, exportRoute{"/$default", anyMethodKey, r})
+			routes = append(routes, exportRoute{"/$default", anyMethod, r})
 			continue
 		}
 		method, path, ok := strings.Cut(r.RouteKey, " ")
@@ -335,7 +347,7 @@ func (x *exporter) paths() obj {
 		}
 		m := strings.ToLower(method)
 		if method == routekey.MethodAny {
-			m = anyMethodKey
+			m = anyMethod
 		}
 		routes = append(routes, exportRoute{path, m, r})
 	}
@@ -364,10 +376,8 @@ func (x *exporter) paths() obj {
 	return paths
 }
 
-const anyMethodKey = "x-amazon-apigateway-any-method"
-
 func methodRank(m string) int {
-	order := []string{"get", "put", "post", "delete", "options", "head", "patch", anyMethodKey}
+	order := []string{"get", "put", "post", "delete", "options", "head", "patch", anyMethod}
 	if i := slices.Index(order, m); i >= 0 {
 		return i
 	}

@@ -1,0 +1,6 @@
+package functions
+
+import "runtime"
+
+// isWindows: Windows has no executable bit to check.
+const isWindows = runtime.GOOS == "windows"
