@@ -150,7 +150,7 @@ func Open(opts Options) (*Store, error) {
 		// backoff grows to two minutes): a node resumes its watch, and
 		// writes through it succeed, promptly after an outage.
 		DialOptions: []grpc.DialOption{grpc.WithBlock(), grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+			Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
 		})},
 		PermitWithoutStream: true,
 	})
