@@ -34,6 +34,9 @@ type controlPlane struct {
 // openStore opens the store, brings the config file's APIs (already
 // imported into in by buildInput) into it, and serves the store's content.
 func (g *Gateway) openStore(in *compile.Input) error {
+	// closeStore releases whichever store (and cluster node) is opened
+	// below.
+	g.res.own("store", noError(g.closeStore))
 	d := deploy.New(deploy.Options{
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID,
 		Deps: g.compileDeps, Swap: g.swapSnapshot, Logger: g.log,

@@ -322,3 +322,10 @@ func TestGoRunPath(t *testing.T) {
 		}
 	}
 }
+
+// execIn returns a command that runs bin with args in dir.
+func execIn(dir, bin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	return cmd
+}

@@ -407,6 +407,19 @@ func Load(path string) (*Config, error) {
 // relative paths (its directory); "" leaves relative paths as written. It
 // returns *Error listing every problem found.
 func Parse(data []byte, file string) (*Config, error) {
+	c, err := ParsePartial(data, file)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ParsePartial is Parse returning, along with the problems, what could be
+// decoded: the values that were valid, the defaults for the rest (nil
+// only when the path cannot be resolved). `apigw validate` goes on with it
+// to the OpenAPI documents and functions of a file with problems, so that
+// one error does not hide the others; nothing may serve it.
+func ParsePartial(data []byte, file string) (*Config, error) {
 	c := Default()
 	d := &decoder{file: file}
 	if file != "" {
@@ -425,7 +438,7 @@ func Parse(data []byte, file string) (*Config, error) {
 		}
 	}
 	if len(d.probs) > 0 {
-		return nil, &Error{Problems: d.sorted()}
+		return c, &Error{Problems: d.sorted()}
 	}
 	return c, nil
 }

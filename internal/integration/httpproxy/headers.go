@@ -105,6 +105,13 @@ func (h *outboundHeader) passes(k string) bool {
 		// transport from the body; Expect: 100-continue was already
 		// answered by the gateway's server when it read the body.
 		return false
+	case strings.IndexByte(k, '_') >= 0:
+		// Backends that read headers as CGI variables (PHP, WSGI, Rack)
+		// see Transfer_Encoding as Transfer-Encoding and X_User_Id as
+		// X-User-Id: a client could smuggle framing or spoof a header the
+		// gateway vouches for. As nginx does by default, such names are
+		// not forwarded (docs/compatibility.md#underscore-headers).
+		return false
 	}
 	for _, e := range h.extra[:h.n] {
 		if k == e {

@@ -717,3 +717,27 @@ func TestContentLength(t *testing.T) {
 		t.Errorf("ContentLength = %d; want 5 (sent by the backend)", resp.ContentLength)
 	}
 }
+
+// TestUnderscoreHeadersNotForwarded: names with underscores, which CGI-style
+// backends read as their hyphenated twins, never reach the backend.
+func TestUnderscoreHeadersNotForwarded(t *testing.T) {
+	t.Parallel()
+	srv, got := recordingBackend(t)
+	inv := mustNew(t, Config{URI: srv.URL})
+	req := newRequest(http.MethodPost, "/x", strings.NewReader("hello"))
+	req.HTTP.ContentLength = 5
+	req.HTTP.Header["Transfer_Encoding"] = []string{"chunked"}
+	req.HTTP.Header["Content_Length"] = []string{"0"}
+	req.HTTP.Header["X_User_Id"] = []string{"admin"}
+	req.HTTP.Header.Set("X-Kept", "1")
+	invokeAndClose(t, inv, req)
+	s := <-got
+	for k := range s.header {
+		if strings.Contains(k, "_") {
+			t.Errorf("backend got %s: %q", k, s.header[k])
+		}
+	}
+	if s.header.Get("X-Kept") != "1" {
+		t.Error("X-Kept was not forwarded")
+	}
+}
