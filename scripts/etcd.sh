@@ -44,7 +44,7 @@ start)
 	echo $! >"$dir/pid"
 	echo "http://127.0.0.1:$client" >"$dir/url"
 	for _ in $(seq 1 100); do
-		if curl -fsS "http://127.0.0.1:$client/health" >/dev/null 2>&1; then
+		if curl -fsS "http://127.0.0.1:$client/health" 2>/dev/null | grep -q true; then
 			echo "http://127.0.0.1:$client"
 			exit 0
 		fi

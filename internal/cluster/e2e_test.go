@@ -67,7 +67,7 @@ func startNode(t *testing.T, etcdURL, prefix, name, dir string) (*node, error) {
 		t.Fatal(err)
 	}
 	cfg.Cluster.Etcd.Prefix = prefix
-	cfg.Cluster.Etcd.DialTimeout = time.Second
+	cfg.Cluster.Etcd.DialTimeout = 3 * time.Second
 	buf := &syncBuffer{}
 	g, err := app.New(cfg, app.Options{Stderr: buf, Logger: slog.New(slog.NewTextHandler(buf, nil)), ShutdownTimeout: 5 * time.Second})
 	if err != nil {

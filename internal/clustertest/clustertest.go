@@ -15,11 +15,14 @@ package clustertest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -98,7 +101,7 @@ func (e *EtcdServer) Start() {
 	}
 	logf.Close()
 	e.cmd = cmd
-	if !waitPort(e.URL[len("http://"):]) {
+	if !waitHealthy(e.URL) {
 		log, _ := os.ReadFile(filepath.Join(e.dir, "etcd.log"))
 		e.t.Fatalf("etcd did not start listening on %s:\n%s", e.URL, log)
 	}
@@ -187,6 +190,24 @@ func freePorts(t testing.TB, n int) []string {
 		out = append(out, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 	return out
+}
+
+// waitHealthy waits until etcd at url answers its health check (it has a
+// leader and serves requests).
+func waitHealthy(url string) bool {
+	c := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := c.Get(url + "/health"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 && strings.Contains(string(b), `"true"`) {
+				return true
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }
 
 func waitPort(addr string) bool {
