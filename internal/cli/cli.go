@@ -13,7 +13,6 @@ import (
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
-	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/logging"
 )
 
@@ -40,7 +39,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(args[1:], stderr)
 	case "token":
-		return issuer.TokenCommand(args[1:], stdout, stderr)
+		return token(args[1:], stdout, stderr)
 	case "ca":
 		return caCommand(args[1:], stdout, stderr)
 	case "validate":
