@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"log/slog"
 	"net"
@@ -38,7 +39,6 @@ import (
 	"github.com/apigwdev/apigw/internal/functions/watch"
 	"github.com/apigwdev/apigw/internal/inspector"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
-	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -85,7 +85,7 @@ type Gateway struct {
 	watcher *watch.Watcher
 	// transport is shared by every HTTP proxy integration (one connection
 	// pool per backend, not per route).
-	transport *httpproxy.Transport
+	transport *h1client.Transport
 	// invokeAPI serves the Lambda Invoke API; Shutdown waits for its Event
 	// invocations.
 	invokeAPI *invokeapi.Handler
@@ -157,7 +157,7 @@ func New(cfg *config.Config, opts Options) (_ *Gateway, err error) {
 		return nil, err
 	}
 	g.res.own("functions", noError(g.closeFunctions))
-	g.transport = httpproxy.NewTransport()
+	g.transport = h1client.New()
 	g.res.own("backend connections", noError(g.transport.CloseIdleConnections))
 	in, err := buildInput(cfg)
 	if err != nil {

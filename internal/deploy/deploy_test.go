@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,7 +17,6 @@ import (
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/controlplane"
 	"github.com/apigwdev/apigw/internal/dataplane/accesslog"
-	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
 	"github.com/apigwdev/apigw/internal/store"
@@ -43,7 +43,7 @@ func newRig(tb testing.TB) *rig {
 	}
 	r.st = st
 	r.sinks = accesslog.NewSinks(accesslog.Options{DataDir: r.dir})
-	transport := httpproxy.NewTransport()
+	transport := h1client.New()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r.d = New(Options{
 		Region: "us-east-1", AccountID: "000000000000",
