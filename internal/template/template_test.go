@@ -122,7 +122,6 @@ Conditions:
 	}
 }
 
-
 func TestNoValueRemovesProperty(t *testing.T) {
 	t.Parallel()
 	set, err := loadString(t, fnTemplate("Conditions:\n  Never: !Equals [a, b]\n", "          KEEP: k\n          DROP: !If [Never, x, !Ref AWS::NoValue]\n"), Source{}, nil)
