@@ -266,6 +266,7 @@ func (g *Gateway) Start() (err error) {
 		g.announce("data plane listening on " + g.TLSURL())
 	}
 	g.announce("admin listening on " + g.AdminURL())
+	g.startCluster()
 	g.printSummary()
 	g.checkFunctions()
 	return nil
@@ -333,6 +334,7 @@ func (g *Gateway) adminHandler() http.Handler {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	g.mountControlPlane(mux)
+	g.mountCluster(mux)
 	return g.adminAuth(mux)
 }
 
