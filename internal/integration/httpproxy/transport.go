@@ -35,7 +35,7 @@ import (
 // frames request bodies of unknown length.
 //
 // What it does: HTTP/1.1 only (the backend connection uses HTTP/1.1 whatever
-// the client used, dataplane.md section 4.3), over TCP or TLS (ALPN
+// the client used, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html), over TCP or TLS (ALPN
 // "http/1.1"); no compression of its own (the client's Accept-Encoding and
 // the backend's Content-Encoding pass through unchanged); no proxies from the
 // environment; up to MaxIdleConnsPerHost idle connections per host, closed
