@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"log/slog"
 	"net"
@@ -38,7 +39,6 @@ import (
 	"github.com/apigwdev/apigw/internal/functions/watch"
 	"github.com/apigwdev/apigw/internal/inspector"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
-	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -62,6 +62,11 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight requests may run after a stop
 	// signal. Zero means 30 seconds.
 	ShutdownTimeout time.Duration
+	// Reload loads the configuration again, as the caller loaded it for
+	// New (the config file, then the command line's flags); with Watch, a
+	// change of the configuration's files reloads it (reload.go). If nil,
+	// Watch only watches functions.
+	Reload func() (*config.Config, error)
 	// Watch rebuilds and restarts local functions when their files change
 	// (`apigw serve --watch`; see package functions/watch), from Start until
 	// the functions stop.
@@ -85,7 +90,7 @@ type Gateway struct {
 	watcher *watch.Watcher
 	// transport is shared by every HTTP proxy integration (one connection
 	// pool per backend, not per route).
-	transport *httpproxy.Transport
+	transport *h1client.Transport
 	// invokeAPI serves the Lambda Invoke API; Shutdown waits for its Event
 	// invocations.
 	invokeAPI *invokeapi.Handler
@@ -109,6 +114,9 @@ type Gateway struct {
 	dataSv *http.Server
 	admSv  *http.Server
 	wg     sync.WaitGroup
+	// watched is the configuration last loaded, whose files the config
+	// watcher watches; owned by the config watcher's goroutine after Start.
+	watched *config.Config
 	// checks builds and checks the functions after Start (summary.go).
 	checks *functionChecks
 	// serveErr receives the first listener failure.
@@ -150,11 +158,14 @@ func New(cfg *config.Config, opts Options) (_ *Gateway, err error) {
 		return nil, err
 	}
 	g.cfg, g.templates = cfg, tset
+	if tset != nil {
+		g.opts.SummarySections = append(g.opts.SummarySections, g.templateSummary(tset))
+	}
 	if g.fns, err = newFunctions(cfg, g.log); err != nil {
 		return nil, err
 	}
 	g.res.own("functions", noError(g.closeFunctions))
-	g.transport = httpproxy.NewTransport()
+	g.transport = h1client.New()
 	g.res.own("backend connections", noError(g.transport.CloseIdleConnections))
 	in, err := buildInput(cfg)
 	if err != nil {
@@ -263,9 +274,10 @@ func (g *Gateway) Start() (err error) {
 		g.announce("data plane listening on " + g.TLSURL())
 	}
 	g.announce("admin listening on " + g.AdminURL())
+	g.startCluster()
 	g.printSummary()
 	g.checkFunctions()
-	return nil
+	return g.startReload()
 }
 
 // serve serves s on ln in a goroutine of g.wg, and owns s: releasing it stops
@@ -330,6 +342,7 @@ func (g *Gateway) adminHandler() http.Handler {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	g.mountControlPlane(mux)
+	g.mountCluster(mux)
 	return g.adminAuth(mux)
 }
 

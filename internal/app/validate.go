@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"log/slog"
 	"os"
 	"sort"
@@ -13,7 +14,6 @@ import (
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/functions"
-	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/openapi"
@@ -68,7 +68,7 @@ func Validate(ctx context.Context, cfg *config.Config, configErr error) Report {
 	}
 	g.fns = fns
 	defer g.closeFunctions()
-	g.transport = httpproxy.NewTransport()
+	g.transport = h1client.New()
 	defer g.transport.CloseIdleConnections()
 	g.newStageServices()
 	defer g.closeStageServices()
@@ -77,6 +77,7 @@ func Validate(ctx context.Context, cfg *config.Config, configErr error) Report {
 			r.Errors = append(r.Errors, configLine(&c, err.Error()))
 		}
 	}
+	r.Errors = append(r.Errors, tlsProblems(&c)...)
 
 	imported := importAPIs(&c)
 	for i := range c.APIs {

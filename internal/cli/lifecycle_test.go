@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -329,3 +330,5 @@ func execIn(dir, bin string, args ...string) *exec.Cmd {
 	cmd.Dir = dir
 	return cmd
 }
+
+func bufioScanner(r io.Reader) *bufio.Scanner { return bufio.NewScanner(r) }

@@ -110,6 +110,14 @@ func loadFiles(def *CertFiles, certs map[string]CertFiles, stores map[string]str
 	return fs, nil
 }
 
+// CheckFiles loads every certificate and truststore file as New does and
+// returns every problem (as *FileError, joined), without serving anything:
+// what `apigw validate` reports.
+func CheckFiles(def *CertFiles, certs map[string]CertFiles, stores map[string]string, now time.Time) error {
+	_, err := loadFiles(def, certs, stores, now)
+	return err
+}
+
 func loadCertificate(arn string, f CertFiles, now time.Time) (*tls.Certificate, error) {
 	certPEM, err := os.ReadFile(f.Cert)
 	if err != nil {

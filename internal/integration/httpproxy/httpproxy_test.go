@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"log"
 	"net"
@@ -587,7 +588,7 @@ func TestUnreachableBackend(t *testing.T) {
 	tlsBackend.StartTLS()
 	t.Cleanup(tlsBackend.Close)
 
-	dnsFail := NewTransport()
+	dnsFail := h1client.New()
 	dnsFail.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: addr, IsNotFound: true}}
 	}
@@ -739,5 +740,24 @@ func TestUnderscoreHeadersNotForwarded(t *testing.T) {
 	}
 	if s.header.Get("X-Kept") != "1" {
 		t.Error("X-Kept was not forwarded")
+	}
+}
+
+// BenchmarkOutboundHeader is the header view of a typical proxied request:
+// a client header set, Forwarded built from the connection.
+func BenchmarkOutboundHeader(b *testing.B) {
+	req := newRequest(http.MethodGet, "/pets/42", nil)
+	req.HTTP.Header.Set("Accept", "application/json")
+	req.HTTP.Header.Set("User-Agent", "wrk")
+	req.HTTP.Header.Set("Authorization", "Bearer x")
+	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 3000}
+	req.HTTP = req.HTTP.WithContext(context.WithValue(context.Background(), http.LocalAddrContextKey, local))
+	b.ReportAllocs()
+	for b.Loop() {
+		var oh outboundHeader
+		oh.init(req, true)
+		if oh.n < 3 {
+			b.Fatal("no fields added")
+		}
 	}
 }
