@@ -40,6 +40,7 @@ import (
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
 	"github.com/apigwdev/apigw/internal/template"
+	"github.com/apigwdev/apigw/internal/tracing"
 )
 
 // Options are what the command line adds to the configuration.
@@ -99,6 +100,8 @@ type Gateway struct {
 	// inspector records requests for /_inspector; nil when the config
 	// turns it off.
 	inspector *inspector.Recorder
+	// tracer exports traces (tracing.go); nil when tracing is off.
+	tracer *tracing.Tracer
 	// tls is the HTTPS data plane listener (tls.go).
 	tls    tlsServices
 	dataLn net.Listener // nil when plain HTTP is off (listen: "")
@@ -143,6 +146,11 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.fns = fns
+	if err := g.newTracer(); err != nil {
+		g.closeFunctions()
+		g.closeEarlyAdmin()
+		return nil, err
+	}
 	g.transport = httpproxy.NewTransport()
 	in, err := buildInput(cfg)
 	if err != nil {
@@ -197,6 +205,9 @@ func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
 		})
 		opts.Inspector = g.inspector
 	}
+	if g.tracer != nil {
+		opts.Tracer = g.tracer
+	}
 	return opts
 }
 
@@ -212,6 +223,9 @@ func (g *Gateway) closeFunctions() {
 	if err := g.fns.Close(ctx); err != nil {
 		g.log.Error("stopping functions", "err", err)
 	}
+	// Every path that stops the functions ends the gateway; the tracer,
+	// started just after them, stops just after them.
+	g.closeTracer()
 }
 
 // Start binds the data plane and admin listeners and serves them. It prints
