@@ -3,6 +3,7 @@ package bench
 import (
 	"crypto/tls"
 	"fmt"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/dataplane"
-	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/model"
 )
 
@@ -53,7 +53,7 @@ func definition(n int, backendURL string) *model.Definition {
 
 func gateway(b *testing.B, n int, backendURL string) *dataplane.Handler {
 	b.Helper()
-	return gatewayWith(b, n, backendURL, httpproxy.NewTransport())
+	return gatewayWith(b, n, backendURL, h1client.New())
 }
 
 // stdTransport is net/http's Transport tuned as a proxy's backend client:

@@ -8,6 +8,7 @@ package bench
 // shared machine.
 
 import (
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -21,7 +22,6 @@ import (
 	"github.com/apigwdev/apigw/internal/dataplane/accesslog"
 	"github.com/apigwdev/apigw/internal/dataplane/authz"
 	"github.com/apigwdev/apigw/internal/dataplane/authz/jwt"
-	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -84,7 +84,7 @@ func BenchmarkHandlerFeatures(b *testing.B) {
 			s, _, err := compile.Compile(&compile.Input{
 				Region: "us-east-1", AccountID: "000000000000",
 				APIs: []compile.API{{Definition: d, Default: true, Stages: []compile.Stage{{Stage: st}}}},
-			}, compile.Deps{Transport: httpproxy.NewTransport(), AccessLogs: sinks,
+			}, compile.Deps{Transport: h1client.New(), AccessLogs: sinks,
 				Authorizers: &authz.Deps{KeySets: jwt.NewCache(jwt.CacheOptions{Client: srv.Client()})}})
 			if err != nil {
 				b.Fatal(err)

@@ -7,6 +7,7 @@ package bench
 
 import (
 	"context"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +18,6 @@ import (
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/dataplane"
 	"github.com/apigwdev/apigw/internal/inspector"
-	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/invoke"
 	"github.com/apigwdev/apigw/internal/model"
 )
@@ -29,7 +29,7 @@ func inspectedGateway(b *testing.B, backendURL string, on bool) *dataplane.Handl
 		Region: "us-east-1", AccountID: "000000000000",
 		APIs: []compile.API{{Definition: definition(10, backendURL), Default: true,
 			Stages: []compile.Stage{{Stage: model.Stage{StageName: "$default"}}}}},
-	}, compile.Deps{Transport: httpproxy.NewTransport()})
+	}, compile.Deps{Transport: h1client.New()})
 	if err != nil {
 		b.Fatal(err)
 	}

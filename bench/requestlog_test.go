@@ -6,6 +6,7 @@ package bench
 // and at warn (the lines dropped by the level check).
 
 import (
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/dataplane"
-	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/logging"
 	"github.com/apigwdev/apigw/internal/model"
 )
@@ -43,7 +43,7 @@ func BenchmarkHandlerRequestLog(b *testing.B) {
 				Region: "us-east-1", AccountID: "000000000000",
 				APIs: []compile.API{{Definition: definition(10, "http://127.0.0.1:9"), Default: true,
 					Stages: []compile.Stage{{Stage: model.Stage{StageName: "$default"}}}}},
-			}, compile.Deps{Transport: httpproxy.NewTransport()})
+			}, compile.Deps{Transport: h1client.New()})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -3,21 +3,25 @@
 // runtime, the data plane listener and the admin listener, and stops them in
 // order.
 //
-// Lifecycle of a Gateway:
+// Lifecycle of a Gateway (lifecycle.go has the details):
 //
 //  1. New: import every API of the configuration (OpenAPI documents), build
-//     the function runtime and compile the first snapshot. Any error, including
-//     a feature that is parsed but not served yet, stops here and nothing is
-//     left running.
-//  2. Start: bind both listeners and serve.
+//     the function runtime, open the store and compile the first snapshot.
+//     Any error, including a feature that is parsed but not served yet, stops
+//     here and nothing is left open.
+//  2. Start: bind the listeners and serve. Any error stops here, and the
+//     gateway is closed: nothing is left open.
 //  3. Shutdown: stop accepting, let requests in flight finish (bounded by the
-//     context), then stop every function process.
+//     context), then release everything in reverse order of acquisition,
+//     the function processes last. Close does the same for a gateway that was
+//     never started.
 package app
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"log/slog"
 	"net"
@@ -35,7 +39,6 @@ import (
 	"github.com/apigwdev/apigw/internal/functions/watch"
 	"github.com/apigwdev/apigw/internal/inspector"
 	"github.com/apigwdev/apigw/internal/integration/awsservice"
-	"github.com/apigwdev/apigw/internal/integration/httpproxy"
 	"github.com/apigwdev/apigw/internal/integration/private"
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
@@ -83,7 +86,7 @@ type Gateway struct {
 	watcher *watch.Watcher
 	// transport is shared by every HTTP proxy integration (one connection
 	// pool per backend, not per route).
-	transport *httpproxy.Transport
+	transport *h1client.Transport
 	// invokeAPI serves the Lambda Invoke API; Shutdown waits for its Event
 	// invocations.
 	invokeAPI *invokeapi.Handler
@@ -113,13 +116,16 @@ type Gateway struct {
 	checks *functionChecks
 	// serveErr receives the first listener failure.
 	serveErr chan error
+	// res owns everything New and Start acquired (lifecycle.go).
+	res resources
 	// templates is the loaded template set, nil without templates.
 	templates *template.Set
 }
 
 // New prepares a gateway from cfg: imports its APIs, builds the function
-// runtime and compiles the first snapshot.
-func New(cfg *config.Config, opts Options) (*Gateway, error) {
+// runtime and compiles the first snapshot. If it fails, everything it
+// acquired is released.
+func New(cfg *config.Config, opts Options) (_ *Gateway, err error) {
 	if opts.Stderr == nil {
 		opts.Stderr = os.Stderr
 	}
@@ -130,49 +136,50 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		opts.ShutdownTimeout = 30 * time.Second
 	}
 	g := &Gateway{cfg: cfg, opts: opts, log: opts.Logger, serveErr: make(chan error, 2)}
+	defer func() {
+		if err != nil {
+			g.Close()
+		}
+	}()
 	adminURL, err := g.adminURLFor(cfg)
 	if err != nil {
 		return nil, err
 	}
+	if g.admLn != nil {
+		g.res.own("admin listener", closeListener(g.admLn))
+	}
 	cfg, tset, err := loadTemplates(cfg, adminURL, opts.Stderr)
 	if err != nil {
-		g.closeEarlyAdmin()
 		return nil, err
 	}
 	g.cfg, g.templates = cfg, tset
-	fns, err := newFunctions(cfg, g.log)
-	if err != nil {
-		g.closeEarlyAdmin()
+	if tset != nil {
+		g.opts.SummarySections = append(g.opts.SummarySections, g.templateSummary(tset))
+	}
+	if g.fns, err = newFunctions(cfg, g.log); err != nil {
 		return nil, err
 	}
-	g.fns = fns
+	g.res.own("functions", noError(g.closeFunctions))
 	if err := g.newTracer(); err != nil {
-		g.closeFunctions()
-		g.closeEarlyAdmin()
 		return nil, err
 	}
-	g.transport = httpproxy.NewTransport()
+	g.transport = h1client.New()
+	g.res.own("backend connections", noError(g.transport.CloseIdleConnections))
 	in, err := buildInput(cfg)
 	if err != nil {
-		g.closeFunctions()
-		g.closeEarlyAdmin()
 		return nil, err
 	}
 	addTemplateAPIs(in, tset)
 	g.newStageServices()
+	g.res.own("access logs", noError(g.closeStageServices))
 	if err := g.newPrivate(); err != nil {
-		g.closeStageServices()
-		g.closeFunctions()
 		return nil, err
 	}
+	g.res.own("private targets", noError(g.closePrivate))
 	if err := g.newAWSClients(); err != nil {
-		g.closeStageServices()
-		g.closeFunctions()
 		return nil, err
 	}
 	if err := g.newAuthorizers(); err != nil {
-		g.closeStageServices()
-		g.closeFunctions()
 		return nil, err
 	}
 	reqLog := opts.RequestLogger
@@ -182,11 +189,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	g.data = dataplane.New(&snapshot.Snapshot{Region: cfg.Region, AccountID: cfg.AccountID}, g.dataplaneOptions(reqLog))
 	// The config file's APIs are compiled once, as they are stored.
 	if err := g.openStore(in); err != nil {
-		g.Close()
 		return nil, err
 	}
 	if err := g.newTLS(); err != nil {
-		g.Close()
 		return nil, err
 	}
 	return g, nil
@@ -211,56 +216,47 @@ func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
 	return opts
 }
 
+// closeFunctions stops every function process.
 func (g *Gateway) closeFunctions() {
-	g.closeEarlyAdmin()
-	g.stopChecks()
-	g.stopWatch()
-	if g.fns == nil {
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := g.fns.Close(ctx); err != nil {
 		g.log.Error("stopping functions", "err", err)
 	}
-	// Every path that stops the functions ends the gateway; the tracer,
-	// started just after them, stops just after them.
-	g.closeTracer()
 }
 
 // Start binds the data plane and admin listeners and serves them. It prints
-// one line per listener to Stderr with its actual address.
-func (g *Gateway) Start() error {
+// one line per listener to Stderr with its actual address. If it fails, the
+// gateway is closed: everything New and Start acquired is released.
+func (g *Gateway) Start() (err error) {
+	defer func() {
+		if err != nil {
+			g.Close()
+		}
+	}()
 	if err := g.cfg.Admin.CheckExposure(g.cfg.AdminListen); err != nil {
 		return err
 	}
+	// Released after the servers that run in these goroutines.
+	g.res.own("serving goroutines", noError(g.wg.Wait))
 	if err := g.startWatch(); err != nil {
 		return err
 	}
-	var err error
 	if g.cfg.Listen != "" {
-		g.dataLn, err = net.Listen("tcp", g.cfg.Listen)
-		if err != nil {
+		if g.dataLn, err = net.Listen("tcp", g.cfg.Listen); err != nil {
 			return fmt.Errorf("data plane listener %s: %w", g.cfg.Listen, err)
 		}
+		g.res.own("data plane listener", closeListener(g.dataLn))
 	}
 	if err := g.startTLS(); err != nil {
-		if g.dataLn != nil {
-			g.dataLn.Close()
-		}
 		return err
 	}
-	g.admLn, err = g.listenAdmin()
-	if err != nil {
-		err = fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
-		if g.dataLn != nil {
-			g.dataLn.Close()
-		}
-		if g.tls.sv != nil {
-			g.tls.sv.Close()
-			g.closeTLS()
-		}
-		return err
+	early := g.admLn != nil
+	if g.admLn, err = g.listenAdmin(); err != nil {
+		return fmt.Errorf("admin listener %s: %w", g.cfg.AdminListen, err)
+	}
+	if !early {
+		g.res.own("admin listener", closeListener(g.admLn))
 	}
 	g.admSv = &http.Server{
 		Handler:           g.adminHandler(),
@@ -269,9 +265,9 @@ func (g *Gateway) Start() error {
 	}
 	if g.dataLn != nil {
 		g.dataSv = g.dataServer()
-		g.serve(g.dataSv, g.dataLn)
+		g.serve("data plane server", g.dataSv, g.dataLn)
 	}
-	g.serve(g.admSv, g.admLn)
+	g.serve("admin server", g.admSv, g.admLn)
 	if g.dataLn != nil {
 		g.announce("data plane listening on " + g.DataURL())
 	}
@@ -279,12 +275,16 @@ func (g *Gateway) Start() error {
 		g.announce("data plane listening on " + g.TLSURL())
 	}
 	g.announce("admin listening on " + g.AdminURL())
+	g.startCluster()
 	g.printSummary()
 	g.checkFunctions()
 	return nil
 }
 
-func (g *Gateway) serve(s *http.Server, ln net.Listener) {
+// serve serves s on ln in a goroutine of g.wg, and owns s: releasing it stops
+// accepting and waits for the requests in flight (bounded by the context),
+// then closes what remains.
+func (g *Gateway) serve(name string, s *http.Server, ln net.Listener) {
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
@@ -292,6 +292,13 @@ func (g *Gateway) serve(s *http.Server, ln net.Listener) {
 			g.serveErr <- err
 		}
 	}()
+	g.res.own(name, func(ctx context.Context) error {
+		if err := s.Shutdown(ctx); err != nil {
+			_ = s.Close()
+			return err
+		}
+		return nil
+	})
 }
 
 // DataURL is the data plane's base URL, e.g. http://127.0.0.1:3000; the
@@ -320,6 +327,7 @@ func (g *Gateway) adminHandler() http.Handler {
 	g.invokeAPI = invokeapi.New(g.fns, invokeapi.Options{
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID, Logger: g.log.With("component", "invokeapi"),
 	})
+	g.res.own("Invoke API", g.invokeAPI.Close)
 	mux.Handle("/2015-03-31/functions/", g.invokeAPI)
 	mux.Handle("/2015-03-31/functions", g.invokeAPI)
 	if g.inspector != nil {
@@ -335,6 +343,7 @@ func (g *Gateway) adminHandler() http.Handler {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	g.mountControlPlane(mux)
+	g.mountCluster(mux)
 	return g.adminAuth(mux)
 }
 
@@ -371,41 +380,21 @@ func (p *pendingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Shutdown stops accepting requests, waits for requests in flight (bounded by
-// ctx), then stops every function process.
+// ctx), then releases everything else in reverse order of acquisition, the
+// function processes last. A second call does nothing.
 func (g *Gateway) Shutdown(ctx context.Context) error {
-	var errs []error
-	for _, s := range []*http.Server{g.dataSv, g.tls.sv, g.admSv} {
-		if s == nil {
-			continue
-		}
-		if err := s.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-			_ = s.Close()
-		}
-	}
-	g.wg.Wait()
-	g.closeTLS()
-	if g.invokeAPI != nil {
-		if err := g.invokeAPI.Close(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	g.transport.CloseIdleConnections()
-	g.closeStageServices()
-	g.closeFunctions()
-	g.closeStore()
-	return errors.Join(errs...)
+	return g.res.releaseAll(ctx)
 }
 
 // Run starts a gateway and serves until ctx is done (SIGINT/SIGTERM), then
-// drains requests in flight and stops.
+// drains requests in flight and stops. Whatever happens, nothing it opened
+// is left open when it returns.
 func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	g, err := New(cfg, opts)
 	if err != nil {
 		return err
 	}
 	if err := g.Start(); err != nil {
-		g.closeFunctions()
 		return err
 	}
 	var runErr error
@@ -423,10 +412,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	return runErr
 }
 
-// Close releases what New built (the function runtime) for a gateway that was
-// never started.
+// Close releases everything the gateway holds without waiting for requests
+// in flight: for a gateway that was never started, or whose New or Start
+// failed. A second call does nothing.
 func (g *Gateway) Close() {
-	g.closeFunctions()
-	g.closeStageServices()
-	g.closeStore()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // servers close at once
+	if err := g.res.releaseAll(ctx); err != nil {
+		g.log.Debug("closing the gateway", "err", err)
+	}
 }

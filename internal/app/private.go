@@ -13,7 +13,7 @@ var privateOptionsHook func(*private.Options)
 
 // newPrivate builds the registry of private integration targets from the
 // configuration's vpcLinks and privateTargets. It lives as long as the
-// gateway, across redeploys; closeStageServices closes it.
+// gateway, across redeploys; New owns it (closePrivate).
 func (g *Gateway) newPrivate() error {
 	links := make([]string, 0, len(g.cfg.VpcLinks))
 	for _, l := range g.cfg.VpcLinks {

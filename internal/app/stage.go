@@ -57,7 +57,6 @@ func (g *Gateway) compileDeps() compile.Deps {
 
 // closeStageServices flushes the access logs; called once no request runs.
 func (g *Gateway) closeStageServices() {
-	g.closePrivate()
 	if g.stage.logs != nil {
 		if err := g.stage.logs.Close(); err != nil {
 			g.log.Error("closing access logs", "err", err)

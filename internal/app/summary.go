@@ -30,7 +30,7 @@ func summary(s *snapshot.Snapshot, dataURL string, hasFunction func(string) bool
 		return nil
 	}
 	var out []string
-	host, port := urlHostPort(dataURL)
+	scheme, host, port := urlHostPort(dataURL)
 	ids := make([]string, 0, len(s.APIs))
 	for id := range s.APIs {
 		ids = append(ids, id)
@@ -61,13 +61,13 @@ func summary(s *snapshot.Snapshot, dataURL string, hasFunction func(string) bool
 			var urls []string
 			if !a.DisableExecuteAPIEndpoint {
 				if s.Default == a {
-					urls = append(urls, "http://"+net.JoinHostPort(host, port)+prefix)
+					urls = append(urls, scheme+"://"+net.JoinHostPort(host, port)+prefix)
 				}
 				urls = append(urls,
-					"http://"+net.JoinHostPort(a.ID+".execute-api.localhost", port)+prefix,
-					"http://"+net.JoinHostPort(host, port)+"/_aws/execute-api/"+a.ID+prefix)
+					scheme+"://"+net.JoinHostPort(a.ID+".execute-api.localhost", port)+prefix,
+					scheme+"://"+net.JoinHostPort(host, port)+"/_aws/execute-api/"+a.ID+prefix)
 			}
-			urls = append(urls, domainURLs(s, a, st, port)...)
+			urls = append(urls, domainURLs(s, a, st, scheme, port)...)
 			for _, u := range urls {
 				out = append(out, "    "+u)
 			}
@@ -137,7 +137,7 @@ func sortedStages(a *snapshot.API) []*snapshot.Stage {
 }
 
 // domainURLs are the custom domain URLs that reach stage st of API a.
-func domainURLs(s *snapshot.Snapshot, a *snapshot.API, st *snapshot.Stage, port string) []string {
+func domainURLs(s *snapshot.Snapshot, a *snapshot.API, st *snapshot.Stage, scheme, port string) []string {
 	var urls []string
 	for _, doms := range []map[string]*snapshot.Domain{s.Domains, s.WildcardDomains} {
 		for _, d := range doms {
@@ -145,7 +145,7 @@ func domainURLs(s *snapshot.Snapshot, a *snapshot.API, st *snapshot.Stage, port 
 				if m.API != a || m.Stage != st {
 					continue
 				}
-				u := "http://" + net.JoinHostPort(d.Name, port)
+				u := scheme + "://" + net.JoinHostPort(d.Name, port)
 				if m.Key != "" {
 					u += "/" + m.Key
 				}
@@ -157,23 +157,27 @@ func domainURLs(s *snapshot.Snapshot, a *snapshot.API, st *snapshot.Stage, port 
 	return urls
 }
 
-// urlHostPort splits a base URL's host and port; an unspecified address
-// (0.0.0.0, ::) becomes 127.0.0.1, which a client can reach.
-func urlHostPort(base string) (host, port string) {
+// urlHostPort splits a base URL's scheme, host and port; an unspecified
+// address (0.0.0.0, ::) becomes 127.0.0.1, which a client can reach.
+func urlHostPort(base string) (scheme, host, port string) {
 	u, err := url.Parse(base)
-	if err != nil {
-		return "127.0.0.1", "3000"
+	if err != nil || u.Host == "" {
+		return "http", "127.0.0.1", "3000"
 	}
-	host, port = u.Hostname(), u.Port()
+	scheme, host, port = u.Scheme, u.Hostname(), u.Port()
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return host, port
+	return scheme, host, port
 }
 
 // printSummary announces the startup summary of what is served now.
 func (g *Gateway) printSummary() {
-	for _, l := range summary(g.data.Snapshot(), g.DataURL(), g.fns.Has, g.opts.SummarySections) {
+	base := g.DataURL()
+	if base == "" {
+		base = g.TLSURL()
+	}
+	for _, l := range summary(g.data.Snapshot(), base, g.fns.Has, g.opts.SummarySections) {
 		g.announce(l)
 	}
 }
@@ -197,6 +201,7 @@ func (g *Gateway) checkFunctions() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g.checks = &functionChecks{cancel: cancel}
+	g.res.own("function checks", noError(g.stopChecks))
 	g.checks.wg.Go(func() {
 		g.announce("functions (built and checked at start)")
 		for _, n := range names {

@@ -12,6 +12,7 @@ import (
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/issuer"
+	"github.com/apigwdev/apigw/internal/snapshot"
 	"github.com/apigwdev/apigw/internal/template"
 )
 
@@ -139,14 +140,6 @@ func (g *Gateway) adminURLFor(cfg *config.Config) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// closeEarlyAdmin closes an admin listener bound by New when New fails.
-func (g *Gateway) closeEarlyAdmin() {
-	if g.admLn != nil && g.admSv == nil {
-		g.admLn.Close()
-		g.admLn = nil
-	}
-}
-
 // listenAdmin returns the admin listener: the one New bound for the
 // templates, else a new one.
 func (g *Gateway) listenAdmin() (net.Listener, error) {
@@ -154,4 +147,27 @@ func (g *Gateway) listenAdmin() (net.Listener, error) {
 		return g.admLn, nil
 	}
 	return net.Listen("tcp", g.cfg.AdminListen)
+}
+
+// templateSummary is the startup summary's section for templates: which
+// API each template resource became, and the stacks' Outputs with the
+// local equivalent of their execute-api URLs.
+func (g *Gateway) templateSummary(set *template.Set) SummarySection {
+	return func(*snapshot.Snapshot) []string {
+		if set == nil || len(set.APIs)+len(set.Outputs) == 0 {
+			return nil
+		}
+		out := []string{"templates"}
+		for _, a := range set.APIs {
+			out = append(out, fmt.Sprintf("  api %s (id %s, stack %s)", a.LogicalID, a.Definition.API.APIID, a.StackName))
+		}
+		for _, o := range set.Outputs {
+			l := fmt.Sprintf("  output %s = %s", o.Name, o.Value)
+			if local := template.LocalURL(g.DataURL(), o.Value); local != "" {
+				l += "  (local: " + local + ")"
+			}
+			out = append(out, l)
+		}
+		return out
+	}
 }

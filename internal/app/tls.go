@@ -22,8 +22,8 @@ import (
 // Lifecycle: newTLS (in New, once the store's snapshot is served) loads the
 // certificates, truststores and local CA, failing New on any bad file;
 // startTLS (in Start) binds tls.listen, serves the data plane handler on it
-// and watches the files; Shutdown stops the server with the others and
-// closeTLS stops the watch.
+// and watches the files, owning each (lifecycle.go): the server stops with
+// the others, then closeTLS stops the watch.
 type tlsServices struct {
 	term   *listener.Terminator // nil without tls.listen
 	ln     net.Listener
@@ -58,6 +58,9 @@ func (g *Gateway) newTLS() error {
 	}
 	for arn, f := range g.cfg.TLS.Certificates {
 		lc.Certificates[arn] = listener.CertFiles{Cert: f.Cert, Key: f.Key}
+	}
+	if f := g.cfg.TLS.DefaultCertificate; f != nil {
+		lc.Default = &listener.CertFiles{Cert: f.Cert, Key: f.Key}
 	}
 	for uri, ts := range g.cfg.Truststores {
 		lc.Truststores[uri] = ts.File
@@ -150,13 +153,15 @@ func (g *Gateway) startTLS() error {
 	if err != nil {
 		return fmt.Errorf("data plane TLS listener %s: %w", g.cfg.TLS.Listen, err)
 	}
+	g.res.own("data plane TLS listener", closeListener(ln))
 	g.tls.ln = ln
 	g.tls.sv = g.dataServer()
 	g.tls.sv.TLSConfig = g.tls.term.Config()
-	g.serve(g.tls.sv, tls.NewListener(ln, g.tls.sv.TLSConfig))
 	ctx, cancel := context.WithCancel(context.Background())
 	g.tls.cancel = cancel
 	g.tls.done = make(chan struct{})
+	g.res.own("certificate file watch", noError(g.closeTLS))
+	g.serve("data plane TLS server", g.tls.sv, tls.NewListener(ln, g.tls.sv.TLSConfig))
 	go func() {
 		defer close(g.tls.done)
 		if err := g.tls.term.Watch(ctx); err != nil {

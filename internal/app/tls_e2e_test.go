@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,7 +46,8 @@ type tlsGateway struct {
 
 // startTLSGateway serves, over HTTP and HTTPS, API tlsapi0001: echo behind
 // GET and POST /v2/whoami (2.0), apifn behind GET /v1/whoami (1.0), and an HTTP
-// proxy to backend on GET /ctx that sends $context values as headers; on
+// proxy to backend on GET /ctx that sends $context values as headers, and
+// one to backend/stream on GET /stream; on
 // $default and on stage "prod" (stage variable tier=prod). Custom domains:
 // shop.example.test (own certificate) → $default; *.example.test (wildcard
 // certificate) → prod; mtls.example.test (local-CA certificate, mutual TLS)
@@ -66,7 +68,10 @@ func startTLSGateway(t *testing.T, backend string) *tlsGateway {
 		{"/v2/whoami", "get", fnARN("echo"), "2.0", ""},
 		{"/v2/whoami", "post", fnARN("echo"), "2.0", ""},
 		{"/v1/whoami", "get", fnARN("apifn"), "1.0", ""},
-	}) + `  /ctx:
+	}) + `  /stream:
+    get:
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "` + backend + `/stream", payloadFormatVersion: "1.0"}
+  /ctx:
     get:
       x-amazon-apigateway-integration:
         type: http_proxy
@@ -217,10 +222,35 @@ func httpsGet(t *testing.T, c *http.Client, url string, headers ...string) (http
 	return httpsResult{resp: resp, body: string(b)}, nil
 }
 
+// streamBackend echoes every request (as echoBackend) but /stream, which
+// writes "first\n", flushes, and writes "second\n" once release is closed.
+func streamBackend(t *testing.T) (url string, release chan struct{}) {
+	t.Helper()
+	echo := echoBackend(t)
+	release = make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/stream" {
+			echo.Config.Handler.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "first\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, "second\n")
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, release
+}
+
 func TestHTTPSListener(t *testing.T) {
 	t.Parallel()
-	be := echoBackend(t)
-	g := startTLSGateway(t, be.URL)
+	beURL, release := streamBackend(t)
+	g := startTLSGateway(t, beURL)
 	host := "https://" + tlsAPIID + ".execute-api.localhost"
 
 	t.Run("h2 to the host-style URL, local-CA certificate, reported as HTTP/1.1", func(t *testing.T) {
@@ -292,6 +322,29 @@ func TestHTTPSListener(t *testing.T) {
 		resp.Body.Close()
 		if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Errorf("a streamed 10 MB + 1 byte body over %s: status %d; want 413 over HTTP/2", resp.Proto, resp.StatusCode)
+		}
+	})
+
+	t.Run("h2 streams a response as it arrives", func(t *testing.T) {
+		t.Parallel()
+		resp, err := g.httpsClient(t, "h2").Get(host + "/stream")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.ProtoMajor != 2 {
+			t.Fatalf("negotiated %s; want HTTP/2", resp.Proto)
+		}
+		buf := make([]byte, 6)
+		// The second part is held back until the first arrived: the read
+		// below would block for ever if the gateway buffered the answer.
+		if _, err := io.ReadFull(resp.Body, buf); err != nil || string(buf) != "first\n" {
+			t.Fatalf("first chunk %q, %v", buf, err)
+		}
+		close(release)
+		rest, err := io.ReadAll(resp.Body)
+		if err != nil || string(rest) != "second\n" {
+			t.Errorf("rest %q, %v; want second", rest, err)
 		}
 	})
 
@@ -458,4 +511,42 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestMutualTLSWithoutHTTPS: a domain with mutual TLS on a gateway with no
+// HTTPS listener is stored (its truststore is mapped), warned about, and
+// refused over plain HTTP: never served without a client certificate.
+func TestMutualTLSWithoutHTTPS(t *testing.T) {
+	t.Parallel()
+	be := echoBackend(t)
+	nb, na := listenertest.Window()
+	clients := listenertest.NewCA(t, "Client CA", nb, na, true)
+	g := gatewaytest.Start(t, gatewaytest.Files{
+		"api.yaml":    workedExampleDoc(be.URL),
+		"apigw.yaml":  "apis:\n  - id: plain00001\n    openapi: ./api.yaml\ntruststores:\n  " + trustURI + ": ./clients.pem\n",
+		"clients.pem": string(clients.PEM),
+	})
+	client := apigatewayv2.New(apigatewayv2.Options{
+		BaseEndpoint: aws.String(g.AdminURL), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("x", "y", ""),
+	})
+	ctx := context.Background()
+	if _, err := client.CreateDomainName(ctx, &apigatewayv2.CreateDomainNameInput{
+		DomainName:              aws.String("secure.example.test"),
+		MutualTlsAuthentication: &types.MutualTlsAuthenticationInput{TruststoreUri: aws.String(trustURI)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CreateApiMapping(ctx, &apigatewayv2.CreateApiMappingInput{
+		DomainName: aws.String("secure.example.test"), ApiId: aws.String("plain00001"), Stage: aws.String("$default"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := g.Do(t, "GET", "secure.example.test", "/pets/dog/1", nil)
+	if r.Status != http.StatusForbidden {
+		t.Errorf("plain HTTP to a mutual-TLS domain: %d %s; want 403", r.Status, r.Body)
+	}
+	if !strings.Contains(g.Log(), "domain secure.example.test: mutual TLS is on but no HTTPS listener is configured") {
+		t.Errorf("no warning about mutual TLS without an HTTPS listener:\n%s", g.Log())
+	}
 }

@@ -1,9 +1,6 @@
 package app
 
 import (
-	"context"
-	"time"
-
 	"github.com/apigwdev/apigw/internal/tracing"
 )
 
@@ -19,20 +16,9 @@ func (g *Gateway) newTracer() error {
 		return err
 	}
 	g.tracer = t
+	// Released after the servers drained (they start later), so every
+	// request's spans have ended: Shutdown exports what is left.
+	g.res.own("traces", t.Shutdown)
 	g.log.Info("exporting traces", "otlpEndpoint", tc.OTLPEndpoint, "sampleRatio", tc.SampleRatio)
 	return nil
-}
-
-// closeTracer exports the spans not yet sent and stops the exporter; the
-// spans of every request have ended by then.
-func (g *Gateway) closeTracer() {
-	if g.tracer == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := g.tracer.Shutdown(ctx); err != nil {
-		g.log.Error("stopping tracing", "err", err)
-	}
-	g.tracer = nil
 }

@@ -96,7 +96,7 @@ func TestTracing(t *testing.T) {
 	t.Parallel()
 	rcv := newOTLPReceiver(t)
 	type want struct {
-		trace   string
+		trace     string
 		spans     map[string]string // span name -> its parent's name ("" for the server span)
 		request   string            // the request id
 		continued bool              // the client's traceparent is the server span's parent
@@ -192,8 +192,8 @@ tracing: {otlpEndpoint: %q, sampleRatio: 1}
 		r := gw.Do(t, "POST", "", "/fn/42", strings.NewReader(`{}`))
 		var reply struct {
 			Event   struct{ Headers map[string]string } `json:"event"`
-			Env     map[string]string                  `json:"env"`
-			TraceID string                             `json:"traceId"`
+			Env     map[string]string                   `json:"env"`
+			TraceID string                              `json:"traceId"`
 		}
 		if err := json.Unmarshal([]byte(r.Body), &reply); err != nil || r.Status != 200 {
 			t.Fatalf("Lambda route: %d %s", r.Status, r.Body)

@@ -41,6 +41,7 @@ func (g *Gateway) startWatch() error {
 		return fmt.Errorf("--watch: %w", err)
 	}
 	g.watcher = w
+	g.res.own("file watcher", noError(g.stopWatch))
 	return nil
 }
 

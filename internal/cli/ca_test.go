@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +38,31 @@ func TestCA(t *testing.T) {
 	}
 	if code := Main([]string{"ca", "--config", filepath.Join(dir, "missing.yaml")}, &again, &errOut); code != 1 {
 		t.Errorf("apigw ca with a missing config file: exit %d; want 1", code)
+	}
+}
+
+// TestValidateTLSFiles: `apigw validate` reports the TLS files the HTTPS
+// listener could not load, at their entries in the config file.
+func TestValidateTLSFiles(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{"tls.yaml": `tls:
+  listen: 127.0.0.1:0
+  certificates:
+    "arn:aws:acm:us-east-1:000000000000:certificate/abc": {cert: missing.pem, key: missing-key.pem}
+truststores:
+  "s3://bucket/ts.pem": ./nostore.pem
+`})
+	var out, errOut bytes.Buffer
+	code := Main([]string{"validate", filepath.Join(dir, "tls.yaml")}, &out, &errOut)
+	if code != 1 {
+		t.Errorf("exit %d; want 1\n%s%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{
+		"tls.yaml:4:5: certificateArn arn:aws:acm:us-east-1:000000000000:certificate/abc: certificate file " + filepath.Join(dir, "missing.pem"),
+		"tls.yaml:6:3: truststoreUri s3://bucket/ts.pem: truststore file " + filepath.Join(dir, "nostore.pem"),
+	} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, errOut.String())
+		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
-	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/logging"
 )
 
@@ -40,7 +39,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(args[1:], stderr)
 	case "token":
-		return issuer.TokenCommand(args[1:], stdout, stderr)
+		return token(args[1:], stdout, stderr)
 	case "ca":
 		return caCommand(args[1:], stdout, stderr)
 	case "validate":
@@ -108,6 +107,9 @@ func serve(args []string, stderr io.Writer) int {
 		pprofOn    = fs.Bool("pprof", false, "serve net/http/pprof on the admin listener under /debug/pprof/")
 		logFormat  = fs.String("log-format", "", "the gateway's log: text or json (default text)")
 		logLevel   = fs.String("log-level", "", "least level logged: debug, info, warn or error (default info; warn hides the line per request)")
+		etcdURLs   = fs.String("etcd", "", "cluster mode: etcd client URLs, comma-separated (replaces cluster.etcd.endpoints)")
+		redisURL   = fs.String("redis", "", "cluster mode: Redis URL for throttles and the authorizer cache (replaces cluster.redis.url)")
+		nodeName   = fs.String("node", "", "cluster mode: this node's name (default: host name and data listener port)")
 		fnFlags    stringList
 	)
 	fs.Var(&fnFlags, "function", "NAME=COMMAND: a function speaking the Lambda Runtime API (repeatable)")
@@ -135,6 +137,9 @@ func serve(args []string, stderr io.Writer) int {
 		LogLevel:    *logLevel,
 		OpenAPI:     *openapiDoc,
 		Functions:   fnFlags,
+		Etcd:        *etcdURLs,
+		Redis:       *redisURL,
+		Node:        *nodeName,
 	}
 	if err := cfg.Apply(over); err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)

@@ -46,8 +46,8 @@ func TestValidate(t *testing.T) {
 		wantCode int
 		wantOut  *regexp.Regexp
 	}{
-		{"valid openapi", "good.yaml", 0, regexp.MustCompile(`good\.yaml: valid OpenAPI document`)},
-		{"valid config", "apigw.yaml", 0, regexp.MustCompile(`apigw\.yaml: valid config`)},
+		{"valid openapi", "good.yaml", 0, regexp.MustCompile(`good\.yaml: valid \(1 API`)},
+		{"valid config", "apigw.yaml", 0, regexp.MustCompile(`apigw\.yaml: valid \(1 API`)},
 		{"bad route path", "badroute.yaml", 1, regexp.MustCompile(`badroute\.yaml:4:\d+: .*`)},
 		{"unknown config key", "unknown.yaml", 1, regexp.MustCompile(`unknown\.yaml:3:\d+: .*lisen`)},
 		{"refused by the compiler", "unsupported.yaml", 1, regexp.MustCompile(`requestParameters\[MessageBody\]: .*context\.status is not known yet`)},

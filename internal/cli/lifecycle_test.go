@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -322,3 +323,12 @@ func TestGoRunPath(t *testing.T) {
 		}
 	}
 }
+
+// execIn returns a command that runs bin with args in dir.
+func execIn(dir, bin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	return cmd
+}
+
+func bufioScanner(r io.Reader) *bufio.Scanner { return bufio.NewScanner(r) }

@@ -93,6 +93,8 @@ type Config struct {
 	// major, Python major.minor); by default such a function runs, with a
 	// warning.
 	StrictRuntimeVersions bool
+	// Cluster configures cluster mode (cluster.go); off by default.
+	Cluster Cluster
 	// Templates are AWS SAM / CloudFormation templates and CDK cloud
 	// assemblies, served with their APIs and functions (templates.go).
 	Templates []Template
@@ -408,6 +410,19 @@ func Load(path string) (*Config, error) {
 // relative paths (its directory); "" leaves relative paths as written. It
 // returns *Error listing every problem found.
 func Parse(data []byte, file string) (*Config, error) {
+	c, err := ParsePartial(data, file)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ParsePartial is Parse returning, along with the problems, what could be
+// decoded: the values that were valid, the defaults for the rest (nil
+// only when the path cannot be resolved). `apigw validate` goes on with it
+// to the OpenAPI documents and functions of a file with problems, so that
+// one error does not hide the others; nothing may serve it.
+func ParsePartial(data []byte, file string) (*Config, error) {
 	c := Default()
 	d := &decoder{file: file}
 	if file != "" {
@@ -426,7 +441,7 @@ func Parse(data []byte, file string) (*Config, error) {
 		}
 	}
 	if len(d.probs) > 0 {
-		return nil, &Error{Problems: d.sorted()}
+		return c, &Error{Problems: d.sorted()}
 	}
 	return c, nil
 }
@@ -438,6 +453,9 @@ type Overrides struct {
 	// LogLevel replace the file's values; DataDir is relative to the
 	// working directory.
 	Listen, AdminListen, DataDir, Region, AccountID, LogFormat, LogLevel string
+	// Etcd (comma-separated URLs), Redis (a URL) and Node replace the
+	// file's cluster.etcd.endpoints, cluster.redis.url and cluster.node.
+	Etcd, Redis, Node string
 	// TLSListen replaces tls.listen: the HTTPS data plane listener.
 	TLSListen string
 	// OpenAPI imports this document as an extra API with a $default stage
@@ -470,6 +488,15 @@ func (c *Config) Apply(o Overrides) error {
 	set("account-id", o.AccountID, &c.AccountID, checkAccount)
 	set("log-format", o.LogFormat, &c.LogFormat, CheckLogFormat)
 	set("log-level", o.LogLevel, &c.LogLevel, CheckLogLevel)
+	if o.Etcd != "" {
+		if msg := CheckEtcdURLs(o.Etcd); msg != "" {
+			errs = append(errs, fmt.Errorf("--etcd: %s", msg))
+		} else {
+			c.Cluster.Etcd.Endpoints = strings.Split(o.Etcd, ",")
+		}
+	}
+	set("redis", o.Redis, &c.Cluster.RedisURL, CheckRedisURL)
+	set("node", o.Node, &c.Cluster.Node, func(string) string { return "" })
 	if c.Functions == nil {
 		c.Functions = map[string]Function{}
 	}

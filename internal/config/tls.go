@@ -15,6 +15,10 @@ type TLS struct {
 	// Certificates maps a custom domain's certificateArn to the PEM files it
 	// stands for on this machine.
 	Certificates map[string]CertificateFiles
+	// DefaultCertificate, when set, is served for every name no custom
+	// domain covers ({apiId}.execute-api.NAME, the host's own name, IP
+	// addresses), in place of the local CA's certificate.
+	DefaultCertificate *CertificateFiles
 	// LocalCA, true unless the file says localCA: false, signs certificates
 	// for names no configured certificate covers with a CA kept in
 	// {dataDir}/ca (`apigw ca` prints it).
@@ -39,7 +43,7 @@ type Truststore struct {
 }
 
 func (d *decoder) tls(n *yaml.Node, c *Config) {
-	d.fields(n, "tls", []string{"listen", "certificates", "localCA"}, func(key string, _, v *yaml.Node) {
+	d.fields(n, "tls", []string{"listen", "certificates", "defaultCertificate", "localCA"}, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "listen":
 			s, ok := d.str(v, "tls.listen")
@@ -57,6 +61,10 @@ func (d *decoder) tls(n *yaml.Node, c *Config) {
 			if b, ok := d.boolean(v, "tls.localCA"); ok {
 				c.TLS.LocalCA = b
 			}
+		case "defaultCertificate":
+			if f, ok := d.certFiles(k, v, "tls.defaultCertificate"); ok {
+				c.TLS.DefaultCertificate = &f
+			}
 		case "certificates":
 			if v.Kind != yaml.MappingNode {
 				d.errf(v, "tls.certificates must be a mapping of certificate ARNs to {cert, key}, not %s", kindName(v))
@@ -68,33 +76,39 @@ func (d *decoder) tls(n *yaml.Node, c *Config) {
 					d.errf(p.key, "tls.certificates: %q is not an ARN (arn:aws:acm:region:account:certificate/id)", arn)
 					continue
 				}
-				f := CertificateFiles{Line: p.key.Line, Column: p.key.Column}
-				what := "tls.certificates." + arn
-				if !d.fields(p.val, what, []string{"cert", "key"}, func(key string, _, v *yaml.Node) {
-					s, ok := d.str(v, what+"."+key)
-					if !ok {
-						return
-					}
-					if s == "" {
-						d.errf(v, "%s.%s must not be empty", what, key)
-						return
-					}
-					if key == "cert" {
-						f.Cert = d.path(s)
-					} else {
-						f.Key = d.path(s)
-					}
-				}) {
-					continue
+				if f, ok := d.certFiles(p.key, p.val, "tls.certificates."+arn); ok {
+					c.TLS.Certificates[arn] = f
 				}
-				if f.Cert == "" || f.Key == "" {
-					d.errf(p.key, "%s needs both cert and key", what)
-					continue
-				}
-				c.TLS.Certificates[arn] = f
 			}
 		}
 	})
+}
+
+// certFiles decodes {cert, key} at v, whose key node is k.
+func (d *decoder) certFiles(k, v *yaml.Node, what string) (CertificateFiles, bool) {
+	f := CertificateFiles{Line: k.Line, Column: k.Column}
+	if !d.fields(v, what, []string{"cert", "key"}, func(key string, _, v *yaml.Node) {
+		s, ok := d.str(v, what+"."+key)
+		if !ok {
+			return
+		}
+		if s == "" {
+			d.errf(v, "%s.%s must not be empty", what, key)
+			return
+		}
+		if key == "cert" {
+			f.Cert = d.path(s)
+		} else {
+			f.Key = d.path(s)
+		}
+	}) {
+		return f, false
+	}
+	if f.Cert == "" || f.Key == "" {
+		d.errf(k, "%s needs both cert and key", what)
+		return f, false
+	}
+	return f, true
 }
 
 func (d *decoder) truststores(n *yaml.Node, c *Config) {

@@ -14,6 +14,7 @@ func TestTLS(t *testing.T) {
 tls:
   listen: 127.0.0.1:3443
   localCA: false
+  defaultCertificate: {cert: gw.pem, key: gw-key.pem}
   certificates:
     "arn:aws:acm:us-east-1:000000000000:certificate/abc": {cert: certs/api.pem, key: /abs/api-key.pem}
 truststores:
@@ -26,8 +27,11 @@ truststores:
 	if c.Listen != "" || c.TLS.Listen != "127.0.0.1:3443" || c.TLS.LocalCA {
 		t.Errorf("listen %q, tls.listen %q, localCA %v", c.Listen, c.TLS.Listen, c.TLS.LocalCA)
 	}
+	if dc := c.TLS.DefaultCertificate; dc == nil || dc.Cert != filepath.Join(dir, "gw.pem") || dc.Key != filepath.Join(dir, "gw-key.pem") {
+		t.Errorf("defaultCertificate %+v", dc)
+	}
 	cf := c.TLS.Certificates["arn:aws:acm:us-east-1:000000000000:certificate/abc"]
-	if cf.Cert != filepath.Join(dir, "certs/api.pem") || cf.Key != "/abs/api-key.pem" || cf.Line != 6 {
+	if cf.Cert != filepath.Join(dir, "certs/api.pem") || cf.Key != "/abs/api-key.pem" || cf.Line != 7 {
 		t.Errorf("certificate files %+v", cf)
 	}
 	if ts := c.Truststores["s3://my-bucket/truststore.pem"]; ts.File != filepath.Join(dir, "truststore.pem") {

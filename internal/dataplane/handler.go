@@ -258,6 +258,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 	if !ok {
 		return gwerr.Newf(gwerr.NotFound, "path %q is not valid percent-encoding", t.rest)
 	}
+	if hasDotSegment(segs) {
+		return gwerr.Newf(gwerr.BadRequest, "path %q has a dot segment", t.rest)
+	}
 	st := t.stage
 	x.stage = st
 	path := joinPath(segs)

@@ -382,3 +382,25 @@ func TestNoIntegrationTarget(t *testing.T) {
 		t.Errorf("got %d %q %q", r.status, r.body, r.header.Get("Content-Type"))
 	}
 }
+
+func FuzzHasDotSegment(f *testing.F) {
+	for _, s := range []string{"/a/../b", "/%2e%2e", "/..%2Fx", "/a.b", "/..\\x", "/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		segs, ok := splitPath(path)
+		if !ok {
+			return
+		}
+		if hasDotSegment(segs) {
+			return
+		}
+		// No piece of the decoded path, split on either slash, is a dot
+		// segment.
+		for _, piece := range strings.FieldsFunc(strings.Join(segs, "/"), func(r rune) bool { return r == '/' || r == '\\' }) {
+			if piece == "." || piece == ".." {
+				t.Fatalf("hasDotSegment(%q) = false; the decoded path has %q", segs, piece)
+			}
+		}
+	})
+}

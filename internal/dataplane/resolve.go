@@ -168,3 +168,31 @@ func joinPath(segs []string) string {
 	}
 	return "/" + strings.Join(segs, "/")
 }
+
+// hasDotSegment reports whether a decoded path segment is "." or "..", or
+// holds one between slashes or backslashes once decoded ("%2e%2e",
+// "..%2F", "..%5C"). Such a request is refused before routing
+// (docs/compatibility.md#dot-segments): a route never matched "..", and a
+// backend that resolves it would serve a path the route table never saw.
+func hasDotSegment(segs []string) bool {
+	for _, s := range segs {
+		if strings.IndexByte(s, '.') < 0 {
+			continue
+		}
+		for {
+			i := strings.IndexAny(s, "/\\")
+			piece := s
+			if i >= 0 {
+				piece = s[:i]
+			}
+			if piece == "." || piece == ".." {
+				return true
+			}
+			if i < 0 {
+				break
+			}
+			s = s[i+1:]
+		}
+	}
+	return false
+}

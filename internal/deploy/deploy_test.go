@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,7 +17,7 @@ import (
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/controlplane"
 	"github.com/apigwdev/apigw/internal/dataplane/accesslog"
-	"github.com/apigwdev/apigw/internal/integration/httpproxy"
+	"github.com/apigwdev/apigw/internal/invoke"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
 	"github.com/apigwdev/apigw/internal/store"
@@ -43,7 +44,7 @@ func newRig(tb testing.TB) *rig {
 	}
 	r.st = st
 	r.sinks = accesslog.NewSinks(accesslog.Options{DataDir: r.dir})
-	transport := httpproxy.NewTransport()
+	transport := h1client.New()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r.d = New(Options{
 		Region: "us-east-1", AccountID: "000000000000",
@@ -233,7 +234,7 @@ func TestAccessLogOpenedWhenServedClosedWhenRetired(t *testing.T) {
 	}
 	r.call(t, "DELETE", "/v2/apis/cfg0000000/stages/$default/accesslogsettings", "")
 	dropped := r.sinks.Dropped()
-	st.AccessLog.Log(nil, nil)
+	st.AccessLog.Log(&invoke.Request{}, &invoke.Outcome{})
 	if r.sinks.Dropped() != dropped+1 {
 		t.Error("the retired stage's access log still accepts entries")
 	}

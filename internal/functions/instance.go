@@ -46,6 +46,7 @@ type instance struct {
 	// Owned by run.
 	srv         *rapi.Server
 	proc        *process
+	memCap      *memLimit     // enforces memorySize while an invocation runs; nil where it cannot
 	started     time.Time     // process start
 	initialized bool          // the runtime called /next at least once
 	finishing   bool          // answered its last invocation, its runtime has not asked for the next event yet; timer runs
@@ -256,6 +257,7 @@ func (in *instance) start(c *call) (*Result, error) {
 	}
 	srv.Admit(proc.pid) // only this process tree may use the Runtime API
 	in.srv, in.proc = srv, proc
+	in.memCap = newMemLimit(proc.pid, fn.cfg.MemorySize)
 	fn.log.Info("function instance started", "instance", in.seq, "pid", proc.pid, "runtimeAPI", addr)
 	return nil, nil
 }
@@ -356,9 +358,22 @@ func (in *instance) serve(c *call) bool {
 	in.timer.Reset(fn.cfg.Timeout)
 	in.logs.begin(c.requestID, c.in.Tail)
 	in.logs.platform(c.requestID, startLine(c.requestID, fn.version()))
+	var memTick <-chan time.Time
+	if in.memCap != nil {
+		t := time.NewTicker(memCheckInterval)
+		defer t.Stop()
+		memTick = t.C
+	}
 	var res *Result
 	for res == nil {
 		select {
+		case <-memTick:
+			if rss, over := in.memCap.exceeded(); over {
+				in.fn.log.Warn("function instance used more than its memory size; stopping it",
+					"pid", in.pid(), "rssMB", rss>>20, "memorySizeMB", fn.cfg.MemorySize)
+				c.reply <- callResult{res: in.finish(c, handedAt, outOfMemoryPayload(c.requestID), true, "error", errorTypeOutOfMemory)}
+				return false
+			}
 		case e := <-in.srv.Events():
 			if e.Kind == rapi.EventReady {
 				// The init /next may be read only after the hand-off.

@@ -39,14 +39,20 @@ func (l *listFlag) Set(v string) error {
 // is a boolean, --claim 'groups=["a","b"]' an array, --claim team=blue a
 // string. --issuer must be the issuer URL the gateway serves (its admin
 // address followed by /_issuer) and the JWT authorizer's issuer.
-func TokenCommand(args []string, stdout, stderr io.Writer) int {
+func TokenCommand(args []string, stdout, stderr io.Writer, d TokenDefaults) int {
+	if d.DataDir == "" {
+		d.DataDir = DefaultDataDir
+	}
+	if d.IssuerURL == "" {
+		d.IssuerURL = DefaultIssuerURL
+	}
 	fs := flag.NewFlagSet("apigw token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
 		sub     = fs.String("sub", "", "the token's subject (sub claim)")
 		ttl     = fs.Duration("ttl", DefaultTTL, "the token's lifetime (negative for an expired token)")
-		dataDir = fs.String("data-dir", DefaultDataDir, "the gateway's data directory, which holds the issuer's keys")
-		issuer  = fs.String("issuer", DefaultIssuerURL, "the issuer URL (the gateway's admin address + "+PathPrefix+")")
+		dataDir = fs.String("data-dir", d.DataDir, "the gateway's data directory, which holds the issuer's keys"+d.From)
+		issuer  = fs.String("issuer", d.IssuerURL, "the issuer URL (the gateway's admin address + "+PathPrefix+")"+d.From)
 		auds    listFlag
 		scopes  listFlag
 		claims  listFlag
@@ -54,8 +60,11 @@ func TokenCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&auds, "aud", "an audience (aud claim); repeat for several")
 	fs.Var(&scopes, "scope", "a scope (scope claim); repeat for several")
 	fs.Var(&claims, "claim", "an extra claim name=value (value parsed as JSON when it is JSON); repeat for several")
+	if d.ConfigFlag != nil {
+		d.ConfigFlag(fs)
+	}
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: apigw token [--sub S] [--aud A]... [--scope S]... [--claim k=v]... [--ttl 1h] [--data-dir DIR] [--issuer URL]")
+		fmt.Fprintln(stderr, "usage: apigw token [--sub S] [--aud A]... [--scope S]... [--claim k=v]... [--ttl 1h] [--config FILE] [--data-dir DIR] [--issuer URL]")
 		fmt.Fprintln(stderr, "Mints a token signed by the gateway's local OIDC issuer and prints it.")
 		fs.PrintDefaults()
 	}
@@ -89,7 +98,11 @@ func TokenCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		opts.Claims[name] = claimValue(value)
 	}
-	is, err := Open(*dataDir, *issuer, Options{Now: time.Now})
+	is, err := Open(*dataDir, *issuer, Options{Now: time.Now, NoCreate: d.RequireKey})
+	if errors.Is(err, ErrNoKey) && d.NoKey != nil {
+		fmt.Fprintf(stderr, "apigw token: %s\n", d.NoKey(*dataDir))
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "apigw token: %v\n", err)
 		return 1
@@ -101,6 +114,22 @@ func TokenCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, tok)
 	return 0
+}
+
+// TokenDefaults are what the caller of TokenCommand knows: `apigw token`
+// reads them from the config file that `apigw serve` reads.
+type TokenDefaults struct {
+	// DataDir and IssuerURL are the defaults of --data-dir and --issuer;
+	// "" means DefaultDataDir and DefaultIssuerURL.
+	DataDir, IssuerURL string
+	// From is added to the flags' help, e.g. " (default: from apigw.yaml)".
+	From string
+	// ConfigFlag, if set, registers the caller's own flags (--config).
+	ConfigFlag func(*flag.FlagSet)
+	// RequireKey refuses a data directory without an issuer key instead
+	// of creating one; NoKey then says what to do, given the directory.
+	RequireKey bool
+	NoKey      func(dataDir string) string
 }
 
 // claimValue returns v as a JSON value when it is one, else as a string.

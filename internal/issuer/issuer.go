@@ -78,7 +78,15 @@ type Options struct {
 	// Now returns the current time, for iat and exp. If nil, time.Now is
 	// used.
 	Now func() time.Time
+	// NoCreate makes Open fail with ErrNoKey when the data directory holds
+	// no key, instead of creating one (`apigw token`: a new key would sign
+	// tokens that the gateway's key set does not hold).
+	NoCreate bool
 }
+
+// ErrNoKey is Open's error, with Options.NoCreate, for a data directory
+// without an issuer key.
+var ErrNoKey = errors.New("no issuer key")
 
 // Issuer is a local OIDC issuer. It is safe for concurrent use.
 type Issuer struct {
@@ -114,6 +122,11 @@ func Open(dataDir, issuerURL string, opts Options) (*Issuer, error) {
 	}
 	if is.now == nil {
 		is.now = time.Now
+	}
+	if opts.NoCreate {
+		if _, err := os.Stat(filepath.Join(is.dir, currentKeyFile)); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("opening local issuer: %w in %s", ErrNoKey, is.dir)
+		}
 	}
 	if err := os.MkdirAll(is.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("opening local issuer: creating %s: %w", is.dir, err)

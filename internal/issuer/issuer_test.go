@@ -282,7 +282,7 @@ func TestTokenCommand(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := TokenCommand([]string{"--sub", "alice", "--aud", "myapp", "--scope", "read", "--scope", "write admin",
 		"--claim", "team=blue", "--claim", "admin=true", "--claim", `groups=["a","b"]`, "--claim", "n=12345678901234567890",
-		"--ttl", "2h", "--data-dir", dir, "--issuer", "http://127.0.0.1:9999/_issuer"}, &out, &errOut)
+		"--ttl", "2h", "--data-dir", dir, "--issuer", "http://127.0.0.1:9999/_issuer"}, &out, &errOut, TokenDefaults{})
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
@@ -326,15 +326,15 @@ func TestTokenCommand(t *testing.T) {
 		{"--unknown"},
 	} {
 		var o, e bytes.Buffer
-		if code := TokenCommand(append(args, "--data-dir", dir), &o, &e); code != 2 || o.Len() != 0 || e.Len() == 0 {
+		if code := TokenCommand(append(args, "--data-dir", dir), &o, &e, TokenDefaults{}); code != 2 || o.Len() != 0 || e.Len() == 0 {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, o.String(), e.String())
 		}
 	}
 	var o, e bytes.Buffer
-	if code := TokenCommand([]string{"--issuer", "not a url", "--data-dir", dir}, &o, &e); code != 1 {
+	if code := TokenCommand([]string{"--issuer", "not a url", "--data-dir", dir}, &o, &e, TokenDefaults{}); code != 1 {
 		t.Errorf("bad issuer: exit %d", code)
 	}
-	if code := TokenCommand([]string{"-h"}, &o, &e); code != 0 {
+	if code := TokenCommand([]string{"-h"}, &o, &e, TokenDefaults{}); code != 0 {
 		t.Errorf("-h: exit %d", code)
 	}
 }

@@ -159,7 +159,16 @@ func (ca *CA) Certificate() *x509.Certificate { return ca.cert }
 // wildcard names such as *.example.com, or IP addresses), minted on first
 // use and cached until a third of its lifetime is left.
 func (ca *CA) Leaf(names ...string) (*tls.Certificate, error) {
-	key := strings.Join(names, ",")
+	return ca.leaf(strings.Join(names, ","), names)
+}
+
+// defaultKey is the cache key of DefaultNames' leaf.
+var defaultKey = strings.Join(DefaultNames, ",")
+
+// DefaultLeaf is Leaf(DefaultNames...), without building the cache key.
+func (ca *CA) DefaultLeaf() (*tls.Certificate, error) { return ca.leaf(defaultKey, DefaultNames) }
+
+func (ca *CA) leaf(key string, names []string) (*tls.Certificate, error) {
 	now := ca.now()
 	ca.mu.Lock()
 	defer ca.mu.Unlock()

@@ -17,6 +17,10 @@ type CertFiles struct {
 	Cert, Key string
 }
 
+// DefaultCertificateRef is what a FileError of tls.defaultCertificate's
+// files names in place of a certificateArn.
+const DefaultCertificateRef = "tls.defaultCertificate"
+
 // FileError is a certificate or truststore file that cannot be used. It
 // names what the file stands for (a certificateArn or a truststoreUri),
 // the file, and the custom domains that use it when they are known.
@@ -33,9 +37,12 @@ type FileError struct {
 }
 
 func (e *FileError) Error() string {
-	what := "certificateArn"
-	if e.Kind == "truststore" {
-		what = "truststoreUri"
+	what := "certificateArn "
+	switch {
+	case e.Kind == "truststore":
+		what = "truststoreUri "
+	case e.Ref == DefaultCertificateRef:
+		what = ""
 	}
 	s := ""
 	switch len(e.Domains) {
@@ -45,7 +52,7 @@ func (e *FileError) Error() string {
 	default:
 		s = fmt.Sprintf("domains %v: ", e.Domains)
 	}
-	return fmt.Sprintf("%s%s %s: %s file %s: %v", s, what, e.Ref, e.Kind, e.File, e.Err)
+	return fmt.Sprintf("%s%s%s: %s file %s: %v", s, what, e.Ref, e.Kind, e.File, e.Err)
 }
 
 func (e *FileError) Unwrap() error { return e.Err }
@@ -62,15 +69,25 @@ type Truststore struct {
 // fileSet is one generation of the files the configuration names, loaded
 // and checked. It is immutable once built.
 type fileSet struct {
+	// def is tls.defaultCertificate, nil when not configured.
+	def    *tls.Certificate
 	certs  map[string]*tls.Certificate // by certificateArn
 	stores map[string]*Truststore      // by truststoreUri
 }
 
 // loadFiles loads every certificate and truststore. It returns every
 // problem found (as *FileError, joined), never a partial set.
-func loadFiles(certs map[string]CertFiles, stores map[string]string, now time.Time) (*fileSet, error) {
+func loadFiles(def *CertFiles, certs map[string]CertFiles, stores map[string]string, now time.Time) (*fileSet, error) {
 	fs := &fileSet{certs: map[string]*tls.Certificate{}, stores: map[string]*Truststore{}}
 	var errs []error
+	if def != nil {
+		c, err := loadCertificate(DefaultCertificateRef, *def, now)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			fs.def = c
+		}
+	}
 	for _, arn := range sortedKeys(certs) {
 		c, err := loadCertificate(arn, certs[arn], now)
 		if err != nil {
@@ -91,6 +108,14 @@ func loadFiles(certs map[string]CertFiles, stores map[string]string, now time.Ti
 		return nil, errors.Join(errs...)
 	}
 	return fs, nil
+}
+
+// CheckFiles loads every certificate and truststore file as New does and
+// returns every problem (as *FileError, joined), without serving anything:
+// what `apigw validate` reports.
+func CheckFiles(def *CertFiles, certs map[string]CertFiles, stores map[string]string, now time.Time) error {
+	_, err := loadFiles(def, certs, stores, now)
+	return err
 }
 
 func loadCertificate(arn string, f CertFiles, now time.Time) (*tls.Certificate, error) {

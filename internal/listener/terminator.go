@@ -22,6 +22,10 @@ type Config struct {
 	// Certificates maps a domain name's certificateArn to the PEM files it
 	// stands for on this machine.
 	Certificates map[string]CertFiles
+	// Default, when set, is the certificate of every name no custom domain
+	// covers, in place of the local CA's default certificate (for a
+	// gateway serving host-style API hosts under its own DNS name, say).
+	Default *CertFiles
 	// Truststores maps a mutual-TLS truststoreUri (s3://bucket/key) to a
 	// local PEM bundle of CA certificates.
 	Truststores map[string]string
@@ -47,8 +51,8 @@ type Config struct {
 //   - a custom domain name (exact name first, then its "*." wildcard name)
 //     uses the certificate its certificateArn stands for, else one signed
 //     by the local CA for the domain's name;
-//   - every other name gets the local CA's default certificate
-//     (DefaultNames);
+//   - every other name gets Config.Default, else the local CA's default
+//     certificate (DefaultNames);
 //   - TLS 1.2 and 1.3, and 1.0/1.1 too for a domain whose securityPolicy
 //     is TLS_1_0;
 //   - a domain with a truststore requires a client certificate that
@@ -97,7 +101,7 @@ func New(cfg Config) (*Terminator, error) {
 		cfg.Now = time.Now
 	}
 	t := &Terminator{cfg: cfg, log: cfg.Logger}
-	fs, err := loadFiles(cfg.Certificates, cfg.Truststores, cfg.Now())
+	fs, err := loadFiles(cfg.Default, cfg.Certificates, cfg.Truststores, cfg.Now())
 	if err != nil {
 		return nil, t.nameDomains(err)
 	}
@@ -187,7 +191,7 @@ func (t *Terminator) nameDomains(err error) error {
 // handshake; on failure the previous ones keep serving and the error says
 // why.
 func (t *Terminator) Reload() error {
-	fs, err := loadFiles(t.cfg.Certificates, t.cfg.Truststores, t.cfg.Now())
+	fs, err := loadFiles(t.cfg.Default, t.cfg.Certificates, t.cfg.Truststores, t.cfg.Now())
 	if err != nil {
 		return t.nameDomains(err)
 	}
@@ -203,6 +207,10 @@ func (t *Terminator) Reload() error {
 // Every reload is logged; a failed one at error level, naming the files.
 func (t *Terminator) Watch(ctx context.Context) error {
 	files := map[string]bool{}
+	if d := t.cfg.Default; d != nil {
+		files[filepath.Clean(d.Cert)] = true
+		files[filepath.Clean(d.Key)] = true
+	}
 	for _, f := range t.cfg.Certificates {
 		files[filepath.Clean(f.Cert)] = true
 		files[filepath.Clean(f.Key)] = true
@@ -272,11 +280,13 @@ func (t *Terminator) configForClient(hello *tls.ClientHelloInfo) (*tls.Config, e
 	}
 	fs := t.files.Load()
 	key := configKey{min: tls.VersionTLS12}
-	if d == nil {
+	if d == nil && fs.def != nil {
+		key.cert = fs.def
+	} else if d == nil {
 		if t.cfg.CA == nil {
 			return nil, fmt.Errorf("no certificate for %q: it is no custom domain and the local CA is off", name)
 		}
-		c, err := t.cfg.CA.Leaf(DefaultNames...)
+		c, err := t.cfg.CA.DefaultLeaf()
 		if err != nil {
 			return nil, err
 		}

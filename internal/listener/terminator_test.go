@@ -524,3 +524,30 @@ func TestOpenCAKeepsItsCA(t *testing.T) {
 		t.Error("leaf outlives its CA or the CA is not a CA")
 	}
 }
+
+func TestDefaultCertificate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	nb, na := listenertest.Window()
+	ca := listenertest.NewCA(t, "Corp CA", nb, na, true)
+	corp := ca.Server(t, nb, na, "*.execute-api.gw.corp.test", "localhost", "127.0.0.1")
+	def := &CertFiles{Cert: listenertest.WriteFile(t, dir, "gw.pem", corp.CertPEM), Key: listenertest.WriteFile(t, dir, "gw-key.pem", corp.KeyPEM)}
+	snap := &snapshot.Snapshot{}
+	term, err := New(Config{Default: def, Snapshot: func() *snapshot.Snapshot { return snap }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sni := range []string{"a1b2c3d4e5.execute-api.gw.corp.test", "localhost", ""} {
+		c, err := term.configForClient(&tls.ClientHelloInfo{ServerName: sni})
+		if err != nil {
+			t.Fatalf("%q: %v", sni, err)
+		}
+		if got := c.Certificates[0].Leaf.SerialNumber; got.Cmp(corp.Pair.Leaf.SerialNumber) != 0 {
+			t.Errorf("%q: served serial %s; want tls.defaultCertificate's", sni, got)
+		}
+	}
+	_, err = New(Config{Default: &CertFiles{Cert: filepath.Join(dir, "missing.pem"), Key: def.Key}, Snapshot: func() *snapshot.Snapshot { return snap }})
+	if err == nil || !strings.Contains(err.Error(), "tls.defaultCertificate: certificate file "+filepath.Join(dir, "missing.pem")) {
+		t.Errorf("a missing default certificate: %v; want an error naming tls.defaultCertificate and the file", err)
+	}
+}

@@ -72,6 +72,11 @@ type Diagnostic struct {
 	Column   int
 	Severity Severity
 	Message  string
+	// Suggestion, on the warning about an unsupported
+	// x-amazon-apigateway-* extension, is the supported extension its name
+	// is a likely misspelling of (the message names it too); `apigw
+	// validate` counts such warnings as errors.
+	Suggestion string
 }
 
 // String renders the diagnostic as "file:line:col: message", with
@@ -119,6 +124,8 @@ type Result struct {
 // warnings when Options.FailOnWarnings is set, in document order.
 type ImportError struct {
 	Diagnostics []Diagnostic
+	// Others are the infos and warnings found along with the errors.
+	Others []Diagnostic
 }
 
 // Error renders one diagnostic per line.
@@ -216,7 +223,7 @@ func (im *importer) finish(root *yaml.Node, ok bool) (*Result, error) {
 		}
 	}
 	if len(fatal) > 0 {
-		return nil, &ImportError{Diagnostics: fatal}
+		return nil, &ImportError{Diagnostics: fatal, Others: rest}
 	}
 	for _, d := range rest {
 		msg := fmt.Sprintf("line %d, column %d: %s", d.Line, d.Column, d.Message)
@@ -527,6 +534,11 @@ func (im *importer) intrinsicError(n *yaml.Node, what, fn string) {
 func (im *importer) extension(k *yaml.Node, where string) bool {
 	switch {
 	case strings.HasPrefix(strings.ToLower(k.Value), "x-amazon-apigateway-"):
+		if s := misspelledExtension(k.Value); s != "" {
+			im.warnf(k, "unsupported extension %s in %s ignored (did you mean %s?)", k.Value, where, s)
+			im.diags[len(im.diags)-1].Suggestion = s
+			return true
+		}
 		im.warnf(k, "unsupported extension %s in %s ignored: it is not supported for HTTP APIs", k.Value, where)
 		return true
 	case strings.HasPrefix(k.Value, "x-"):

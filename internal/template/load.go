@@ -438,14 +438,16 @@ func (s *stack) outputs() []Output {
 		if e, ok := c.eval(get(get(p.val, "Export"), "Name")); ok && e != nil {
 			o.Export, _ = stringOf(e)
 		}
-		o.Local = s.set.localURL(o.Value)
+		o.Local = LocalURL(s.set.opts.DataURL, o.Value)
 		out = append(out, o)
 	}
 	return out
 }
 
-// localURL returns the local equivalent of an execute-api URL.
-func (l *loader) localURL(v string) string {
+// LocalURL returns the local equivalent of an execute-api URL in v
+// (https://{apiId}.execute-api.{region}.amazonaws.com/{path}) on the data
+// plane at dataURL, path style; "" when v holds none.
+func LocalURL(dataURL, v string) string {
 	i := strings.Index(v, ".execute-api.")
 	if i < 0 {
 		return ""
@@ -460,7 +462,7 @@ func (l *loader) localURL(v string) string {
 	if j := strings.IndexByte(rest, '/'); j >= 0 {
 		path = rest[j:]
 	}
-	return fmt.Sprintf("%s/_aws/execute-api/%s%s", strings.TrimSuffix(l.opts.DataURL, "/"), id, path)
+	return fmt.Sprintf("%s/_aws/execute-api/%s%s", strings.TrimSuffix(dataURL, "/"), id, path)
 }
 
 // displayPath names a file in diagnostics: relative to the working

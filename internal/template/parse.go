@@ -158,6 +158,17 @@ func expandTags(file string, n *yaml.Node, ds *diags, depth int) *yaml.Node {
 		if n.Kind == yaml.ScalarNode {
 			val.Style = n.Style &^ yaml.TaggedStyle
 		}
+		if long == "Fn::GetAtt" && n.Kind == yaml.ScalarNode {
+			// !GetAtt A.B is [A, B], split at the first dot, as
+			// CloudFormation reads it.
+			if id, attr, ok := strings.Cut(val.Value, "."); ok {
+				a, b := val, val
+				a.Value, b.Value = id, attr
+				seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n.Line, Column: n.Column, Content: []*yaml.Node{&a, &b}}
+				return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column,
+					Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: long, Line: n.Line, Column: n.Column}, seq}}
+			}
+		}
 		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column,
 			Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: long, Line: n.Line, Column: n.Column}, &val}}
 	}

@@ -45,6 +45,8 @@ func (s *stack) build(set *Set) {
 	for _, id := range s.order {
 		r := s.resources[id]
 		switch {
+		case r.typ == "AWS::ApiGatewayV2::DomainName":
+			s.ds.add(s.file, r.key, Warning, id, "custom domains declared in templates are not served yet (compatibility.md#template-domains); create it through the management API (CreateDomainName, CreateApiMapping)")
 		case served[r.typ]:
 		case strings.HasPrefix(r.typ, "Custom::") || r.typ == "AWS::CloudFormation::CustomResource":
 			s.ds.add(s.file, r.key, Warning, id, "custom resource %s is not run by apigw", r.typ)

@@ -203,6 +203,9 @@ func mergeGlobal(global, local *yaml.Node) *yaml.Node {
 	if local == nil {
 		return global
 	}
+	if global == nil {
+		return local
+	}
 	if global.Kind != local.Kind || intrinsicName(global) != "" || intrinsicName(local) != "" {
 		return local
 	}
@@ -211,9 +214,6 @@ func mergeGlobal(global, local *yaml.Node) *yaml.Node {
 		out := clone(global)
 		for _, p := range pairs(local) {
 			set(out, p.key.Value, mergeGlobal(clone(get(out, p.key.Value)), p.val))
-			if g := get(out, p.key.Value); g == nil {
-				set(out, p.key.Value, p.val)
-			}
 		}
 		return out
 	case yaml.SequenceNode:
@@ -331,30 +331,34 @@ func (s *stack) httpAPIEvent(f *resource, key, ev *yaml.Node, path string) {
 		return
 	}
 	op := get(item, m)
-	if op != nil && get(op, "x-amazon-apigateway-integration") != nil {
+	integ := get(op, "x-amazon-apigateway-integration")
+	if integ != nil {
 		if managed {
 			s.ds.add(s.file, key, Error, path, "API method '%s' defined multiple times for path '%s'.", m, p)
-		} else {
-			s.ds.add(s.file, key, Warning, path, "event %s ignored: DefinitionBody already integrates %s %s", key.Value, m, p)
+			return
 		}
-		return
-	}
-	if op == nil || isNull(op) {
-		op = mapNode(key)
-		set(item, m, op)
-	}
-	target := "${" + f.id + ".Arn}"
-	if alias, ok := scalar(get(f.props, "AutoPublishAlias")); ok {
-		target = "${" + f.id + "Alias" + alias + "}"
-	}
-	uri := mapNode(key, "Fn::Sub", "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"+target+"/invocations")
-	integ := mapNode(key, "type", "aws_proxy", "httpMethod", "POST", "payloadFormatVersion", "2.0", "uri", uri)
-	set(op, "x-amazon-apigateway-integration", integ)
-	if p == "$default" && m == anyMethodKey {
-		set(op, "isDefaultRoute", boolNode(key, true))
-	}
-	if get(op, "responses") == nil {
-		set(op, "responses", mapNode(key))
+		// SAM keeps the document's integration and still applies the
+		// event's Auth, TimeoutInMillis, path parameters and payload
+		// format version to it.
+		s.ds.add(s.file, key, Warning, path, "event %s does not route to %s: DefinitionBody already integrates %s %s", key.Value, f.id, m, p)
+	} else {
+		if op == nil || isNull(op) {
+			op = mapNode(key)
+			set(item, m, op)
+		}
+		target := "${" + f.id + ".Arn}"
+		if alias, ok := scalar(get(f.props, "AutoPublishAlias")); ok {
+			target = "${" + f.id + "Alias" + alias + "}"
+		}
+		uri := mapNode(key, "Fn::Sub", "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"+target+"/invocations")
+		integ = mapNode(key, "type", "aws_proxy", "httpMethod", "POST", "payloadFormatVersion", "2.0", "uri", uri)
+		set(op, "x-amazon-apigateway-integration", integ)
+		if p == "$default" && m == anyMethodKey {
+			set(op, "isDefaultRoute", boolNode(key, true))
+		}
+		if get(op, "responses") == nil {
+			set(op, "responses", mapNode(key))
+		}
 	}
 	if auth := get(props, "Auth"); auth != nil {
 		if !s.eventAuth(api, op, auth, p, m, path) {

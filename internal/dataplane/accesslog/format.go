@@ -146,9 +146,9 @@ func (t *Template) Unknown() []string {
 }
 
 // Append appends the entry for a request and its outcome to dst, without a
-// line terminator. Variables without a value are written "-"; CR and LF in
-// values are written as the two-character escapes \r and \n, so that an
-// entry is one line.
+// line terminator. Variables without a value are written "-"; control bytes
+// in values are escaped (see escapeLineBreaks), so that an entry is one line
+// of printable text.
 func (t *Template) Append(dst []byte, req *invoke.Request, out *invoke.Outcome) []byte {
 	for i := range t.parts {
 		p := &t.parts[i]
@@ -191,10 +191,14 @@ func (t *Template) appendPerSecond(dst []byte, p *tmplPart, req *invoke.Request,
 	return dst
 }
 
-// escapeLineBreaks rewrites CR and LF in dst[from:] as \r and \n.
+// escapeLineBreaks rewrites control bytes in dst[from:]: CR, LF and TAB as
+// \r, \n and \t, every other byte below 0x20 and DEL as \u00XX (valid in
+// a JSON string too). A value from the request (a path with ESC, BEL or
+// NUL) can then neither break the entry's line nor drive the terminal of
+// whoever reads the log.
 func escapeLineBreaks(dst []byte, from int) []byte {
 	k := from
-	for k < len(dst) && dst[k] != '\n' && dst[k] != '\r' {
+	for k < len(dst) && !isControl(dst[k]) {
 		k++
 	}
 	if k == len(dst) {
@@ -202,18 +206,25 @@ func escapeLineBreaks(dst []byte, from int) []byte {
 	}
 	tail := append([]byte(nil), dst[k:]...)
 	dst = dst[:k]
+	const hex = "0123456789abcdef"
 	for _, c := range tail {
-		switch c {
-		case '\n':
+		switch {
+		case c == '\n':
 			dst = append(dst, '\\', 'n')
-		case '\r':
+		case c == '\r':
 			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case isControl(c):
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 		default:
 			dst = append(dst, c)
 		}
 	}
 	return dst
 }
+
+func isControl(c byte) bool { return c < 0x20 || c == 0x7f }
 
 func isNameChar(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_'

@@ -92,7 +92,7 @@ func TestPresets(t *testing.T) {
 func TestFormat(t *testing.T) {
 	t.Parallel()
 	req := testRequest()
-	req.Authorizer = &invoke.AuthorizerContext{JWT: &invoke.JWTContext{Claims: map[string]string{"sub": "u1", "bad": "a\nb\rc"}}}
+	req.Authorizer = &invoke.AuthorizerContext{JWT: &invoke.JWTContext{Claims: map[string]string{"sub": "u1", "bad": "a\nb\rc", "ctl": "\x1b[31m\a\x00\t\x7fz"}}}
 	tests := []struct {
 		name, format string
 		out          *invoke.Outcome
@@ -109,6 +109,7 @@ func TestFormat(t *testing.T) {
 		{name: "absent value", format: "$context.authorizer.claims.missing|$context.error.message", want: "-|-"},
 		{name: "claims", format: "$context.authorizer.claims.sub", want: "u1"},
 		{name: "line breaks escaped", format: "$context.authorizer.claims.bad", want: `a\nb\rc`},
+		{name: "control bytes escaped", format: "$context.authorizer.claims.ctl", want: `\u001b[31m\u0007\u0000\t\u007fz`},
 		{name: "literal text kept", format: "a\tb", want: "a\tb"},
 		{name: "braced form is text", format: "${context.stage}", want: "${context.stage}"},
 		{name: "no outcome", format: "$context.status $context.requestId", out: &invoke.Outcome{}, want: "- AbCdEfGhIjKlMnO="},

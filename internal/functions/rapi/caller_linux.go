@@ -11,11 +11,12 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
+
+	"github.com/apigwdev/apigw/internal/functions/proctree"
 )
 
 // procRoot is where procfs is mounted.
-const procRoot = "/proc"
+const procRoot = proctree.Root
 
 // procCheckAvailable reports whether this host can tell which process owns
 // a loopback socket: /proc/net/tcp and the process's own descriptors must be
@@ -45,15 +46,15 @@ func connFromTree(c net.Conn, root int) (bool, error) {
 		return false, err
 	}
 	link := "socket:[" + ino + "]"
-	if hasDescriptor(root, link) {
+	if proctree.HasDescriptor(root, link) {
 		return true, nil
 	}
-	kids, err := descendants(root)
+	kids, err := proctree.Descendants(root)
 	if err != nil {
 		return false, err
 	}
 	for _, pid := range kids {
-		if hasDescriptor(pid, link) {
+		if proctree.HasDescriptor(pid, link) {
 			return true, nil
 		}
 	}
@@ -149,77 +150,4 @@ func procAddr(a *net.TCPAddr, v6 bool) ([]byte, bool) {
 		b = fmt.Appendf(b, "%08X", binary.NativeEndian.Uint32(ip[i:i+4]))
 	}
 	return fmt.Appendf(b, ":%04X", a.Port), true
-}
-
-// hasDescriptor reports whether process pid has an open descriptor whose
-// link is link ("socket:[123]").
-func hasDescriptor(pid int, link string) bool {
-	dir := procRoot + "/" + strconv.Itoa(pid) + "/fd"
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, e := range ents {
-		if l, err := os.Readlink(dir + "/" + e.Name()); err == nil && l == link {
-			return true
-		}
-	}
-	return false
-}
-
-// descendants returns the pids of every process below root, from the
-// parent pid in each /proc/<pid>/stat.
-func descendants(root int) ([]int, error) {
-	ents, err := os.ReadDir(procRoot)
-	if err != nil {
-		return nil, fmt.Errorf("listing processes: %w", err)
-	}
-	children := make(map[int][]int)
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(procRoot + "/" + e.Name() + "/stat")
-		if err != nil {
-			continue // exited meanwhile
-		}
-		if ppid, ok := parsePPID(b); ok {
-			children[ppid] = append(children[ppid], pid)
-		}
-	}
-	var out []int
-	queue := []int{root}
-	seen := map[int]bool{root: true}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		for _, k := range children[p] {
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, k)
-				queue = append(queue, k)
-			}
-		}
-	}
-	return out, nil
-}
-
-// parsePPID returns the parent pid from the text of /proc/<pid>/stat:
-// "pid (comm) state ppid ...", where comm may itself hold spaces and
-// parentheses, so the fields are counted from the last ')'.
-func parsePPID(stat []byte) (int, bool) {
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0, false
-	}
-	fields := strings.Fields(string(stat[i+1:]))
-	if len(fields) < 2 {
-		return 0, false
-	}
-	ppid, err := strconv.Atoi(fields[1])
-	if err != nil {
-		return 0, false
-	}
-	return ppid, true
 }

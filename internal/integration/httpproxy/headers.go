@@ -2,6 +2,7 @@ package httpproxy
 
 import (
 	"encoding/hex"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -115,6 +116,13 @@ func (h *outboundHeader) passes(k string) bool {
 		// transport from the body; Expect: 100-continue was already
 		// answered by the gateway's server when it read the body.
 		return false
+	case strings.IndexByte(k, '_') >= 0:
+		// Backends that read headers as CGI variables (PHP, WSGI, Rack)
+		// see Transfer_Encoding as Transfer-Encoding and X_User_Id as
+		// X-User-Id: a client could smuggle framing or spoof a header the
+		// gateway vouches for. As nginx does by default, such names are
+		// not forwarded (docs/compatibility.md#underscore-headers).
+		return false
 	}
 	for _, e := range h.extra[:h.n] {
 		if k == e {
@@ -129,8 +137,8 @@ func (h *outboundHeader) passes(k string) bool {
 	return true
 }
 
-// each calls f for every field sent, the client's first, in no order.
-func (h *outboundHeader) each(f func(k string, vv []string)) {
+// Each calls f for every field sent, the client's first, in no order.
+func (h *outboundHeader) Each(f func(k string, vv []string)) {
 	for k, vv := range h.in {
 		if h.passes(k) {
 			f(k, vv)
@@ -142,10 +150,10 @@ func (h *outboundHeader) each(f func(k string, vv []string)) {
 }
 
 // Header returns the fields sent as a new map, for transports other than
-// *Transport. An empty User-Agent stops net/http from adding its own.
+// *h1client.Transport. An empty User-Agent stops net/http from adding its own.
 func (h *outboundHeader) Header() http.Header {
 	out := make(http.Header, len(h.in)+h.n+1)
-	h.each(func(k string, vv []string) { out[k] = vv })
+	h.Each(func(k string, vv []string) { out[k] = vv })
 	if _, ok := out[headerUserAgent]; !ok {
 		out[headerUserAgent] = []string{""}
 	}
@@ -331,7 +339,7 @@ func appendAddr(b []byte, a netip.Addr) []byte {
 func appendValue(b []byte, s string) []byte {
 	token := s != ""
 	for i := 0; i < len(s) && token; i++ {
-		token = isTchar(s[i])
+		token = h1client.IsTchar(s[i])
 	}
 	if token {
 		return append(b, s...)
@@ -349,21 +357,6 @@ func appendValue(b []byte, s string) []byte {
 	}
 	return append(b, '"')
 }
-
-// isTchar reports whether c may appear in an HTTP token (RFC 9110 section
-// 5.6.2).
-func isTchar(c byte) bool {
-	return tchars[c]
-}
-
-// tchars marks the bytes of RFC 9110's tchar.
-var tchars = func() (t [256]bool) {
-	for c := range 256 {
-		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0
-	}
-	return t
-}()
 
 // newTraceID returns an X-Ray style trace header value,
 // "Root=1-<8 hex digits of epoch seconds>-<24 random hex digits>", the format

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,7 +28,7 @@ const methodAny = "ANY"
 
 // errTimeout marks failures caused by the integration timeout, so that a
 // timeout can be told from a canceled client and from other failures.
-var errTimeout = errors.New("integration timeout")
+var errTimeout = h1client.ErrTimeout
 
 // Config configures one HTTP_PROXY integration as attached to a route.
 type Config struct {
@@ -44,7 +45,7 @@ type Config struct {
 	// response headers and reading the response body.
 	Timeout time.Duration
 	// Transport sends the requests. Nil means a transport of its own from
-	// NewTransport; share one NewTransport between invokers instead.
+	// h1client.New; share one h1client.New between invokers instead.
 	Transport http.RoundTripper
 	// IsDefaultRoute is true when the integration serves the $default route:
 	// the whole request path (stage and mapping key removed) is then appended
@@ -86,7 +87,7 @@ func New(cfg Config) (*Invoker, error) {
 	}
 	switch {
 	case cfg.Method == "" || strings.EqualFold(cfg.Method, methodAny):
-	case !validToken(cfg.Method):
+	case !h1client.ValidToken(cfg.Method):
 		return nil, fmt.Errorf("integration method %q is not an HTTP method", cfg.Method)
 	default:
 		inv.method = cfg.Method
@@ -98,7 +99,7 @@ func New(cfg Config) (*Invoker, error) {
 		return nil, fmt.Errorf("integration timeout %v is outside %v..%v", inv.timeout, MinTimeout, MaxTimeout)
 	}
 	if inv.transport == nil {
-		inv.transport = NewTransport()
+		inv.transport = h1client.New()
 	}
 	if inv.logger == nil {
 		inv.logger = slog.New(slog.DiscardHandler)
@@ -174,12 +175,12 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 }
 
 // send sends out, with the header fields of oh, through the transport within
-// deadline. A *Transport takes the deadline as it is; any other RoundTripper
+// deadline. An *h1client.Transport takes the deadline as it is; any other RoundTripper
 // gets it as a context deadline. Either way a failure caused by the deadline
 // wraps errTimeout.
 func (i *Invoker) send(ctx context.Context, out *http.Request, oh *outboundHeader, deadline time.Time) (*http.Response, error) {
-	if t, ok := i.transport.(*Transport); ok {
-		return t.do(ctx, out, oh, deadline)
+	if t, ok := i.transport.(*h1client.Transport); ok {
+		return t.DoFields(ctx, out, oh, deadline)
 	}
 	out.Header = oh.Header()
 	tctx, cancel := context.WithDeadlineCause(ctx, deadline, errTimeout)
@@ -227,7 +228,7 @@ func (i *Invoker) classify(parent context.Context, op string, err error) error {
 	if perr := parent.Err(); perr != nil {
 		return fmt.Errorf("%s: %w", op, perr)
 	}
-	if be := (*BodyReadError)(nil); errors.As(err, &be) {
+	if be := (*h1client.BodyReadError)(nil); errors.As(err, &be) {
 		// The client's body failed, not the backend: the data plane, which
 		// knows why (too large, too slow, malformed), refines the answer.
 		return gwerr.New(gwerr.BadRequest, fmt.Errorf("%s: %w", op, err))
@@ -289,19 +290,5 @@ func (b *responseBody) Read(p []byte) (int, error) {
 
 // Close closes the backend body (releasing or closing its connection).
 func (b *responseBody) Close() error { return b.rc.Close() }
-
-// validToken reports whether s is an HTTP token (RFC 9110 section 5.6.2), as
-// a method must be.
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
 
 var _ invoke.Invoker = (*Invoker)(nil)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"io"
 	"log"
 	"net"
@@ -587,7 +588,7 @@ func TestUnreachableBackend(t *testing.T) {
 	tlsBackend.StartTLS()
 	t.Cleanup(tlsBackend.Close)
 
-	dnsFail := NewTransport()
+	dnsFail := h1client.New()
 	dnsFail.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: addr, IsNotFound: true}}
 	}
@@ -715,5 +716,48 @@ func TestContentLength(t *testing.T) {
 	resp := invokeAndClose(t, mustNew(t, Config{URI: backend.URL}), newRequest("GET", "/", nil))
 	if resp.ContentLength != 5 {
 		t.Errorf("ContentLength = %d; want 5 (sent by the backend)", resp.ContentLength)
+	}
+}
+
+// TestUnderscoreHeadersNotForwarded: names with underscores, which CGI-style
+// backends read as their hyphenated twins, never reach the backend.
+func TestUnderscoreHeadersNotForwarded(t *testing.T) {
+	t.Parallel()
+	srv, got := recordingBackend(t)
+	inv := mustNew(t, Config{URI: srv.URL})
+	req := newRequest(http.MethodPost, "/x", strings.NewReader("hello"))
+	req.HTTP.ContentLength = 5
+	req.HTTP.Header["Transfer_Encoding"] = []string{"chunked"}
+	req.HTTP.Header["Content_Length"] = []string{"0"}
+	req.HTTP.Header["X_User_Id"] = []string{"admin"}
+	req.HTTP.Header.Set("X-Kept", "1")
+	invokeAndClose(t, inv, req)
+	s := <-got
+	for k := range s.header {
+		if strings.Contains(k, "_") {
+			t.Errorf("backend got %s: %q", k, s.header[k])
+		}
+	}
+	if s.header.Get("X-Kept") != "1" {
+		t.Error("X-Kept was not forwarded")
+	}
+}
+
+// BenchmarkOutboundHeader is the header view of a typical proxied request:
+// a client header set, Forwarded built from the connection.
+func BenchmarkOutboundHeader(b *testing.B) {
+	req := newRequest(http.MethodGet, "/pets/42", nil)
+	req.HTTP.Header.Set("Accept", "application/json")
+	req.HTTP.Header.Set("User-Agent", "wrk")
+	req.HTTP.Header.Set("Authorization", "Bearer x")
+	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 3000}
+	req.HTTP = req.HTTP.WithContext(context.WithValue(context.Background(), http.LocalAddrContextKey, local))
+	b.ReportAllocs()
+	for b.Loop() {
+		var oh outboundHeader
+		oh.init(req, true)
+		if oh.n < 3 {
+			b.Fatal("no fields added")
+		}
 	}
 }

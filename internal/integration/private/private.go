@@ -46,6 +46,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"log/slog"
 	"net"
 	"net/http"
@@ -104,7 +105,7 @@ type Options struct {
 	// over; it doubles with each consecutive failure up to MaxBackoff.
 	Backoff, MaxBackoff time.Duration
 	// Transport carries plain-HTTP private integrations. Nil means one of
-	// the Targets' own (httpproxy.NewTransport).
+	// the Targets' own (h1client.New).
 	Transport http.RoundTripper
 	// RootCAs verify upstream certificates of TLS private integrations. Nil
 	// means the system roots.
@@ -137,16 +138,16 @@ type Targets struct {
 	targets map[string]*target
 	// plain carries plain-HTTP integrations; own is set when plain is ours.
 	plain http.RoundTripper
-	own   *httpproxy.Transport
+	own   *h1client.Transport
 	// probe carries active health checks.
-	probe *httpproxy.Transport
+	probe *h1client.Transport
 
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	mu  sync.Mutex
-	tls map[string]*httpproxy.Transport // guarded by mu; by server name
+	tls map[string]*h1client.Transport // guarded by mu; by server name
 }
 
 // New builds the registry of links (VPC link ids) and targets (by listener
@@ -173,7 +174,7 @@ func New(links []string, targets map[string]Target, opts Options) (*Targets, err
 		links:   make(map[string]bool, len(links)),
 		targets: make(map[string]*target, len(targets)),
 		plain:   opts.Transport,
-		tls:     map[string]*httpproxy.Transport{},
+		tls:     map[string]*h1client.Transport{},
 	}
 	for _, id := range links {
 		t.links[id] = true
@@ -191,10 +192,10 @@ func New(links []string, targets map[string]Target, opts Options) (*Targets, err
 		return nil, err
 	}
 	if t.plain == nil {
-		t.own = httpproxy.NewTransport()
+		t.own = h1client.New()
 		t.plain = t.own
 	}
-	t.probe = httpproxy.NewTransport()
+	t.probe = h1client.New()
 	t.probe.DisableKeepAlives = true
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	for _, tg := range t.targets {
@@ -331,13 +332,13 @@ func (t *Targets) NewInvoker(in Integration) (*httpproxy.Invoker, error) {
 
 // tlsTransport returns the shared transport verifying certificates against
 // serverName (the upstream's host when "").
-func (t *Targets) tlsTransport(serverName string) *httpproxy.Transport {
+func (t *Targets) tlsTransport(serverName string) *h1client.Transport {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if tr := t.tls[serverName]; tr != nil {
 		return tr
 	}
-	tr := httpproxy.NewTransport()
+	tr := h1client.New()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName, RootCAs: t.opts.RootCAs}
 	t.tls[serverName] = tr
 	return tr

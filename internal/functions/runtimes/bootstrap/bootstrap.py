@@ -12,14 +12,13 @@
 # bodies), python-logging.html (log lines). Behaviour that could not be
 # confirmed against Lambda is listed in apigw's docs/compatibility.md#runtimes.
 
-import decimal
-import http.client
 import importlib
 import json
 import logging
 import math
 import os
 import site
+import socket
 import sys
 import time
 import traceback
@@ -88,8 +87,6 @@ def _encode(o, out, seen):
         out.append(int.__repr__(o))
     elif isinstance(o, float):
         out.append(_float(o))
-    elif isinstance(o, decimal.Decimal):
-        out.append("NaN" if o.is_nan() else str(o))
     elif isinstance(o, (dict, list, tuple)):
         if id(o) in seen:
             raise ValueError("Circular reference detected")
@@ -115,8 +112,17 @@ def _encode(o, out, seen):
                 _encode(v, out, seen)
             out.append("]")
         seen.discard(id(o))
+    elif _is_decimal(o):
+        out.append("NaN" if o.is_nan() else str(o))
     else:
         raise TypeError("Object of type %s is not JSON serializable" % type(o).__name__)
+
+
+def _is_decimal(o):
+    # decimal is imported only by functions that use it (it costs a cold
+    # start several milliseconds).
+    d = sys.modules.get("decimal")
+    return d is not None and isinstance(o, d.Decimal)
 
 
 def to_json(o):
@@ -352,29 +358,73 @@ class LambdaContext:
 
 
 class RuntimeAPI:
-    def __init__(self, address):
-        host, _, prefix = address.partition("/")
-        self.prefix = ("/" + prefix.strip("/")) if prefix.strip("/") else ""
-        self.conn = http.client.HTTPConnection(host)
+    """A Runtime API client: HTTP/1.1 over one kept-alive connection, by
+    hand, because http.client imports the email package and ssl, which can
+    cost a cold start tens of milliseconds."""
 
-    def _call(self, method, path, body=None, headers=None):
-        self.conn.request(method, self.prefix + "/2018-06-01/runtime" + path, body=body, headers=headers or {})
-        res = self.conn.getresponse()
-        data = res.read()
-        return res, data
+    def __init__(self, address):
+        hostport, _, prefix = address.partition("/")
+        host, _, port = hostport.rpartition(":")
+        self.addr = (host.strip("[]"), int(port))
+        self.host = hostport
+        self.prefix = ("/" + prefix.strip("/")) if prefix.strip("/") else ""
+        self.sock = None
+        self.rfile = None
+
+    def _call(self, method, path, body=b"", headers=None):
+        if self.sock is None:
+            self.sock = socket.create_connection(self.addr)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.rfile = self.sock.makefile("rb")
+        lines = ["%s %s/2018-06-01/runtime%s HTTP/1.1" % (method, self.prefix, path), "Host: " + self.host]
+        for k, v in (headers or {}).items():
+            lines.append("%s: %s" % (k, v))
+        if method != "GET":
+            lines.append("Content-Length: %d" % len(body))
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body)
+        status_line = self.rfile.readline()
+        parts = status_line.split(None, 2)
+        if len(parts) < 2:
+            raise RuntimeError("Runtime API closed the connection (%r)" % status_line)
+        status = int(parts[1])
+        res_headers = {}
+        while True:
+            line = self.rfile.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            k, _, v = line.decode("utf-8", "surrogateescape").partition(":")
+            res_headers[k.strip().lower()] = v.strip()
+        if res_headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            data = b"".join(chunks)
+        else:
+            data = self.rfile.read(int(res_headers.get("content-length", "0")))
+        if res_headers.get("connection", "").lower() == "close":
+            self.rfile.close()
+            self.sock.close()
+            self.sock = None
+        return status, res_headers, data
 
     def next(self):
-        res, body = self._call("GET", "/invocation/next")
-        if res.status != 200:
-            raise RuntimeError("Runtime API answered %d to GET /invocation/next: %r" % (res.status, body))
-        return res.headers, body
+        status, headers, body = self._call("GET", "/invocation/next")
+        if status != 200:
+            raise RuntimeError("Runtime API answered %d to GET /invocation/next: %r" % (status, body))
+        return headers, body
 
     def _post(self, path, body, headers):
         if isinstance(body, str):
             body = body.encode("utf-8")
-        res, data = self._call("POST", path, body, headers)
-        if res.status != 202:
-            raise RuntimeError("Runtime API answered %d to POST %s: %r" % (res.status, path, data))
+        status, _, data = self._call("POST", path, body, headers)
+        if status != 202:
+            raise RuntimeError("Runtime API answered %d to POST %s: %r" % (status, path, data))
 
     def result(self, request_id, body, content_type):
         self._post("/invocation/%s/response" % request_id, body, {"Content-Type": content_type})
@@ -426,19 +476,19 @@ def _json_header(headers, name, what):
 
 
 def handle(api, handler, headers, body):
-    request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
+    request_id = headers.get("lambda-runtime-aws-request-id")
     error, cause = None, None
     try:
         context = LambdaContext(
             request_id,
-            _json_header(headers, "Lambda-Runtime-Client-Context", "Client Context"),
-            _json_header(headers, "Lambda-Runtime-Cognito-Identity", "Cognito Identity"),
-            int(headers.get("Lambda-Runtime-Deadline-Ms")),
-            headers.get("Lambda-Runtime-Invoked-Function-Arn"),
-            headers.get("Lambda-Runtime-Aws-Tenant-Id"),
+            _json_header(headers, "lambda-runtime-client-context", "Client Context"),
+            _json_header(headers, "lambda-runtime-cognito-identity", "Cognito Identity"),
+            int(headers.get("lambda-runtime-deadline-ms")),
+            headers.get("lambda-runtime-invoked-function-arn"),
+            headers.get("lambda-runtime-aws-tenant-id"),
         )
         event = body
-        if (headers.get("Content-Type") or "").startswith("application/json"):
+        if (headers.get("content-type") or "").startswith("application/json"):
             try:
                 event = json.loads(body)
             except Exception as e:
@@ -489,9 +539,9 @@ def main():
         sys.exit(1)
     while True:
         headers, body = api.next()
-        _request_id = headers.get("Lambda-Runtime-Aws-Request-Id") or ""
-        _tenant_id = headers.get("Lambda-Runtime-Aws-Tenant-Id")
-        trace_id = headers.get("Lambda-Runtime-Trace-Id")
+        _request_id = headers.get("lambda-runtime-aws-request-id") or ""
+        _tenant_id = headers.get("lambda-runtime-aws-tenant-id")
+        trace_id = headers.get("lambda-runtime-trace-id")
         if trace_id:
             _env["_X_AMZN_TRACE_ID"] = trace_id
         else:

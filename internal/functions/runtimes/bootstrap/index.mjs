@@ -13,7 +13,7 @@
 // confirmed against Lambda is listed in apigw's docs/compatibility.md#runtimes.
 
 import fs from 'node:fs';
-import http from 'node:http';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -164,19 +164,104 @@ function logError(label, err) {
 
 // ---- Runtime API client ---------------------------------------------------
 
-const apiBase = `http://${env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime`;
-const agent = new http.Agent({ keepAlive: true });
+// A Runtime API client: HTTP/1.1 over kept-alive connections, by hand
+// (node:http's client costs a warm invocation a few hundred microseconds).
+// An idle connection is unref'd, so that it does not keep the event loop
+// alive: the callback handlers' "wait for an empty event loop" relies on it.
+// A request made while another is in flight (an uncaught exception reported
+// while the next event is awaited) gets a connection of its own.
+const api = (() => {
+  const address = env.AWS_LAMBDA_RUNTIME_API || '';
+  const slash = address.indexOf('/');
+  const hostport = slash < 0 ? address : address.slice(0, slash);
+  const prefix = slash < 0 ? '' : '/' + address.slice(slash + 1).replace(/^\/+|\/+$/g, '');
+  const colon = hostport.lastIndexOf(':');
+  const host = hostport.slice(0, colon).replace(/^\[|\]$/g, '');
+  const port = Number(hostport.slice(colon + 1));
+  return { hostport, prefix, host, port };
+})();
+const idle = [];
 
-function request(method, url, body, headers) {
+function openConnection() {
+  const sock = net.connect({ host: api.host, port: api.port, noDelay: true });
+  const conn = { sock, buf: Buffer.alloc(0), pending: null };
+  sock.on('data', (d) => {
+    conn.buf = conn.buf.length ? Buffer.concat([conn.buf, d]) : d;
+    parseResponse(conn);
+  });
+  const fail = (err) => {
+    const i = idle.indexOf(conn);
+    if (i >= 0) idle.splice(i, 1);
+    conn.closed = true;
+    if (conn.pending) {
+      const p = conn.pending;
+      conn.pending = null;
+      p.reject(err);
+    }
+  };
+  sock.on('error', fail);
+  sock.on('close', () => fail(new Error('Runtime API closed the connection')));
+  return conn;
+}
+
+function parseResponse(conn) {
+  const p = conn.pending;
+  if (!p) return;
+  const end = conn.buf.indexOf('\r\n\r\n');
+  if (end < 0) return;
+  const head = conn.buf.toString('latin1', 0, end).split('\r\n');
+  const status = Number(head[0].split(' ')[1]);
+  const headers = {};
+  for (let i = 1; i < head.length; i++) {
+    const c = head[i].indexOf(':');
+    headers[head[i].slice(0, c).trim().toLowerCase()] = Buffer.from(head[i].slice(c + 1).trim(), 'latin1').toString('utf8');
+  }
+  let body;
+  let rest;
+  if ((headers['transfer-encoding'] || '').toLowerCase() === 'chunked') {
+    const chunks = [];
+    let at = end + 4;
+    for (;;) {
+      const eol = conn.buf.indexOf('\r\n', at);
+      if (eol < 0) return;
+      const size = parseInt(conn.buf.toString('latin1', at, eol), 16);
+      if (size === 0) {
+        const fin = conn.buf.indexOf('\r\n\r\n', eol);
+        if (fin < 0) return;
+        rest = conn.buf.subarray(fin + 4);
+        break;
+      }
+      if (conn.buf.length < eol + 2 + size + 2) return;
+      chunks.push(conn.buf.subarray(eol + 2, eol + 2 + size));
+      at = eol + 2 + size + 2;
+    }
+    body = Buffer.concat(chunks);
+  } else {
+    const len = Number(headers['content-length'] || 0);
+    if (conn.buf.length < end + 4 + len) return;
+    body = conn.buf.subarray(end + 4, end + 4 + len);
+    rest = conn.buf.subarray(end + 4 + len);
+  }
+  conn.buf = rest.length ? Buffer.from(rest) : Buffer.alloc(0);
+  conn.pending = null;
+  if ((headers.connection || '').toLowerCase() === 'close') conn.sock.destroy();
+  else {
+    conn.sock.unref();
+    idle.push(conn);
+  }
+  p.resolve({ status, headers, body });
+}
+
+function request(method, pathname, body, headers) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
+    let conn = idle.pop();
+    if (!conn || conn.closed) conn = openConnection();
+    conn.sock.ref();
+    conn.pending = { resolve, reject };
+    let head = `${method} ${api.prefix}/2018-06-01/runtime${pathname} HTTP/1.1\r\nHost: ${api.hostport}\r\n`;
+    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+    if (body !== undefined) head += `Content-Length: ${body.length}\r\n`;
+    conn.sock.write(body === undefined ? head + '\r\n' : Buffer.concat([Buffer.from(head + '\r\n', 'utf8'), body]));
   });
 }
 
@@ -184,7 +269,7 @@ function request(method, url, body, headers) {
 // runtime, which apigw then replaces.
 async function post(pathname, body, headers) {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const res = await request('POST', apiBase + pathname, buf, { 'Content-Type': 'application/json', 'Content-Length': buf.length, ...headers });
+  const res = await request('POST', pathname, buf, { 'Content-Type': 'application/json', ...headers });
   if (res.status !== 202) throw new Error(`Runtime API answered ${res.status} to POST ${pathname}: ${res.body}`);
 }
 
@@ -411,7 +496,7 @@ function invocation(id, headers, next) {
 }
 
 async function invokeOnce(handler, next) {
-  const res = await request('GET', apiBase + '/invocation/next', undefined, {});
+  const res = await request('GET', '/invocation/next', undefined, {});
   if (res.status !== 200) throw new Error(`Runtime API answered ${res.status} to GET /invocation/next: ${res.body}`);
   const h = res.headers;
   const id = h['lambda-runtime-aws-request-id'];

@@ -1,4 +1,4 @@
-package httpproxy
+package h1client
 
 import (
 	"bufio"
@@ -59,7 +59,7 @@ func TestTransportNeverDesynchronises(t *testing.T) {
 					}
 				}
 			})
-			tr := NewTransport()
+			tr := New()
 			defer tr.CloseIdleConnections()
 			for i := range 3 {
 				req, _ := http.NewRequest(tt.method, "http://"+addr+"/smuggle", nil)
@@ -94,7 +94,7 @@ func TestTransportReusesCleanConnections(t *testing.T) {
 			fmt.Fprint(w, "hello")
 		}
 	}))
-	tr := NewTransport()
+	tr := New()
 	defer tr.CloseIdleConnections()
 	for i := range 10 {
 		for _, m := range []string{http.MethodHead, http.MethodGet} {

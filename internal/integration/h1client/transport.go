@@ -1,4 +1,4 @@
-package httpproxy
+package h1client
 
 import (
 	"bufio"
@@ -19,38 +19,17 @@ import (
 	"time"
 )
 
-// Transport is the HTTP/1.1 client of HTTP_PROXY and private integrations.
-// Build one with NewTransport at startup and share it between invokers, so
-// that they share its connection pools. It is safe for concurrent use.
+// Transport is the HTTP/1.1 client of HTTP_PROXY and private integrations
+// (see the package documentation). Build one with New at startup and share
+// it between invokers, so that they share its connection pools. It is safe
+// for concurrent use.
 //
-// Why not net/http.Transport: it hands every request to two goroutines of
-// its own (one writes the request, one reads the response and watches the
-// idle connection) and back. A CPU profile of the gateway under load put a
-// third of its time in that machinery (Transport.roundTrip, persistConn's
-// write and read loops, select, context propagation). This client writes the
-// request and reads the response on the caller's goroutine, over pooled
-// keep-alive connections, and reuses net/http's own wire code where it can:
-// http.ReadResponse parses the response and frames its body (length,
-// chunked, close-delimited, HEAD, 1xx/204/304), and httputil's chunked writer
-// frames request bodies of unknown length.
-//
-// What it does: HTTP/1.1 only (the backend connection uses HTTP/1.1 whatever
-// the client used, dataplane.md section 4.3), over TCP or TLS (ALPN
-// "http/1.1"); no compression of its own (the client's Accept-Encoding and
-// the backend's Content-Encoding pass through unchanged); no proxies from the
+// What it does: HTTP/1.1 only, over TCP or TLS (ALPN "http/1.1"); no
+// compression of its own (the client's Accept-Encoding and the backend's
+// Content-Encoding pass through unchanged); no proxies from the
 // environment; up to MaxIdleConnsPerHost idle connections per host, closed
 // after IdleConnTimeout; no dial, handshake or header timeouts of its own:
 // the caller's deadline bounds the whole exchange, body included.
-//
-// Before a pooled connection is reused it is checked (idleCheck: one
-// non-blocking peek at the socket): a connection the backend closed, or on
-// which bytes arrived that answer no request (a body on a HEAD, 204 or 304
-// answer, more bytes than the Content-Length said), is closed, never read
-// as the next request's answer. A connection that the backend closes after
-// that check is noticed on use: a request without a body is then sent again
-// once on a new connection, since it never reached the backend. On
-// platforms where the socket cannot be peeked at (not Unix), connections
-// are not reused at all (canCheckIdle).
 type Transport struct {
 	// DialContext dials TCP connections. Nil means a net.Dialer with 30 s
 	// TCP keep-alives.
@@ -73,9 +52,9 @@ type Transport struct {
 	sweep *time.Timer         // closes expired idle connections; nil when none pending
 }
 
-// NewTransport returns the transport HTTP_PROXY integrations use when
-// Config.Transport is nil.
-func NewTransport() *Transport {
+// New returns a Transport with the defaults HTTP_PROXY and private
+// integrations use.
+func New() *Transport {
 	return &Transport{
 		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
 		MaxIdleConnsPerHost:    256,
@@ -155,6 +134,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.Do(ctx, req, deadline)
 }
 
+// Fields is a request's header fields as a caller holds them, walked
+// instead of req.Header (httpproxy builds the outbound header as a view of
+// the client's, without copying it). Each calls f once per field name.
+type Fields interface {
+	Each(f func(k string, vv []string))
+}
+
+// DoFields is Do with the header fields of fields instead of req.Header.
+func (t *Transport) DoFields(ctx context.Context, req *http.Request, fields Fields, deadline time.Time) (*http.Response, error) {
+	return t.do(ctx, req, fields, deadline)
+}
+
 // Do sends req and reads the response headers. ctx (not req's context)
 // cancels the exchange; deadline, if not zero, bounds it, the response body
 // included: a read past it fails with an error that wraps
@@ -166,9 +157,9 @@ func (t *Transport) Do(ctx context.Context, req *http.Request, deadline time.Tim
 
 // do is Do with, when oh is not nil, the header fields of oh instead of
 // req.Header.
-func (t *Transport) do(ctx context.Context, req *http.Request, oh *outboundHeader, deadline time.Time) (*http.Response, error) {
+func (t *Transport) do(ctx context.Context, req *http.Request, oh Fields, deadline time.Time) (*http.Response, error) {
 	if req.URL == nil {
-		return nil, errors.New("httpproxy: request without URL")
+		return nil, errors.New("h1client: request without URL")
 	}
 	key, err := keyOf(req)
 	if err != nil {
@@ -211,11 +202,11 @@ func keyOf(req *http.Request) (connKey, error) {
 	case "https":
 		k.tls, port = true, "443"
 	default:
-		return k, fmt.Errorf("httpproxy: unsupported URL scheme %q", u.Scheme)
+		return k, fmt.Errorf("h1client: unsupported URL scheme %q", u.Scheme)
 	}
 	host := u.Hostname()
 	if host == "" {
-		return k, errors.New("httpproxy: URL without host")
+		return k, errors.New("h1client: URL without host")
 	}
 	if u.Port() != "" {
 		k.addr = u.Host // already host:port
@@ -321,7 +312,7 @@ func (t *Transport) dial(ctx context.Context, key connKey, host string, deadline
 // deadline (not the caller's cancellation) ended it.
 func timeoutErr(ctx context.Context, err error) error {
 	if ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)) {
-		return fmt.Errorf("%w: %w", errTimeout, err)
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
 	}
 	return err
 }
@@ -426,7 +417,7 @@ func (e *staleError) Unwrap() error { return e.err }
 
 // exchange writes req on c and reads the response headers; on success the
 // response body owns c.
-func (c *conn) exchange(ctx context.Context, req *http.Request, oh *outboundHeader, deadline time.Time) (*http.Response, error) {
+func (c *conn) exchange(ctx context.Context, req *http.Request, oh Fields, deadline time.Time) (*http.Response, error) {
 	if err := c.nc.SetDeadline(deadline); err != nil {
 		c.nc.Close()
 		return nil, err
@@ -444,7 +435,7 @@ func (c *conn) exchange(ctx context.Context, req *http.Request, oh *outboundHead
 			return nil, fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			err = fmt.Errorf("%w: %w", errTimeout, err)
+			err = fmt.Errorf("%w: %w", ErrTimeout, err)
 		}
 		return nil, err
 	}
@@ -554,15 +545,15 @@ type field struct {
 // writeHeader buffers the request line and headers, in net/http's order:
 // Host, User-Agent, framing, then the fields sorted by name. The fields are
 // oh's, or req.Header's when oh is nil; an empty User-Agent sends none.
-func (c *conn) writeHeader(req *http.Request, oh *outboundHeader, hasBody bool, length int64) error {
-	if !validToken(req.Method) {
+func (c *conn) writeHeader(req *http.Request, oh Fields, hasBody bool, length int64) error {
+	if !ValidToken(req.Method) {
 		return invalid("invalid method %q", req.Method)
 	}
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
 	}
-	if !validHeaderValue(host) {
+	if !ValidHeaderValue(host) {
 		return invalid("invalid Host %q", host)
 	}
 	var stack [32]field
@@ -575,7 +566,7 @@ func (c *conn) writeHeader(req *http.Request, oh *outboundHeader, hasBody bool, 
 		fields = append(fields, field{k, vv})
 	}
 	if oh != nil {
-		oh.each(collect)
+		oh.Each(collect)
 	} else {
 		for k, vv := range req.Header {
 			collect(k, vv)
@@ -593,7 +584,7 @@ func (c *conn) writeHeader(req *http.Request, oh *outboundHeader, hasBody bool, 
 	for _, f := range fields {
 		if f.k == "User-Agent" {
 			if len(f.vv) > 0 && f.vv[0] != "" {
-				if !validHeaderValue(f.vv[0]) {
+				if !ValidHeaderValue(f.vv[0]) {
 					return invalid("invalid header field value for %q", f.k)
 				}
 				bw.WriteString("User-Agent: ")
@@ -619,11 +610,11 @@ func (c *conn) writeHeader(req *http.Request, oh *outboundHeader, hasBody bool, 
 		if f.k == "User-Agent" {
 			continue
 		}
-		if !validToken(f.k) {
+		if !ValidToken(f.k) {
 			return invalid("invalid header field name %q", f.k)
 		}
 		for _, v := range f.vv {
-			if !validHeaderValue(v) {
+			if !ValidHeaderValue(v) {
 				return invalid("invalid header field value for %q", f.k)
 			}
 			bw.WriteString(f.k)
@@ -640,7 +631,7 @@ func (c *conn) writeHeader(req *http.Request, oh *outboundHeader, hasBody bool, 
 // with a line break, say); nothing of it was sent.
 type invalidRequestError struct{ msg string }
 
-func (e *invalidRequestError) Error() string { return "httpproxy: " + e.msg }
+func (e *invalidRequestError) Error() string { return "h1client: " + e.msg }
 
 func invalid(format string, args ...any) error {
 	return &invalidRequestError{fmt.Sprintf(format, args...)}
@@ -650,36 +641,6 @@ func invalid(format string, args ...any) error {
 // "Content-Length: 0", as net/http does for POST, PUT and PATCH.
 func sendsZeroLength(method string) bool {
 	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
-}
-
-// validHeaderValue reports whether v may be sent as a field value: no
-// control characters other than horizontal tab (RFC 9110 section 5.5).
-// Eight bytes at a time: a forwarded bearer token is hundreds of bytes, and
-// a byte-by-byte loop was a visible share of a JWT route's CPU.
-func validHeaderValue(v string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for len(v) >= 8 {
-		x := uint64(v[0]) | uint64(v[1])<<8 | uint64(v[2])<<16 | uint64(v[3])<<24 |
-			uint64(v[4])<<32 | uint64(v[5])<<40 | uint64(v[6])<<48 | uint64(v[7])<<56
-		// A high bit in either term flags a byte below 0x20 or equal to 0x7f
-		// (with possible false alarms after a real one, from borrows); a
-		// flagged word is checked byte by byte.
-		del := x ^ 0x7f*ones
-		if ((x-0x20*ones)&^x|(del-ones)&^del)&highs != 0 && !validHeaderBytes(v[:8]) {
-			return false
-		}
-		v = v[8:]
-	}
-	return validHeaderBytes(v)
-}
-
-func validHeaderBytes(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if b := v[i]; b < ' ' && b != '\t' || b == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // BodyReadError is a failure to read the request body from its source (the
@@ -787,7 +748,7 @@ func (b *respBody) Read(p []byte) (int, error) {
 		b.finish(nil)
 	default:
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			err = fmt.Errorf("%w: %w", errTimeout, err)
+			err = fmt.Errorf("%w: %w", ErrTimeout, err)
 		}
 		b.finish(err)
 		b.err = err
