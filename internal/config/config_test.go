@@ -13,7 +13,7 @@ import (
 	"github.com/apigwdev/apigw/internal/model"
 )
 
-// TestInterfaceExample parses the config file of interface.md section 3
+// TestInterfaceExample parses the config file of docs/configuration.md
 // verbatim: it must work exactly as written.
 func TestInterfaceExample(t *testing.T) {
 	t.Parallel()

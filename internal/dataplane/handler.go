@@ -18,7 +18,7 @@ import (
 	"github.com/apigwdev/apigw/internal/snapshot"
 )
 
-// Quotas of HTTP APIs (dataplane.md section 9.1).
+// Quotas of HTTP APIs (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
 const (
 	// MaxPayloadBytes is the largest request body accepted: 10 MB.
 	MaxPayloadBytes = 10 << 20
@@ -381,7 +381,7 @@ func (h *Handler) integrationFailed(r *http.Request, x *exchange, err error) err
 
 // skipResponseHeader reports integration response headers the gateway does
 // not pass on: its own request id, and the framing and hop-by-hop headers it
-// computes itself (dataplane.md 3.9: content-length is the gateway's).
+// computes itself (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html: content-length is the gateway's).
 func skipResponseHeader(k string) bool {
 	switch http.CanonicalHeaderKey(k) {
 	case RequestIDHeader, "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive",
@@ -484,7 +484,7 @@ func routePath(r *snapshot.Route) string {
 }
 
 // rawPath is payload 2.0's rawPath: the decoded path with a named stage's
-// prefix (dataplane.md section 2.1). The prefix is the stage's own (decoded)
+// prefix (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html). The prefix is the stage's own (decoded)
 // name, so nothing is parsed per request.
 func rawPath(stagePrefix, stageName, path string) string {
 	if stagePrefix == "" {

@@ -128,8 +128,8 @@ func (in *instance) run() {
 			return
 		case <-in.exited():
 			if in.finishing {
-				// aws-lambda-go exits after reporting a panic (wire-contracts
-				// 2.6 item 5); the next invocation gets a fresh instance.
+				// aws-lambda-go exits after reporting a panic (as the
+				// runtime interface emulator shows); the next invocation gets a fresh instance.
 				in.fn.log.Info("function instance exited after its invocation", "pid", in.proc.pid, "err", in.proc.waitErr)
 			} else {
 				in.fn.log.Warn("function instance exited while idle", "pid", in.proc.pid, "err", in.proc.waitErr)
