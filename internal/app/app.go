@@ -62,6 +62,11 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight requests may run after a stop
 	// signal. Zero means 30 seconds.
 	ShutdownTimeout time.Duration
+	// Reload loads the configuration again, as the caller loaded it for
+	// New (the config file, then the command line's flags); with Watch, a
+	// change of the configuration's files reloads it (reload.go). If nil,
+	// Watch only watches functions.
+	Reload func() (*config.Config, error)
 	// Watch rebuilds and restarts local functions when their files change
 	// (`apigw serve --watch`; see package functions/watch), from Start until
 	// the functions stop.
@@ -109,6 +114,9 @@ type Gateway struct {
 	dataSv *http.Server
 	admSv  *http.Server
 	wg     sync.WaitGroup
+	// watched is the configuration last loaded, whose files the config
+	// watcher watches; owned by the config watcher's goroutine after Start.
+	watched *config.Config
 	// checks builds and checks the functions after Start (summary.go).
 	checks *functionChecks
 	// serveErr receives the first listener failure.
@@ -266,9 +274,10 @@ func (g *Gateway) Start() (err error) {
 		g.announce("data plane listening on " + g.TLSURL())
 	}
 	g.announce("admin listening on " + g.AdminURL())
+	g.startCluster()
 	g.printSummary()
 	g.checkFunctions()
-	return nil
+	return g.startReload()
 }
 
 // serve serves s on ln in a goroutine of g.wg, and owns s: releasing it stops
@@ -333,6 +342,7 @@ func (g *Gateway) adminHandler() http.Handler {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	g.mountControlPlane(mux)
+	g.mountCluster(mux)
 	return g.adminAuth(mux)
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/apigwdev/apigw/internal/cluster"
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/controlplane"
 	"github.com/apigwdev/apigw/internal/deploy"
@@ -23,22 +24,30 @@ import (
 // on the admin listener; closeStore (in Shutdown and Close) releases the
 // served snapshot's resources and closes the store.
 type controlPlane struct {
-	store    *store.Bolt
+	store    store.Store
 	deployer *deploy.Deployer
+	// node is this gateway's membership of a cluster (cluster.go); nil
+	// without cluster mode, where store is the embedded bbolt store.
+	node *cluster.Node
 }
 
 // openStore opens the store, brings the config file's APIs (already
 // imported into in by buildInput) into it, and serves the store's content.
 func (g *Gateway) openStore(in *compile.Input) error {
-	st, err := store.Open(g.cfg.DataDir)
-	if err != nil {
-		return err
-	}
+	// closeStore releases whichever store (and cluster node) is opened
+	// below.
 	g.res.own("store", noError(g.closeStore))
 	d := deploy.New(deploy.Options{
 		Region: g.cfg.Region, AccountID: g.cfg.AccountID,
 		Deps: g.compileDeps, Swap: g.swapSnapshot, Logger: g.log,
 	})
+	if g.cfg.Cluster.Enabled() {
+		return g.openCluster(in, d)
+	}
+	st, err := store.Open(g.cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	g.cp = &controlPlane{store: st, deployer: d}
 	if err := deploy.SyncConfig(st, g.cfg, in, d, g.logError); err != nil {
 		return err
@@ -100,6 +109,11 @@ func (g *Gateway) closeStore() {
 	g.cp.deployer.Close()
 	if err := g.cp.store.Close(); err != nil {
 		g.log.Error("closing store", "err", err)
+	}
+	if g.cp.node != nil {
+		if err := g.cp.node.Close(); err != nil {
+			g.log.Error("leaving the cluster", "err", err)
+		}
 	}
 	g.cp.store = nil
 }

@@ -39,6 +39,9 @@ const (
 	TypeConflict        = "ConflictException"
 	TypeTooManyRequests = "TooManyRequestsException"
 	TypeAccessDenied    = "AccessDeniedException"
+	// TypeServiceUnavailable is answered when the store cannot be reached
+	// (a cluster node cut off from etcd); SDKs retry it.
+	TypeServiceUnavailable = "ServiceUnavailableException"
 	// TypeInternal is sent with 500 answers. It is not modeled, so SDKs
 	// report it as a generic API error (and retry the 500).
 	TypeInternal = "InternalServerErrorException"
@@ -105,6 +108,11 @@ func TooManyRequests(limitType, format string, args ...any) *Error {
 // AccessDenied is a 403 AccessDeniedException.
 func AccessDenied(format string, args ...any) *Error {
 	return &Error{Type: TypeAccessDenied, Status: http.StatusForbidden, Message: fmt.Sprintf(format, args...)}
+}
+
+// ServiceUnavailable is a 503 ServiceUnavailableException.
+func ServiceUnavailable(format string, args ...any) *Error {
+	return &Error{Type: TypeServiceUnavailable, Status: http.StatusServiceUnavailable, Message: fmt.Sprintf(format, args...)}
 }
 
 // Internal is a 500 whose client message is generic; cause goes to the log.

@@ -103,10 +103,13 @@ func serve(args []string, stderr io.Writer) int {
 		region     = fs.String("region", "", "region in ARNs, endpoints and SigV4 scopes (default us-east-1)")
 		account    = fs.String("account-id", "", "account id in ARNs (default 000000000000)")
 		openapiDoc = fs.String("openapi", "", "import this OpenAPI document as the default API with a $default stage")
-		watchFiles = fs.Bool("watch", false, "rebuild and restart a function when its source files change (its dir, or its program without a build command)")
+		watchFiles = fs.Bool("watch", false, "reload the config file, OpenAPI documents and templates when they change, and rebuild and restart a function when its source files change")
 		pprofOn    = fs.Bool("pprof", false, "serve net/http/pprof on the admin listener under /debug/pprof/")
 		logFormat  = fs.String("log-format", "", "the gateway's log: text or json (default text)")
 		logLevel   = fs.String("log-level", "", "least level logged: debug, info, warn or error (default info; warn hides the line per request)")
+		etcdURLs   = fs.String("etcd", "", "cluster mode: etcd client URLs, comma-separated (replaces cluster.etcd.endpoints)")
+		redisURL   = fs.String("redis", "", "cluster mode: Redis URL for throttles and the authorizer cache (replaces cluster.redis.url)")
+		nodeName   = fs.String("node", "", "cluster mode: this node's name (default: host name and data listener port)")
 		fnFlags    stringList
 	)
 	fs.Var(&fnFlags, "function", "NAME=COMMAND: a function speaking the Lambda Runtime API (repeatable)")
@@ -117,11 +120,6 @@ func serve(args []string, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "apigw serve: unexpected arguments %q\n", fs.Args())
 		return 2
-	}
-	cfg, err := loadConfig(*configFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "apigw: %v\n", err)
-		return 1
 	}
 	over := config.Overrides{
 		Listen:      *listen,
@@ -134,12 +132,27 @@ func serve(args []string, stderr io.Writer) int {
 		LogLevel:    *logLevel,
 		OpenAPI:     *openapiDoc,
 		Functions:   fnFlags,
+		Etcd:        *etcdURLs,
+		Redis:       *redisURL,
+		Node:        *nodeName,
 	}
-	if err := cfg.Apply(over); err != nil {
-		fmt.Fprintf(stderr, "apigw: %v\n", err)
-		return 1
+	// load loads the configuration: the file, the flags over it, the
+	// templates. --watch calls it again on every change (app.Options.Reload).
+	load := func(infos io.Writer) (*config.Config, error) {
+		cfg, err := loadConfig(*configFile)
+		if err != nil {
+			return nil, err
+		}
+		if err := cfg.Apply(over); err != nil {
+			return nil, err
+		}
+		if err := tf.apply(cfg, cfg.File == "" && *openapiDoc == "", infos); err != nil {
+			return nil, err
+		}
+		return cfg, nil
 	}
-	if err := tf.apply(cfg, cfg.File == "" && *openapiDoc == "", stderr); err != nil {
+	cfg, err := load(stderr)
+	if err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
@@ -151,6 +164,7 @@ func serve(args []string, stderr io.Writer) int {
 	if err := app.Run(ctx, cfg, app.Options{
 		Stderr: stderr, Logger: logs.Logger, RequestLogger: logs.Requests, JSONLines: logs.Format == logging.JSON,
 		Watch: *watchFiles, Pprof: *pprofOn,
+		Reload: func() (*config.Config, error) { return load(io.Discard) },
 	}); err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1

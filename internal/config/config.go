@@ -93,6 +93,8 @@ type Config struct {
 	// major, Python major.minor); by default such a function runs, with a
 	// warning.
 	StrictRuntimeVersions bool
+	// Cluster configures cluster mode (cluster.go); off by default.
+	Cluster Cluster
 	// Templates are AWS SAM / CloudFormation templates and CDK cloud
 	// assemblies, served with their APIs and functions (templates.go).
 	Templates []Template
@@ -448,6 +450,9 @@ type Overrides struct {
 	// LogLevel replace the file's values; DataDir is relative to the
 	// working directory.
 	Listen, AdminListen, DataDir, Region, AccountID, LogFormat, LogLevel string
+	// Etcd (comma-separated URLs), Redis (a URL) and Node replace the
+	// file's cluster.etcd.endpoints, cluster.redis.url and cluster.node.
+	Etcd, Redis, Node string
 	// TLSListen replaces tls.listen: the HTTPS data plane listener.
 	TLSListen string
 	// OpenAPI imports this document as an extra API with a $default stage
@@ -480,6 +485,15 @@ func (c *Config) Apply(o Overrides) error {
 	set("account-id", o.AccountID, &c.AccountID, checkAccount)
 	set("log-format", o.LogFormat, &c.LogFormat, CheckLogFormat)
 	set("log-level", o.LogLevel, &c.LogLevel, CheckLogLevel)
+	if o.Etcd != "" {
+		if msg := CheckEtcdURLs(o.Etcd); msg != "" {
+			errs = append(errs, fmt.Errorf("--etcd: %s", msg))
+		} else {
+			c.Cluster.Etcd.Endpoints = strings.Split(o.Etcd, ",")
+		}
+	}
+	set("redis", o.Redis, &c.Cluster.RedisURL, CheckRedisURL)
+	set("node", o.Node, &c.Cluster.Node, func(string) string { return "" })
 	if c.Functions == nil {
 		c.Functions = map[string]Function{}
 	}

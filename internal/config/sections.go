@@ -45,7 +45,7 @@ func checkFunctionName(s string) string {
 
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "tls", "truststores", "inspector", "limits", "templates"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "tls", "truststores", "inspector", "limits", "templates", "cluster"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -102,6 +102,8 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			c.StrictRuntimeVersions, _ = d.boolean(v, key)
 		case "admin":
 			d.admin(v, c)
+		case "cluster":
+			d.cluster(v, c)
 		case "templates":
 			d.templates(v, c)
 		case "limits":

@@ -146,7 +146,7 @@ func (h *Handler) handle(pattern string, op operation) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		id := awserr.SetRequestID(w)
 		if err := op(w, r); err != nil {
-			e := awserr.Write(w, err)
+			e := awserr.Write(w, storeError(err))
 			if e.Status >= 500 {
 				h.log.Error("management API request failed", "requestId", id, "method", r.Method, "path", r.URL.EscapedPath(), "err", err)
 			} else {
@@ -154,6 +154,29 @@ func (h *Handler) handle(pattern string, op operation) {
 			}
 		}
 	})
+}
+
+// storeError maps the store's failures that a client can act on to AWS's
+// exceptions: a write that kept conflicting with concurrent ones is 409
+// ConflictException, as AWS answers concurrent changes; a store that
+// cannot be reached is 503 ServiceUnavailableException (the SDKs retry
+// both). Other errors are returned as they are.
+func storeError(err error) error {
+	var e *awserr.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		c := awserr.Conflict("Unable to complete operation due to concurrent modification. Please try again later.")
+		c.Cause = err
+		return c
+	case errors.Is(err, store.ErrUnavailable):
+		u := awserr.ServiceUnavailable("The management API is unavailable: its store cannot be reached. Please try again later.")
+		u.Cause = err
+		return u
+	}
+	return err
 }
 
 // timestamp is the current time as AWS reports it: UTC, whole seconds.

@@ -1,8 +1,12 @@
 package deploy
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/apigwdev/apigw/internal/compile"
@@ -26,7 +30,11 @@ import (
 // stored or served. If the transaction fails for another reason, each API
 // is retried in a transaction of its own, so that one that fails is logged
 // and the others go on; the caller then loads the store (Deployer.Load).
-func SyncConfig(st store.Store, cfg *config.Config, in *compile.Input, d *Deployer, logError func(string)) error {
+func SyncConfig(st store.Store, cfg *config.Config, in *compile.Input, d *Deployer, logError func(string), opts ...SyncOption) error {
+	var o syncOptions
+	for _, f := range opts {
+		f(&o)
+	}
 	declared := make(map[string]bool, len(in.APIs))
 	for i := range in.APIs {
 		declared[in.APIs[i].Definition.API.APIID] = true
@@ -43,7 +51,7 @@ func SyncConfig(st store.Store, cfg *config.Config, in *compile.Input, d *Deploy
 		changed := &store.Changes{}
 		tx = store.Track(tx, changed)
 		for i := range in.APIs {
-			note, err := syncConfigAPI(tx, &in.APIs[i])
+			note, err := syncConfigAPI(tx, &in.APIs[i], o)
 			if err != nil {
 				return err
 			}
@@ -51,8 +59,11 @@ func SyncConfig(st store.Store, cfg *config.Config, in *compile.Input, d *Deploy
 				notes = append(notes, note)
 			}
 		}
-		if err := syncConfigRest(tx, cfg, declared); err != nil {
+		if err := syncConfigRest(tx, cfg, declared, o); err != nil {
 			return err
+		}
+		if o.onlyChanged && changed.Writes == 0 {
+			return errNothingToWrite
 		}
 		if d == nil || changed.Empty() {
 			return nil
@@ -60,6 +71,9 @@ func SyncConfig(st store.Store, cfg *config.Config, in *compile.Input, d *Deploy
 		install, compileErr = d.Prepare(tx, changed)
 		return compileErr
 	})
+	if errors.Is(err, errNothingToWrite) {
+		err = nil
+	}
 	if install != nil {
 		install(err == nil)
 	}
@@ -76,7 +90,7 @@ func SyncConfig(st store.Store, cfg *config.Config, in *compile.Input, d *Deploy
 		id := in.APIs[i].Definition.API.APIID
 		var note string
 		err := st.Update(func(tx store.Tx) (err error) {
-			note, err = syncConfigAPI(tx, &in.APIs[i])
+			note, err = syncConfigAPI(tx, &in.APIs[i], o)
 			return err
 		})
 		if note != "" {
@@ -86,7 +100,7 @@ func SyncConfig(st store.Store, cfg *config.Config, in *compile.Input, d *Deploy
 			logError(fmt.Sprintf("api %s: storing the config file's API: %v", id, err))
 		}
 	}
-	if err := st.Update(func(tx store.Tx) error { return syncConfigRest(tx, cfg, declared) }); err != nil {
+	if err := st.Update(func(tx store.Tx) error { return syncConfigRest(tx, cfg, declared, o) }); err != nil {
 		logError(fmt.Sprintf("syncing the config file into the store: %v", err))
 	}
 	return nil
@@ -95,9 +109,18 @@ func SyncConfig(st store.Store, cfg *config.Config, in *compile.Input, d *Deploy
 // syncConfigAPI replaces the store's API a.Definition.API.APIID with a. The
 // note, if any, is an error to log once the change is committed: the API
 // replaces one created through the management API.
-func syncConfigAPI(tx store.Tx, a *compile.API) (note string, err error) {
+func syncConfigAPI(tx store.Tx, a *compile.API, o syncOptions) (note string, err error) {
 	id := a.Definition.API.APIID
-	if m, err := store.APIMetas(tx).Get(id); errors.Is(err, store.ErrNotFound) {
+	m, merr := store.APIMetas(tx).Get(id)
+	if o.onlyChanged && merr == nil && m.FromConfig {
+		same, err := storedAsDeclared(tx, a, m)
+		if err != nil || same {
+			return "", err
+		}
+		note = fmt.Sprintf("api %s: this node's config file declares it otherwise than the store holds it; replacing it (the last node to start wins)", id)
+		return note, putConfigAPI(tx, a)
+	}
+	if m, err := m, merr; errors.Is(err, store.ErrNotFound) {
 		if ok, _ := store.APIs(tx).Has(id); ok {
 			note = fmt.Sprintf("api %s: the config file's API replaces the API of the same id created through the management API", id)
 		}
@@ -109,7 +132,7 @@ func syncConfigAPI(tx store.Tx, a *compile.API) (note string, err error) {
 
 // syncConfigRest removes the APIs that came from the config file but are
 // not declared in it any more, and records the config file's VPC links.
-func syncConfigRest(tx store.Tx, cfg *config.Config, declared map[string]bool) error {
+func syncConfigRest(tx store.Tx, cfg *config.Config, declared map[string]bool, o syncOptions) error {
 	apis, err := store.APIs(tx).List()
 	if err != nil {
 		return err
@@ -130,6 +153,11 @@ func syncConfigRest(tx store.Tx, cfg *config.Config, declared map[string]bool) e
 		}
 		if link.Name == "" {
 			link.Name = v.ID
+		}
+		if o.onlyChanged {
+			if old, err := store.VpcLinks(tx).Get(v.ID); err == nil && sameJSON(old, &link) {
+				continue
+			}
 		}
 		if err := store.VpcLinks(tx).Put(v.ID, &link); err != nil {
 			return err
@@ -194,6 +222,90 @@ func putConfigAPI(tx store.Tx, a *compile.API) error {
 		}
 	}
 	return nil
+}
+
+// errNothingToWrite rolls back a sync that wrote nothing, so that the
+// revision does not change.
+var errNothingToWrite = errors.New("nothing to write")
+
+// SyncOption adjusts SyncConfig.
+type SyncOption func(*syncOptions)
+
+type syncOptions struct {
+	onlyChanged bool
+}
+
+// OnlyChanged makes SyncConfig leave alone the APIs and VPC links the
+// store holds as the file declares them (cluster mode: every node imports
+// the same file at its start, and only the first must write).
+func OnlyChanged() SyncOption { return func(o *syncOptions) { o.onlyChanged = true } }
+
+// storedAsDeclared reports whether the store holds a, imported from the
+// config file, as putConfigAPI would store it now: the same definition
+// and the same stages (dates, deployment ids and status messages aside).
+func storedAsDeclared(tx store.Tx, a *compile.API, m *store.APIMeta) (bool, error) {
+	if m.Default != a.Default {
+		return false, nil
+	}
+	id := a.Definition.API.APIID
+	stored, err := store.LoadDefinition(tx, id)
+	if err != nil {
+		return false, err
+	}
+	want := normalizedDefinition(a.Definition)
+	stored.API.CreatedDate = nil
+	if !sameJSON(stored, want) {
+		return false, nil
+	}
+	stages, err := store.Stages(tx, id).List()
+	if err != nil || len(stages) != len(a.Stages) {
+		return false, err
+	}
+	declared := slices.Clone(a.Stages)
+	slices.SortFunc(declared, func(x, y compile.Stage) int { return strings.Compare(x.Stage.StageName, y.Stage.StageName) })
+	for i := range stages {
+		got, decl := stages[i], declared[i].Stage
+		if got.StageName != decl.StageName {
+			return false, nil
+		}
+		for _, s := range []*model.Stage{&got, &decl} {
+			s.CreatedDate, s.LastUpdatedDate, s.DeploymentID, s.LastDeploymentStatusMessage = nil, nil, "", ""
+		}
+		if !sameJSON(got, decl) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// normalizedDefinition is d with the defaults putConfigAPI applies, and no
+// creation date.
+func normalizedDefinition(d *model.Definition) *model.Definition {
+	def := *d
+	def.API.CreatedDate = nil
+	if def.API.RouteSelectionExpression == "" {
+		def.API.RouteSelectionExpression = model.RouteSelectionExpressionHTTP
+	}
+	if def.API.APIKeySelectionExpression == "" {
+		def.API.APIKeySelectionExpression = model.APIKeySelectionExpressionDefault
+	}
+	if def.API.Tags == nil {
+		def.API.Tags = map[string]string{}
+	}
+	// The store lists each kind in order of id.
+	def.Routes = slices.Clone(def.Routes)
+	slices.SortFunc(def.Routes, func(a, b model.Route) int { return strings.Compare(a.RouteID, b.RouteID) })
+	def.Integrations = slices.Clone(def.Integrations)
+	slices.SortFunc(def.Integrations, func(a, b model.Integration) int { return strings.Compare(a.IntegrationID, b.IntegrationID) })
+	def.Authorizers = slices.Clone(def.Authorizers)
+	slices.SortFunc(def.Authorizers, func(a, b model.Authorizer) int { return strings.Compare(a.AuthorizerID, b.AuthorizerID) })
+	return &def
+}
+
+func sameJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
 
 // nowUTC is the current time as AWS reports it: UTC, whole seconds.

@@ -141,3 +141,35 @@ func TestSyncConfigFallsBackPerAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSyncConfigOnlyChanged checks that, in cluster mode, a node starting
+// with the file the store already holds writes nothing.
+func TestSyncConfigOnlyChanged(t *testing.T) {
+	t.Parallel()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := &config.Config{VpcLinks: []config.VpcLink{{ID: "vl0001"}}}
+	in := configInput("api0000002", "api0000001")
+	in.APIs[0].Definition.Routes = append(in.APIs[0].Definition.Routes, model.Route{RouteID: "rte0000", RouteKey: "GET /y", AuthorizationType: model.AuthNone})
+	in.APIs[0].Stages = append(in.APIs[0].Stages, compile.Stage{Stage: model.Stage{StageName: "beta"}})
+	if err := SyncConfig(st, cfg, in, nil, func(m string) { t.Error(m) }, OnlyChanged()); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncConfig(st, cfg, in, nil, func(m string) { t.Error(m) }, OnlyChanged()); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Revision(); got != 1 {
+		t.Errorf("revision after a second start with the same file = %d; want 1 (nothing written)", got)
+	}
+	in.APIs[1].Definition.Routes[0].RouteKey = "GET /changed"
+	var logged []string
+	if err := SyncConfig(st, cfg, in, nil, func(m string) { logged = append(logged, m) }, OnlyChanged()); err != nil {
+		t.Fatal(err)
+	}
+	if st.Revision() != 2 || len(logged) != 1 || !strings.Contains(logged[0], "api api0000001: this node's config file declares it otherwise") {
+		t.Errorf("after a changed file: revision %d, logged %q", st.Revision(), logged)
+	}
+}

@@ -171,6 +171,20 @@ func (d *Deployer) Load(tx store.Tx) error {
 	return nil
 }
 
+// Apply compiles and serves what ch names as tx sees it, as a cluster
+// node does for a revision another node committed: APIs compiled at tx's
+// revision or later already (the node's own writes) are skipped; an API
+// that does not compile keeps serving its previous form and is reported
+// by Errors.
+func (d *Deployer) Apply(tx store.Tx, ch *store.Changes) error {
+	p, err := d.prepare(tx, ch, true)
+	if err != nil {
+		return err
+	}
+	d.install(p)
+	return nil
+}
+
 // Reload compiles and serves everything tx sees, as Load, replacing what
 // was served (a cluster node that missed changes).
 func (d *Deployer) Reload(tx store.Tx) error {
@@ -229,9 +243,14 @@ func (d *Deployer) prepare(tx store.Tx, ch *store.Changes, lenient bool) (*prepa
 			d.mu.Unlock()
 		}
 	} else {
+		d.mu.Lock()
 		for id := range ch.APIs {
+			if e := d.apis[id]; e != nil && e.rev >= rev {
+				continue // compiled at this revision or later already
+			}
 			apiIDs = append(apiIDs, id)
 		}
+		d.mu.Unlock()
 		for k := range ch.Domains {
 			domainKeys = append(domainKeys, k)
 		}
@@ -389,6 +408,12 @@ func (d *Deployer) install(p *prepared) {
 		if old != nil && old.rev > e.rev {
 			// A later revision of this API is served already.
 			retired = append(retired, e.api)
+			continue
+		}
+		if e.err != nil && old != nil && old.api != nil {
+			// Keep serving the API's previous form; report why it is not
+			// the latest.
+			d.apis[id] = &apiEntry{rev: e.rev, api: old.api, def: old.def, err: e.err}
 			continue
 		}
 		if old != nil {

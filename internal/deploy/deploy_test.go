@@ -17,6 +17,7 @@ import (
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/controlplane"
 	"github.com/apigwdev/apigw/internal/dataplane/accesslog"
+	"github.com/apigwdev/apigw/internal/invoke"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
 	"github.com/apigwdev/apigw/internal/store"
@@ -233,7 +234,7 @@ func TestAccessLogOpenedWhenServedClosedWhenRetired(t *testing.T) {
 	}
 	r.call(t, "DELETE", "/v2/apis/cfg0000000/stages/$default/accesslogsettings", "")
 	dropped := r.sinks.Dropped()
-	st.AccessLog.Log(nil, nil)
+	st.AccessLog.Log(&invoke.Request{}, &invoke.Outcome{})
 	if r.sinks.Dropped() != dropped+1 {
 		t.Error("the retired stage's access log still accepts entries")
 	}

@@ -18,6 +18,8 @@ type Changes struct {
 	APIs map[string]bool
 	// Domains are the keys (DomainKey) of the changed custom domains.
 	Domains map[string]bool
+	// Writes counts the writes recorded, served or not.
+	Writes int
 }
 
 // Empty reports whether nothing served changed.
@@ -28,6 +30,7 @@ func (c *Changes) Empty() bool {
 // Add records a write to (kind, scope, id); an empty id stands for the
 // whole scope.
 func (c *Changes) Add(kind Kind, scope, id string) {
+	c.Writes++
 	switch kind {
 	case KindAPI, KindAPIMeta:
 		if id == "" {

@@ -50,6 +50,15 @@ var ErrNotFound = errors.New("not found")
 // ErrClosed is returned by View and Update after Close.
 var ErrClosed = errors.New("store closed")
 
+// ErrConflict is returned (wrapped) by Update when the transaction kept
+// conflicting with concurrent ones (a clustered store retries a few times
+// first).
+var ErrConflict = errors.New("concurrent modification")
+
+// ErrUnavailable is returned (wrapped) by View and Update when the store
+// cannot be reached (a clustered store cut off from its servers).
+var ErrUnavailable = errors.New("store unavailable")
+
 // ErrReadOnly is returned by the writing methods of a View transaction.
 var ErrReadOnly = errors.New("read-only transaction")
 

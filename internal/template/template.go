@@ -675,7 +675,7 @@ func (s *stack) loadParameters() {
 		}
 	}
 	if len(missing) > 0 {
-		s.ds.add(s.file, params, Error, "Parameters", "Parameters: [%s] must have values", strings.Join(missing, ", "))
+		s.ds.add(s.file, params, Error, "", "Parameters: [%s] must have values", strings.Join(missing, ", "))
 	}
 }
 

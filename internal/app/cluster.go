@@ -1,0 +1,117 @@
+package app
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/apigwdev/apigw/internal/cluster"
+	"github.com/apigwdev/apigw/internal/compile"
+	"github.com/apigwdev/apigw/internal/deploy"
+	"github.com/apigwdev/apigw/internal/store/etcd"
+)
+
+// openCluster joins the cluster of cfg.Cluster (cluster mode): the store
+// is etcd, followed by a cluster.Node. The config file's APIs are imported
+// where etcd's differ; when etcd cannot be reached the node serves its
+// local copy (cluster.Open).
+func (g *Gateway) openCluster(in *compile.Input, d *deploy.Deployer) error {
+	c := g.cfg.Cluster
+	tlsCfg, err := etcdTLS(c.Etcd.TLS)
+	if err != nil {
+		return err
+	}
+	name := c.Node
+	if name == "" {
+		name = cluster.DefaultName(g.cfg.Listen)
+	}
+	n, err := cluster.Open(cluster.Options{
+		Etcd: etcd.Options{
+			Endpoints: c.Etcd.Endpoints, Prefix: c.Etcd.Prefix, DialTimeout: c.Etcd.DialTimeout,
+			Username: c.Etcd.Username, Password: c.Etcd.Password, TLS: tlsCfg, Logger: g.log,
+		},
+		DataDir: g.cfg.DataDir, Name: name, Deployer: d, Logger: g.log,
+	})
+	if err != nil {
+		return fmt.Errorf("cluster mode: %w", err)
+	}
+	g.cp = &controlPlane{store: n.Store(), deployer: d, node: n}
+	if !n.Connected() {
+		return nil
+	}
+	if err := deploy.SyncConfig(n.Store(), g.cfg, in, d, g.logError, deploy.OnlyChanged()); err != nil {
+		return err
+	}
+	if err := n.Load(); err != nil {
+		return fmt.Errorf("cluster mode: loading etcd's state: %w", err)
+	}
+	return nil
+}
+
+// etcdTLS loads the TLS files of cluster.etcd.tls; nil when none is set.
+func etcdTLS(t struct{ CA, Cert, Key string }) (*tls.Config, error) {
+	if t.CA == "" && t.Cert == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.CA != "" {
+		pem, err := os.ReadFile(t.CA)
+		if err != nil {
+			return nil, fmt.Errorf("cluster.etcd.tls.ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("cluster.etcd.tls.ca %s: no PEM certificate in it", t.CA)
+		}
+		cfg.RootCAs = pool
+	}
+	if t.Cert != "" {
+		cert, err := tls.LoadX509KeyPair(t.Cert, t.Key)
+		if err != nil {
+			return nil, fmt.Errorf("cluster.etcd.tls.cert and key: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// startCluster starts following etcd and the membership, once the
+// listeners are bound (their URLs are the member's).
+func (g *Gateway) startCluster() {
+	if g.cp == nil || g.cp.node == nil {
+		return
+	}
+	data := ""
+	if g.dataLn != nil {
+		data = g.DataURL()
+	}
+	g.cp.node.Start(data, g.AdminURL())
+}
+
+// mountCluster serves GET /_cluster in cluster mode.
+func (g *Gateway) mountCluster(mux *http.ServeMux) {
+	if g.cp == nil || g.cp.node == nil {
+		return
+	}
+	node := g.cp.node
+	mux.HandleFunc("GET /_cluster", func(w http.ResponseWriter, _ *http.Request) {
+		st := node.Status()
+		st.Redis = g.redisStatus()
+		b, err := json.Marshal(st)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	})
+}
+
+// redisStatus is the node's view of Redis for /_cluster.
+func (g *Gateway) redisStatus() cluster.RedisStatus {
+	return cluster.RedisStatus{Configured: g.cfg.Cluster.RedisURL != ""}
+}

@@ -1,0 +1,372 @@
+package template
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apigwdev/apigw/internal/model"
+)
+
+// loadString loads one template given as text, in a temporary directory
+// with the extra files given (name → content).
+func loadString(t *testing.T, tmpl string, src Source, files map[string]string) (*Set, error) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src.Path = filepath.Join(dir, "template.yaml")
+	if err := os.WriteFile(src.Path, []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Load([]Source{src}, Options{DataDir: filepath.Join(dir, ".apigw"), UnrunnableWarn: true, Region: "eu-west-1", AccountID: "123456789012", LocalIssuer: "http://127.0.0.1:3300/_issuer"})
+}
+
+// envOf returns the environment of function name.
+func envOf(t *testing.T, s *Set, name string) map[string]string {
+	t.Helper()
+	for _, f := range s.Functions {
+		if f.Name == name {
+			return f.Env
+		}
+	}
+	t.Fatalf("no function %s in %+v", name, s.Functions)
+	return nil
+}
+
+// fnTemplate wraps environment variables into a template with one function,
+// so that intrinsics can be checked by the values they resolve to.
+func fnTemplate(head, env string) string {
+	return head + `
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Code: {ZipFile: "exports.handler = async () => ({})"}
+      Environment:
+        Variables:
+` + env
+}
+
+func TestIntrinsics(t *testing.T) {
+	t.Parallel()
+	head := `Parameters:
+  Name: {Type: String, Default: pets}
+  Count: {Type: Number, Default: 3}
+  Subnets: {Type: CommaDelimitedList, Default: "a, b,c"}
+  Env: {Type: String, Default: prod, AllowedValues: [dev, prod]}
+Mappings:
+  Sizes:
+    prod: {Memory: "1024"}
+    dev: {Memory: "128"}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  IsDev: !Not [!Condition IsProd]
+  Both: !And [!Condition IsProd, !Equals [a, a]]
+  Either: !Or [!Condition IsDev, !Equals [a, b]]
+`
+	tests := []struct{ name, expr, want string }{
+		{"ref parameter", `!Ref Name`, "pets"},
+		{"ref number", `!Ref Count`, "3"},
+		{"pseudo region", `!Ref AWS::Region`, "eu-west-1"},
+		{"pseudo account", `!Ref AWS::AccountId`, "123456789012"},
+		{"pseudo partition", `!Ref AWS::Partition`, "aws"},
+		{"pseudo url suffix", `!Ref AWS::URLSuffix`, "amazonaws.com"},
+		{"stack name", `!Ref AWS::StackName`, "local"},
+		{"sub", `!Sub "${Name}-${AWS::Region}"`, "pets-eu-west-1"},
+		{"sub literal", `!Sub "${!Name} ${Name}"`, "${Name} pets"},
+		{"sub with map", `!Sub ["${A}/${Name}", {A: x}]`, "x/pets"},
+		{"sub getatt", `!Sub "${Fn.Arn}"`, "arn:aws:lambda:eu-west-1:123456789012:function:Fn"},
+		{"getatt list", `!GetAtt [Fn, Arn]`, "arn:aws:lambda:eu-west-1:123456789012:function:Fn"},
+		{"ref function", `!Ref Fn`, "Fn"},
+		{"join", `!Join ["-", [a, !Ref Name, c]]`, "a-pets-c"},
+		{"join list parameter", `!Join [",", !Ref Subnets]`, "a,b,c"},
+		{"select", `!Select [1, [x, y, z]]`, "y"},
+		{"select split", `!Select [2, !Split [":", "a:b:c"]]`, "c"},
+		{"if true", `!If [IsProd, yes-prod, no]`, "yes-prod"},
+		{"if false", `!If [IsDev, dev, not-dev]`, "not-dev"},
+		{"and", `!If [Both, t, f]`, "t"},
+		{"or", `!If [Either, t, f]`, "f"},
+		{"find in map", `!FindInMap [Sizes, !Ref Env, Memory]`, "1024"},
+		{"base64", `!Base64 hello`, "aGVsbG8="},
+		{"cidr", `!Select [1, !Cidr ["10.0.0.0/16", 3, 8]]`, "10.0.1.0/24"},
+		{"getazs", `!Select [0, !GetAZs ""]`, "eu-west-1a"},
+		{"long form", `{"Fn::Join": ["", ["a", {"Ref": "Name"}]]}`, "apets"},
+		{"number as written", `1.10`, "1.10"},
+	}
+	var env strings.Builder
+	for i, tt := range tests {
+		env.WriteString("          V" + strconv.Itoa(i) + ": " + tt.expr + "\n")
+	}
+	set, err := loadString(t, fnTemplate(head, env.String()), Source{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := envOf(t, set, "Fn")
+	for i, tt := range tests {
+		if v := got["V"+strconv.Itoa(i)]; v != tt.want {
+			t.Errorf("%s: %s = %q; want %q", tt.name, tt.expr, v, tt.want)
+		}
+	}
+}
+
+func TestNoValueRemovesProperty(t *testing.T) {
+	t.Parallel()
+	set, err := loadString(t, fnTemplate("Conditions:\n  Never: !Equals [a, b]\n", "          KEEP: k\n          DROP: !If [Never, x, !Ref AWS::NoValue]\n"), Source{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envOf(t, set, "Fn")
+	if _, ok := env["DROP"]; ok || env["KEEP"] != "k" {
+		t.Errorf("env %v; want KEEP only", env)
+	}
+}
+
+// TestTemplateErrors checks CloudFormation's and SAM's messages, each at
+// its node.
+func TestTemplateErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, tmpl string
+		src        Source
+		want       []string
+	}{
+		{"undefined ref", fnTemplate("", "          A: !Ref Missing\n"), Source{},
+			[]string{"template.yaml:11:14: Fn.Environment.Variables: Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template"}},
+		{"undefined getatt", fnTemplate("", "          A: !GetAtt Missing.Arn\n"), Source{},
+			[]string{"template.yaml:11:14: Fn.Environment.Variables: Template error: instance of Fn::GetAtt references undefined resource Missing"}},
+		{"missing parameters", fnTemplate("Parameters:\n  A: {Type: String}\n  B: {Type: String}\n", "          A: !Ref A\n"), Source{},
+			[]string{"template.yaml:2:3: Parameters: [A, B] must have values"}},
+		{"allowed values", fnTemplate("Parameters:\n  A: {Type: String, AllowedValues: [x], Default: y}\n", "          A: !Ref A\n"), Source{},
+			[]string{"template.yaml:2:3: Parameters.A: Parameter 'A' must be one of AllowedValues"}},
+		{"override allowed values", fnTemplate("Parameters:\n  A: {Type: String, AllowedValues: [x], Default: x}\n", "          A: !Ref A\n"), Source{ParameterOverrides: map[string]string{"A": "z"}},
+			[]string{"template.yaml:2:3: Parameters.A: Parameter 'A' must be one of AllowedValues (value from --parameter-overrides)"}},
+		{"unknown override", fnTemplate("", "          A: a\n"), Source{ParameterOverrides: map[string]string{"Nope": "z"}},
+			[]string{"template.yaml: Parameters: [Nope] do not exist in the template"}},
+		{"unknown tag", fnTemplate("", "          A: !Nope x\n"), Source{},
+			[]string{"template.yaml:11:14: unknown tag !Nope"}},
+		{"duplicate key", fnTemplate("", "          A: x\n          A: y\n"), Source{},
+			[]string{`template.yaml:12:11: duplicate key "A" (first at line 11)`}},
+		{"logical id", "Resources:\n  my-fn:\n    Type: AWS::SNS::Topic\n", Source{},
+			[]string{"template.yaml:2:3: my-fn: Logical ids must be alphanumeric."}},
+		{"no resources", "Parameters: {}\n", Source{},
+			[]string{"template.yaml:1:1: Template format error: At least one Resources member must be defined."}},
+		{"other transform", "Transform: AWS::CodeDeployBlueGreen\nResources:\n  T: {Type: AWS::SNS::Topic}\n", Source{},
+			[]string{"template.yaml:1:12: Transform: transform AWS::CodeDeployBlueGreen runs only inside AWS CloudFormation; apigw cannot apply it"}},
+		{"s3 include", "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n      Body:\n        Fn::Transform: {Name: AWS::Include, Parameters: {Location: s3://b/k.yaml}}\n", Source{},
+			[]string{"template.yaml:6:68: cannot fetch S3 objects; use a local path (s3://b/k.yaml)"}},
+		{"import value", fnTemplate("", "          A: !ImportValue shared-x\n"), Source{},
+			[]string{"template.yaml:11:14: Fn.Environment.Variables: No export named shared-x found"}},
+		{"select out of range", fnTemplate("", "          A: !Select [5, [a]]\n"), Source{},
+			[]string{"template.yaml:11:14: Fn.Environment.Variables: Template error: Fn::Select cannot select nonexistent value at index 5"}},
+		{"condition cycle", fnTemplate("Conditions:\n  A: !Condition B\n  B: !Condition A\n", "          A: !If [A, x, y]\n"), Source{},
+			[]string{"template.yaml:3:6: Conditions.B: Template error: circular dependency between conditions: A"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := loadString(t, tt.tmpl, tt.src, nil)
+			var le *LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("got %v; want a LoadError", err)
+			}
+			var got []string
+			for _, d := range le.Diagnostics {
+				if d.Severity == Error {
+					s := d.String()
+					got = append(got, s[strings.Index(s, "template.yaml"):])
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestDeterministicIDs: the same template gives the same API id across
+// loads; apiIds fixes it; another stack name gives another id.
+func TestDeterministicIDs(t *testing.T) {
+	t.Parallel()
+	tmpl := "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {Name: a, ProtocolType: HTTP, Target: https://example.com}\n"
+	id := func(src Source) string {
+		set, err := loadString(t, tmpl, src, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set.APIs[0].Definition.API.APIID
+	}
+	a, b := id(Source{}), id(Source{})
+	if a != b || len(a) != 10 || strings.Trim(a, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+		t.Errorf("ids %q, %q; want the same 10 base-36 characters", a, b)
+	}
+	if c := id(Source{StackName: "other"}); c == a {
+		t.Errorf("another stack name gave the same id %s", c)
+	}
+	if c := id(Source{APIIDs: map[string]string{"Api": "fixed01"}}); c != "fixed01" {
+		t.Errorf("apiIds: %s", c)
+	}
+}
+
+// TestQuickCreateAndResources covers the CloudFormation shapes: quick
+// create, Route/Integration/Authorizer resources with Fn::Join targets,
+// stage variables, JWT authorizers with the local issuer.
+func TestQuickCreateAndResources(t *testing.T) {
+	t.Parallel()
+	tmpl := `Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: nodejs20.x, Handler: index.handler, Code: {ZipFile: "x"}, FunctionName: pets-fn}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: pets, ProtocolType: HTTP}
+  Auth:
+    Type: AWS::ApiGatewayV2::Authorizer
+    Properties:
+      ApiId: !Ref Api
+      AuthorizerType: JWT
+      Name: jwt
+      IdentitySource: [$request.header.Authorization]
+      JwtConfiguration: {Issuer: https://issuer.example.com, Audience: [app]}
+  Integ:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !Join ["", ["arn:", !Ref AWS::Partition, ":apigateway:", !Ref AWS::Region, ":lambda:path/2015-03-31/functions/", !GetAtt Fn.Arn, "/invocations"]]
+      PayloadFormatVersion: 2.0
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref Api
+      RouteKey: GET /pets/{id}
+      Target: !Join [/, [integrations, !Ref Integ]]
+      AuthorizationType: JWT
+      AuthorizerId: !Ref Auth
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Api, StageName: prod, AutoDeploy: true, StageVariables: {v: "1.10"}}
+  Perm:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: apigateway.amazonaws.com}
+`
+	set, err := loadString(t, tmpl, Source{JWTLocalIssuer: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := set.APIs[0]
+	if len(a.Definition.Routes) != 1 || len(a.Stages) != 1 || a.Stages[0].StageName != "prod" || a.Stages[0].StageVariables["v"] != "1.10" {
+		t.Fatalf("API %+v", a)
+	}
+	r, in, az := a.Definition.Routes[0], a.Definition.Integrations[0], a.Definition.Authorizers[0]
+	if r.Target != "integrations/"+in.IntegrationID || r.AuthorizerID != az.AuthorizerID || r.AuthorizationType != model.AuthJWT {
+		t.Errorf("route %+v, integration %s, authorizer %s", r, in.IntegrationID, az.AuthorizerID)
+	}
+	if in.IntegrationURI != "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:pets-fn/invocations" || in.PayloadFormatVersion != "2.0" {
+		t.Errorf("integration %+v", in)
+	}
+	if az.JWTConfiguration.Issuer != "http://127.0.0.1:3300/_issuer" || az.JWTConfiguration.Audience[0] != "app" {
+		t.Errorf("authorizer with the local issuer: %+v", az.JWTConfiguration)
+	}
+	for _, d := range set.Diagnostics {
+		if d.Severity == Warning {
+			t.Errorf("unexpected warning: %s", d)
+		}
+	}
+}
+
+// TestMissingPermission: an integrated function without a Lambda
+// permission is served with AWS's consequence named.
+func TestMissingPermission(t *testing.T) {
+	t.Parallel()
+	tmpl := `Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: nodejs20.x, Handler: index.handler, Code: {ZipFile: "x"}}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: a, ProtocolType: HTTP, Target: !GetAtt Fn.Arn}
+`
+	set, err := loadString(t, tmpl, Source{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(diagText(set.Diagnostics), "warning: Api: on AWS this route $default answers 500: API Gateway has no permission to invoke Fn") {
+		t.Errorf("diagnostics:\n%s", diagText(set.Diagnostics))
+	}
+}
+
+// TestGlobalsAndEnvVars covers Globals merging (maps merge, local wins),
+// the env-vars file (Parameters, then the logical id) and a Go function
+// built with BuildMethod go1.x.
+func TestGlobalsAndEnvVars(t *testing.T) {
+	t.Parallel()
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: provided.al2023
+    Timeout: 12
+    Environment:
+      Variables: {A: global, B: global, TABLE: t}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: go1.x}
+    Properties:
+      CodeUri: fn/
+      Handler: bootstrap
+      MemorySize: 256
+      ReservedConcurrentExecutions: 5
+      Environment:
+        Variables: {B: local, C: local}
+      Events:
+        Get: {Type: HttpApi, Properties: {Path: /x, Method: get}}
+`
+	set, err := loadString(t, tmpl, Source{EnvVars: "env.json"}, map[string]string{
+		"fn/go.mod": "module x\n",
+		"env.json":  `{"Parameters": {"TABLE": "local-table", "UNDECLARED": "x"}, "Fn": {"C": "from-file"}}`,
+	})
+	if err == nil {
+		t.Fatal("a relative --env-vars path must be reported")
+	}
+	dir := t.TempDir()
+	envFile := filepath.Join(dir, "env.json")
+	if err := os.WriteFile(envFile, []byte(`{"Parameters": {"TABLE": "local-table"}, "Fn": {"C": "from-file", "D": "not-declared"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set, err = loadString(t, tmpl, Source{EnvVars: envFile}, map[string]string{"fn/go.mod": "module x\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := set.Functions[0]
+	want := map[string]string{"A": "global", "B": "local", "C": "from-file", "TABLE": "local-table"}
+	if strings.Join(sortedKeys(f.Env), ",") != "A,B,C,TABLE" {
+		t.Errorf("env %v; want %v", f.Env, want)
+	}
+	for k, v := range want {
+		if f.Env[k] != v {
+			t.Errorf("env %s = %q; want %q", k, f.Env[k], v)
+		}
+	}
+	if f.TimeoutSeconds != 12 || f.MemorySize != 256 || f.Concurrency != 5 {
+		t.Errorf("settings %+v", f)
+	}
+	if len(f.Build) < 3 || f.Build[0] != "go" || f.Build[1] != "build" || len(f.Command) != 1 || !strings.HasSuffix(f.Command[0], "bootstrap") {
+		t.Errorf("build %v command %v", f.Build, f.Command)
+	}
+	if !strings.Contains(diagText(set.Diagnostics), "variable D is not declared") {
+		t.Errorf("no warning for the undeclared variable:\n%s", diagText(set.Diagnostics))
+	}
+}
