@@ -1,5 +1,5 @@
 // Package cli implements apigw's command line: the serve, validate and
-// version subcommands (interface.md section 1). cmd/apigw only calls Main.
+// version subcommands (docs/configuration.md). cmd/apigw only calls Main.
 package cli
 
 import (

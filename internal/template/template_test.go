@@ -171,6 +171,11 @@ func TestTemplateErrors(t *testing.T) {
 			[]string{"template.yaml:11:14: Fn.Environment.Variables: No export named shared-x found"}},
 		{"select out of range", fnTemplate("", "          A: !Select [5, [a]]\n"), Source{},
 			[]string{"template.yaml:11:14: Fn.Environment.Variables: Template error: Fn::Select cannot select nonexistent value at index 5"}},
+		{"unsupported property", "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {Name: a, ProtocolType: HTTP, Target: https://example.com, Cors: {}}\n", Source{},
+			[]string{"template.yaml:4:76: Api.Cors: Encountered unsupported property Cors"}},
+		{"route settings of no route", "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {Name: a, ProtocolType: HTTP}\n" +
+			"  Stage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties: {ApiId: !Ref Api, StageName: s, AutoDeploy: true, RouteSettings: {GET /watchlist: {ThrottlingBurstLimit: 1}}}\n", Source{},
+			[]string{"template.yaml:2:3: Api: Unable to find Route by key GET /watchlist within the provided RouteSettings (stage s)"}},
 		{"condition cycle", fnTemplate("Conditions:\n  A: !Condition B\n  B: !Condition A\n", "          A: !If [A, x, y]\n"), Source{},
 			[]string{"template.yaml:3:6: Conditions.B: Template error: circular dependency between conditions: A"}},
 	}
