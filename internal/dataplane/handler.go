@@ -234,10 +234,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 		return gwerr.Newf(gwerr.RequestEntityTooLarge, "content-length %d is more than %d", r.ContentLength, MaxPayloadBytes)
 	}
 	if r.Body != nil && r.Body != http.NoBody {
-		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes, start: x.start,
+		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes,
 			grace: h.limits.BodyGrace, rate: h.limits.BodyMinRate, budget: &h.budget}
 		x.body.ctl = http.NewResponseController(w)
-		_ = x.body.ctl.SetReadDeadline(x.body.deadline())
 		r.Body = x.body
 	}
 	s := h.snap.Load()
@@ -363,6 +362,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 			}
 			return h.integrationFailed(r, x, err)
 		}
+	}
+	if x.body != nil && !x.body.eof.Load() {
+		// The integration answered without reading the whole body (a
+		// backend's early answer): send the answer now rather than after
+		// net/http has read up to 256 KB more of the body.
+		w.Header().Set("Connection", "close")
 	}
 	h.writeResponse(w, r, st, resp, x.reqID)
 	return nil
