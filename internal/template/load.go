@@ -119,10 +119,21 @@ func (l *loader) loadSource(src *Source) {
 		return
 	}
 	name := src.StackName
+	scName, scOverrides := l.samconfig(filepath.Dir(src.Path))
+	if name == "" {
+		name = scName
+	}
 	if name == "" {
 		name = "local"
 	}
-	l.loadTemplate(src, src.Path, name, "", src.ParameterOverrides)
+	overrides := scOverrides
+	if overrides == nil {
+		overrides = map[string]string{}
+	}
+	for k, v := range src.ParameterOverrides {
+		overrides[k] = v
+	}
+	l.loadTemplate(src, src.Path, name, "", overrides)
 }
 
 func unwrapPathError(err error) error {

@@ -427,3 +427,32 @@ Outputs:
 		t.Errorf("parent output %q; want %q", url, want)
 	}
 }
+
+// TestSamconfig reads the stack name and parameter overrides of
+// samconfig.toml, flags winning.
+func TestSamconfig(t *testing.T) {
+	t.Parallel()
+	conf := `version = 0.1
+[default.global.parameters]
+stack_name = "global-name"
+[default.deploy.parameters]
+stack_name = "sam-app"
+parameter_overrides = "A=from-deploy B=\"two words\""
+region = "eu-west-1"
+[default.local_start_api.parameters]
+parameter_overrides = ["B=from-local", "C=c"]
+`
+	tmpl := fnTemplate("Parameters:\n  A: {Type: String}\n  B: {Type: String}\n  C: {Type: String}\n",
+		"          A: !Ref A\n          B: !Ref B\n          C: !Ref C\n          S: !Ref AWS::StackName\n")
+	set, err := loadString(t, tmpl, Source{ParameterOverrides: map[string]string{"C": "flag"}}, map[string]string{"samconfig.toml": conf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envOf(t, set, "Fn")
+	want := map[string]string{"A": "from-deploy", "B": "from-local", "C": "flag", "S": "sam-app"}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s = %q; want %q", k, env[k], v)
+		}
+	}
+}
