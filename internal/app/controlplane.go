@@ -9,6 +9,7 @@ import (
 	"github.com/apigwdev/apigw/internal/cluster"
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/controlplane"
+	"github.com/apigwdev/apigw/internal/dataplane/throttle/redisquota"
 	"github.com/apigwdev/apigw/internal/deploy"
 	"github.com/apigwdev/apigw/internal/store"
 )
@@ -29,6 +30,8 @@ type controlPlane struct {
 	// node is this gateway's membership of a cluster (cluster.go); nil
 	// without cluster mode, where store is the embedded bbolt store.
 	node *cluster.Node
+	// quota makes limits cluster-wide in cluster mode (cluster.go).
+	quota *redisquota.Quota
 }
 
 // openStore opens the store, brings the config file's APIs (already
@@ -109,6 +112,9 @@ func (g *Gateway) closeStore() {
 	g.cp.deployer.Close()
 	if err := g.cp.store.Close(); err != nil {
 		g.log.Error("closing store", "err", err)
+	}
+	if g.cp.quota != nil {
+		g.cp.quota.Close()
 	}
 	if g.cp.node != nil {
 		if err := g.cp.node.Close(); err != nil {
