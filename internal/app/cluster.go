@@ -16,6 +16,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/cluster"
 	"github.com/apigwdev/apigw/internal/compile"
+	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth/rediscache"
 	"github.com/apigwdev/apigw/internal/dataplane/throttle"
 	"github.com/apigwdev/apigw/internal/dataplane/throttle/redisquota"
 	"github.com/apigwdev/apigw/internal/deploy"
@@ -137,7 +138,11 @@ func (g *Gateway) redisStatus() cluster.RedisStatus {
 // a Redis that does not answer starts the node in fallback (local limits
 // divided by the live nodes), with a warning naming the address.
 func (g *Gateway) newQuota(n *cluster.Node) (*redisquota.Quota, error) {
-	opts := redisquota.Options{Nodes: n.Live, Logger: g.log.With("component", "throttle"),
+	prefix := g.cfg.Cluster.Etcd.Prefix
+	if prefix == "" {
+		prefix = etcd.DefaultPrefix
+	}
+	opts := redisquota.Options{Nodes: n.Live, Logger: g.log.With("component", "throttle"), Prefix: prefix,
 		Account: throttle.Limits{Rate: g.cfg.AccountThrottle.RateLimit, Burst: g.cfg.AccountThrottle.BurstLimit}}
 	u := g.cfg.Cluster.RedisURL
 	if u == "" {
@@ -164,6 +169,10 @@ func (g *Gateway) newQuota(n *cluster.Node) (*redisquota.Quota, error) {
 		g.log.Warn(fmt.Sprintf("redis at %s does not answer (%v): limits are divided between the live nodes until it does", ro.Addr, err))
 	}
 	opts.Client = client
+	if g.authz != nil && g.authz.Results != nil {
+		g.cp.authzShare = rediscache.New(client, prefix, g.authz.Results, g.log.With("component", "authz"))
+		g.authz.Results.Share(g.cp.authzShare)
+	}
 	q := redisquota.New(opts)
 	if err != nil {
 		q.Unreachable()
