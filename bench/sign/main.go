@@ -6,7 +6,7 @@
 //
 // wrk sends the same headers with every request, so the one signature must
 // verify for the whole run. The gateway accepts a timestamp within five
-// minutes of its clock, either way (auth-and-integrations.md C.3). A run of
+// minutes of its clock, either way (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html). A run of
 // -valid up to four and a half minutes is signed at the current time; a
 // longer one (up to nine minutes) is signed later, so that the run's start
 // and end both fall within the five minutes around the timestamp.

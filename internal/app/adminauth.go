@@ -17,7 +17,7 @@ import (
 )
 
 // Signing services of the admin listener's APIs: the credential scope the AWS
-// SDKs use for each (wire-contracts.md 1.2 and 2.8).
+// SDKs use for each (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html).
 const (
 	adminServiceAPIGateway = "apigateway"
 	adminServiceLambda     = "lambda"

@@ -19,25 +19,7 @@ import (
 // it; with admin.allowUnauthenticated, or with credentials, it starts.
 func TestAdminExposedWithoutCredentialsRefused(t *testing.T) {
 	start := func(t *testing.T, admin config.Admin) (*app.Gateway, error) {
-		cfg := config.Default()
-		if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "0.0.0.0:0", DataDir: filepath.Join(t.TempDir(), ".apigw")}); err != nil {
-			t.Fatal(err)
-		}
-		cfg.Admin = admin
-		g, err := app.New(cfg, app.Options{Stderr: io.Discard, ShutdownTimeout: 5 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := g.Start(); err != nil {
-			g.Close()
-			return nil, err
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = g.Shutdown(ctx)
-		})
-		return g, nil
+		return startGateway(t, "0.0.0.0:0", func(c *config.Config) { c.Admin = admin })
 	}
 	t.Run("refused", func(t *testing.T) {
 		_, err := start(t, config.Admin{})
@@ -67,4 +49,32 @@ func TestAdminExposedWithoutCredentialsRefused(t *testing.T) {
 			resp.Body.Close()
 		})
 	}
+}
+
+// startGateway starts a gateway with no APIs, the data plane on an
+// ephemeral loopback port and the admin listener on adminListen, after
+// edit changes the configuration; it is shut down at the end of the test.
+func startGateway(t *testing.T, adminListen string, edit func(*config.Config)) (*app.Gateway, error) {
+	t.Helper()
+	cfg := config.Default()
+	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: adminListen, DataDir: filepath.Join(t.TempDir(), ".apigw")}); err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(cfg)
+	}
+	g, err := app.New(cfg, app.Options{Stderr: io.Discard, ShutdownTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		g.Close()
+		return nil, err
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = g.Shutdown(ctx)
+	})
+	return g, nil
 }

@@ -43,6 +43,7 @@ import (
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
 	"github.com/apigwdev/apigw/internal/template"
+	"github.com/apigwdev/apigw/internal/tracing"
 )
 
 // Options are what the command line adds to the configuration.
@@ -62,6 +63,11 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight requests may run after a stop
 	// signal. Zero means 30 seconds.
 	ShutdownTimeout time.Duration
+	// Reload loads the configuration again, as the caller loaded it for
+	// New (the config file, then the command line's flags); with Watch, a
+	// change of the configuration's files reloads it (reload.go). If nil,
+	// Watch only watches functions.
+	Reload func() (*config.Config, error)
 	// Watch rebuilds and restarts local functions when their files change
 	// (`apigw serve --watch`; see package functions/watch), from Start until
 	// the functions stop.
@@ -102,6 +108,8 @@ type Gateway struct {
 	// inspector records requests for /_inspector; nil when the config
 	// turns it off.
 	inspector *inspector.Recorder
+	// tracer exports traces (tracing.go); nil when tracing is off.
+	tracer *tracing.Tracer
 	// tls is the HTTPS data plane listener (tls.go).
 	tls    tlsServices
 	dataLn net.Listener // nil when plain HTTP is off (listen: "")
@@ -109,6 +117,9 @@ type Gateway struct {
 	dataSv *http.Server
 	admSv  *http.Server
 	wg     sync.WaitGroup
+	// watched is the configuration last loaded, whose files the config
+	// watcher watches; owned by the config watcher's goroutine after Start.
+	watched *config.Config
 	// checks builds and checks the functions after Start (summary.go).
 	checks *functionChecks
 	// serveErr receives the first listener failure.
@@ -157,6 +168,9 @@ func New(cfg *config.Config, opts Options) (_ *Gateway, err error) {
 		return nil, err
 	}
 	g.res.own("functions", noError(g.closeFunctions))
+	if err := g.newTracer(); err != nil {
+		return nil, err
+	}
 	g.transport = h1client.New()
 	g.res.own("backend connections", noError(g.transport.CloseIdleConnections))
 	in, err := buildInput(cfg)
@@ -203,6 +217,9 @@ func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
 			Secrets:     g.cfg.Secrets(),
 		})
 		opts.Inspector = g.inspector
+	}
+	if g.tracer != nil {
+		opts.Tracer = g.tracer
 	}
 	return opts
 }
@@ -269,7 +286,7 @@ func (g *Gateway) Start() (err error) {
 	g.startCluster()
 	g.printSummary()
 	g.checkFunctions()
-	return nil
+	return g.startReload()
 }
 
 // serve serves s on ln in a goroutine of g.wg, and owns s: releasing it stops

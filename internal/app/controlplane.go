@@ -86,7 +86,7 @@ func (g *Gateway) mountControlPlane(mux *http.ServeMux) {
 		Region:    g.cfg.Region,
 		AccountID: g.cfg.AccountID,
 		// Path style reaches the API from any client, with no DNS set-up
-		// (interface.md section 2, step 3).
+		// (docs/configuration.md).
 		APIEndpoint:           func(apiID string) string { return dataURL + "/_aws/execute-api/" + apiID },
 		ResetAuthorizersCache: g.resetAuthorizersCache,
 		Truststore:            g.truststore,

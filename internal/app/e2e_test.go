@@ -59,8 +59,8 @@ paths:
 `
 }
 
-// TestWorkedRoutingExample serves the worked example of dataplane.md section
-// 1.2 from an OpenAPI document through HTTP_PROXY integrations to a real
+// TestWorkedRoutingExample serves a worked example of route selection
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html) from an OpenAPI document through HTTP_PROXY integrations to a real
 // backend, in host style, path style and as the default API, on $default and
 // on a named stage.
 func TestWorkedRoutingExample(t *testing.T) {

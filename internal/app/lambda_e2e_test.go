@@ -169,7 +169,7 @@ var (
 
 // TestLambdaEvents sends requests through the gateway to real aws-lambda-go
 // functions and checks the events they received, field by field
-// (dataplane.md 3.2 to 3.6).
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
 func TestLambdaEvents(t *testing.T) {
 	t.Parallel()
 	gw := startLambdaGateway(t)
@@ -410,7 +410,7 @@ func TestLambdaEvents(t *testing.T) {
 	})
 }
 
-// TestLambdaResponses sends every result shape of dataplane.md 3.7 and 3.8
+// TestLambdaResponses sends every result shape of https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 // through a real function (apifn returns the request body as its output)
 // and checks what the client gets.
 func TestLambdaResponses(t *testing.T) {

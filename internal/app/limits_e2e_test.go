@@ -2,40 +2,22 @@ package app_test
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/apigwdev/apigw/internal/app"
-	"github.com/apigwdev/apigw/internal/config"
 )
 
 // TestHeaderBytesBounded: the data plane listener reads no more than about
 // the 10 KB quota of request header: a 12 KB header gets AWS's 431 from the
 // gateway, a 1 MB one is refused by the server before it is read whole.
 func TestHeaderBytesBounded(t *testing.T) {
-	cfg := config.Default()
-	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(t.TempDir(), ".apigw")}); err != nil {
-		t.Fatal(err)
-	}
-	g, err := app.New(cfg, app.Options{Stderr: io.Discard, ShutdownTimeout: 5 * time.Second})
+	g, err := startGateway(t, "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := g.Start(); err != nil {
-		g.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = g.Shutdown(ctx)
-	})
 	addr := strings.TrimPrefix(g.DataURL(), "http://")
 	send := func(headerBytes int) (int, string) {
 		c, err := net.Dial("tcp", addr)

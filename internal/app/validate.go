@@ -116,6 +116,12 @@ func Validate(ctx context.Context, cfg *config.Config, configErr error) Report {
 
 	for _, n := range fns.Names() {
 		if err := fns.Check(ctx, n); err != nil {
+			if fc, _ := fns.Config(n); fc.Runtime != "" {
+				// A missing or refused node/python is a warning: the file may be
+				// meant for a machine that has it (docs/configuration.md).
+				r.Warnings = append(r.Warnings, functionLineOf(&c, n, err.Error()))
+				continue
+			}
 			r.Errors = append(r.Errors, functionLineOf(&c, n, err.Error()))
 		}
 	}

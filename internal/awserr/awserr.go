@@ -2,7 +2,7 @@
 // and its one renderer.
 //
 // Handlers return errors; Write turns any error into the response AWS
-// sends (wire-contracts.md 1.3), which the AWS SDKs deserialize into their
+// sends (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html), which the AWS SDKs deserialize into their
 // typed exceptions:
 //
 //	HTTP/1.1 404 Not Found

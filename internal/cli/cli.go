@@ -1,5 +1,5 @@
 // Package cli implements apigw's command line: the serve, validate and
-// version subcommands (interface.md section 1). cmd/apigw only calls Main.
+// version subcommands (docs/configuration.md). cmd/apigw only calls Main.
 package cli
 
 import (
@@ -103,7 +103,7 @@ func serve(args []string, stderr io.Writer) int {
 		region     = fs.String("region", "", "region in ARNs, endpoints and SigV4 scopes (default us-east-1)")
 		account    = fs.String("account-id", "", "account id in ARNs (default 000000000000)")
 		openapiDoc = fs.String("openapi", "", "import this OpenAPI document as the default API with a $default stage")
-		watchFiles = fs.Bool("watch", false, "rebuild and restart a function when its source files change (its dir, or its program without a build command)")
+		watchFiles = fs.Bool("watch", false, "reload the config file, OpenAPI documents and templates when they change, and rebuild and restart a function when its source files change")
 		pprofOn    = fs.Bool("pprof", false, "serve net/http/pprof on the admin listener under /debug/pprof/")
 		logFormat  = fs.String("log-format", "", "the gateway's log: text or json (default text)")
 		logLevel   = fs.String("log-level", "", "least level logged: debug, info, warn or error (default info; warn hides the line per request)")
@@ -121,11 +121,6 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw serve: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	cfg, err := loadConfig(*configFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "apigw: %v\n", err)
-		return 1
-	}
 	over := config.Overrides{
 		Listen:      *listen,
 		AdminListen: *admin,
@@ -141,11 +136,23 @@ func serve(args []string, stderr io.Writer) int {
 		Redis:       *redisURL,
 		Node:        *nodeName,
 	}
-	if err := cfg.Apply(over); err != nil {
-		fmt.Fprintf(stderr, "apigw: %v\n", err)
-		return 1
+	// load loads the configuration: the file, the flags over it, the
+	// templates. --watch calls it again on every change (app.Options.Reload).
+	load := func(infos io.Writer) (*config.Config, error) {
+		cfg, err := loadConfig(*configFile)
+		if err != nil {
+			return nil, err
+		}
+		if err := cfg.Apply(over); err != nil {
+			return nil, err
+		}
+		if err := tf.apply(cfg, cfg.File == "" && *openapiDoc == "", infos); err != nil {
+			return nil, err
+		}
+		return cfg, nil
 	}
-	if err := tf.apply(cfg, cfg.File == "" && *openapiDoc == "", stderr); err != nil {
+	cfg, err := load(stderr)
+	if err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1
 	}
@@ -157,6 +164,7 @@ func serve(args []string, stderr io.Writer) int {
 	if err := app.Run(ctx, cfg, app.Options{
 		Stderr: stderr, Logger: logs.Logger, RequestLogger: logs.Requests, JSONLines: logs.Format == logging.JSON,
 		Watch: *watchFiles, Pprof: *pprofOn,
+		Reload: func() (*config.Config, error) { return load(io.Discard) },
 	}); err != nil {
 		fmt.Fprintf(stderr, "apigw: %v\n", err)
 		return 1

@@ -10,7 +10,7 @@ import (
 )
 
 // serviceIntegration compiles an AWS service integration (an integration
-// with integrationSubtype, auth-and-integrations.md D.4): its
+// with integrationSubtype, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services-reference.html): its
 // requestParameters are the subtype's parameters, not request mappings, so
 // they go to the invoker; responseParameters apply as for any integration.
 func (c *compiler) serviceIntegration(apiID, where string, mi *model.Integration) *snapshot.Integration {

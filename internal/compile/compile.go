@@ -565,7 +565,7 @@ func (c *compiler) integration(d *model.Definition, mi *model.Integration, r *mo
 		pfv := mi.PayloadFormatVersion
 		if pfv == "" {
 			// OpenAPI import defaults an aws_proxy integration to the latest
-			// format (auth-and-integrations.md D.2).
+			// format (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
 			pfv = "2.0"
 		}
 		key := invokerKey{

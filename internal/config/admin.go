@@ -9,7 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Admin configures access to the admin listener (interface.md section 3,
+// Admin configures access to the admin listener (docs/configuration.md,
 // admin).
 type Admin struct {
 	// Credentials, when not empty, are the only ones that may call the

@@ -1,4 +1,4 @@
-// Package config loads apigw's YAML config file (interface.md section 3).
+// Package config loads apigw's YAML config file (docs/configuration.md).
 //
 // Decoding is strict: unknown keys, values of the wrong type, bad durations,
 // addresses, names, ids and duplicates are all problems, and every problem
@@ -28,7 +28,7 @@ import (
 	"github.com/apigwdev/apigw/internal/model"
 )
 
-// Defaults of the config file and of `apigw serve`'s flags (interface.md
+// Defaults of the config file and of `apigw serve`'s flags (docs/configuration.md
 // sections 1 and 3).
 const (
 	DefaultListen      = "127.0.0.1:3000"
@@ -106,6 +106,9 @@ type Config struct {
 	StrictTemplates bool
 	// Inspector configures the request inspector (observe.go).
 	Inspector Inspector
+	// Tracing configures OpenTelemetry traces (observe.go); off unless
+	// tracing.otlpEndpoint is set.
+	Tracing Tracing
 }
 
 // Function is a function of the functions map: local (Command, run as a

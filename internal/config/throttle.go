@@ -3,7 +3,7 @@ package config
 import "gopkg.in/yaml.v3"
 
 // Account-level throttle defaults: AWS's per-Region limit for all APIs of an
-// account (dataplane.md section 7).
+// account (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html).
 const (
 	DefaultAccountRateLimit  = 10000.0
 	DefaultAccountBurstLimit = 5000

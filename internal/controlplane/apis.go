@@ -10,7 +10,7 @@ import (
 )
 
 // createAPIInput is CreateApi's body: the Api members plus quick create's
-// request-only members (wire-contracts.md 1.6).
+// request-only members (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html).
 type createAPIInput struct {
 	model.API
 	// Target makes a quick create: a Lambda function ARN or an HTTP URL.
@@ -104,7 +104,7 @@ func (h *Handler) createAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 // quickCreate adds the managed integration and route of a quick create to
-// def (wire-contracts.md 1.6).
+// def (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html).
 func (h *Handler) quickCreate(def *model.Definition, target, routeKey, credentialsARN string) error {
 	in := model.Integration{
 		IntegrationID:     newID(integrationIDLen),
@@ -133,7 +133,7 @@ func (h *Handler) quickCreate(def *model.Definition, target, routeKey, credentia
 
 // setQuickTarget points a managed integration at target: a Lambda function
 // ARN makes an AWS_PROXY integration (POST, payload 2.0); an HTTP URL an
-// HTTP_PROXY integration (ANY, payload 1.0; UNCONFIRMED but consistent with
+// HTTP_PROXY integration (ANY, payload 1.0; undocumented by AWS, our choice: docs/compatibility.md#management-api but consistent with
 // the CLI examples).
 func setQuickTarget(in *model.Integration, target string) error {
 	in.IntegrationURI = target
@@ -249,8 +249,8 @@ func (h *Handler) updateAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 // updateQuickCreate applies UpdateApi's quick-create members to the
-// managed integration and route (wire-contracts.md 1.6). An API that was
-// not quick-created has neither: BadRequestException (UNCONFIRMED).
+// managed integration and route (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html). An API that was
+// not quick-created has neither: BadRequestException (undocumented by AWS; our choice: docs/compatibility.md#management-api).
 func updateQuickCreate(def *model.Definition, target, routeKey, credentialsARN *string) error {
 	var in *model.Integration
 	for i := range def.Integrations {
@@ -289,7 +289,7 @@ func updateQuickCreate(def *model.Definition, target, routeKey, credentialsARN *
 
 // deleteAPI is DeleteApi: DELETE /v2/apis/{apiId} → 204. An API that a
 // custom domain maps to cannot be deleted (BadRequestException;
-// UNCONFIRMED).
+// undocumented by AWS, our choice: docs/compatibility.md#management-api).
 func (h *Handler) deleteAPI(w http.ResponseWriter, r *http.Request) error {
 	apiID := r.PathValue("apiId")
 	err := h.update(func(tx store.Tx, _ *change) error {

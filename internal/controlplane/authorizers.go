@@ -14,7 +14,7 @@ func (h *Handler) authorizerNotFound(id string) *awserr.Error {
 
 // createAuthorizer is CreateAuthorizer: POST /v2/apis/{apiId}/authorizers →
 // 201 Authorizer. authorizerResultTtlInSeconds stays unset (no caching)
-// when omitted; AWS's default is UNCONFIRMED.
+// when omitted; AWS's default is undocumented by AWS (our choice: docs/compatibility.md#management-api).
 func (h *Handler) createAuthorizer(w http.ResponseWriter, r *http.Request) error {
 	apiID := r.PathValue("apiId")
 	var au model.Authorizer
@@ -140,7 +140,7 @@ func (h *Handler) updateAuthorizer(w http.ResponseWriter, r *http.Request) error
 
 // deleteAuthorizer is DeleteAuthorizer: DELETE
 // /v2/apis/{apiId}/authorizers/{authorizerId} → 204. An authorizer a route
-// uses cannot be deleted (BadRequestException; wording UNCONFIRMED).
+// uses cannot be deleted (BadRequestException; wording undocumented by AWS, our choice: docs/compatibility.md#management-api).
 func (h *Handler) deleteAuthorizer(w http.ResponseWriter, r *http.Request) error {
 	apiID, id := r.PathValue("apiId"), r.PathValue("authorizerId")
 	err := h.update(func(tx store.Tx, c *change) error {

@@ -26,7 +26,7 @@ type createDeploymentInput struct {
 // cannot be served gives a FAILED deployment (with the reason in
 // deploymentStatusMessage) and the stage keeps its previous deployment.
 // A stage with autoDeploy cannot be deployed by hand (BadRequestException;
-// UNCONFIRMED).
+// undocumented by AWS, our choice: docs/compatibility.md#management-api).
 func (h *Handler) createDeployment(w http.ResponseWriter, r *http.Request) error {
 	apiID := r.PathValue("apiId")
 	var in createDeploymentInput

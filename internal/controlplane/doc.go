@@ -1,5 +1,5 @@
 // Package controlplane serves the apigatewayv2 management API of HTTP APIs
-// (wire-contracts.md part 1) on the admin listener, so that the AWS SDKs,
+// (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html) on the admin listener, so that the AWS SDKs,
 // the AWS CLI and Terraform manage apigw unmodified.
 //
 // router.go lists every operation in one screen; each resource has its own

@@ -13,7 +13,7 @@ func (h *Handler) domainNotFound(name string) *awserr.Error {
 }
 
 // domainARN is a domain name's ARN (by the scheme of the apis form;
-// UNCONFIRMED beyond it).
+// undocumented by AWS, our choice: docs/compatibility.md#management-api beyond it).
 func (h *Handler) domainARN(name string) string {
 	return "arn:aws:apigateway:" + h.region + "::/domainnames/" + name
 }
@@ -79,7 +79,7 @@ func (h *Handler) checkTruststore(d *model.DomainName) error {
 
 // createDomainName is CreateDomainName: POST /v2/domainnames → 201
 // DomainName. Requests for the name on the data plane reach its API
-// mappings (interface.md section 2, step 1).
+// mappings (docs/configuration.md).
 func (h *Handler) createDomainName(w http.ResponseWriter, r *http.Request) error {
 	var d model.DomainName
 	if err := decode(r, &d); err != nil {

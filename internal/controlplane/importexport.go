@@ -20,7 +20,7 @@ type importInput struct {
 }
 
 // readImport decodes an import request and runs the importer
-// (auth-and-integrations.md section F): query basepath (ignore, prepend,
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-open-api.html): query basepath (ignore, prepend,
 // split; default ignore) and failOnWarnings (default false).
 func (h *Handler) readImport(r *http.Request) (*openapi.Result, error) {
 	var in importInput
@@ -60,7 +60,7 @@ func (h *Handler) readImport(r *http.Request) (*openapi.Result, error) {
 
 // importFailure is the BadRequestException of a document with errors (or
 // warnings, with failOnWarnings): every problem, one per line, each with
-// its line and column. AWS's exact wording is UNCONFIRMED.
+// its line and column. AWS's exact wording is undocumented by AWS (our choice: docs/compatibility.md#management-api).
 func importFailure(ie *openapi.ImportError) *awserr.Error {
 	var b strings.Builder
 	b.WriteString("Errors found during import:")
@@ -111,7 +111,7 @@ func (h *Handler) importAPI(w http.ResponseWriter, r *http.Request) error {
 
 // reimportAPI is ReimportApi: PUT /v2/apis/{apiId} → 201 Api. The
 // document replaces the API's definition entirely (routes, integrations,
-// authorizers and the Api's members; merge semantics are UNCONFIRMED);
+// authorizers and the Api's members; merge semantics are undocumented by AWS (our choice: docs/compatibility.md#management-api));
 // the API keeps its id, creation date, tags (the document's are added) and
 // stages, and its autoDeploy stages are redeployed.
 func (h *Handler) reimportAPI(w http.ResponseWriter, r *http.Request) error {

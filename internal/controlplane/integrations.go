@@ -13,7 +13,7 @@ func (h *Handler) integrationNotFound(id string) *awserr.Error {
 	return awserr.NotFound("", "Invalid Integration identifier specified %s", id)
 }
 
-// normalizeIntegration applies AWS's defaults (wire-contracts.md 1.7):
+// normalizeIntegration applies AWS's defaults (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html):
 // connectionType INTERNET, timeoutInMillis 30000, integrationMethod POST
 // for Lambda, payloadFormatVersion 1.0 for HTTP proxy and AWS service
 // integrations. An empty tlsConfig (the Terraform provider sends {} to
@@ -148,7 +148,7 @@ func (h *Handler) getIntegration(w http.ResponseWriter, r *http.Request) error {
 // /v2/apis/{apiId}/integrations/{integrationId} → 200 Integration.
 // requestParameters merge by key, "" removing one; responseParameters
 // merge by status code, an empty map removing one (the Terraform AWS
-// provider relies on both; UNCONFIRMED beyond that).
+// provider relies on both; undocumented by AWS, our choice: docs/compatibility.md#management-api beyond that).
 func (h *Handler) updateIntegration(w http.ResponseWriter, r *http.Request) error {
 	apiID, id := r.PathValue("apiId"), r.PathValue("integrationId")
 	p, err := members(r)
@@ -209,7 +209,7 @@ func (h *Handler) updateIntegration(w http.ResponseWriter, r *http.Request) erro
 // deleteIntegration is DeleteIntegration: DELETE
 // /v2/apis/{apiId}/integrations/{integrationId} → 204. An integration a
 // route targets, or a quick-created one, cannot be deleted
-// (BadRequestException; wording UNCONFIRMED).
+// (BadRequestException; wording undocumented by AWS, our choice: docs/compatibility.md#management-api).
 func (h *Handler) deleteIntegration(w http.ResponseWriter, r *http.Request) error {
 	apiID, id := r.PathValue("apiId"), r.PathValue("integrationId")
 	err := h.update(func(tx store.Tx, c *change) error {

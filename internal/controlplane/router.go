@@ -6,7 +6,7 @@ import (
 	"github.com/apigwdev/apigw/internal/awserr"
 )
 
-// routes is the route table: every operation of wire-contracts.md 1.4 that
+// routes is the route table: every operation of https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html that
 // HTTP APIs have, with its method and path. Path labels are matched on the
 // escaped path and unescaped by http.ServeMux, so a route key or an ARN
 // label containing "/" (sent as %2F) stays one label.
@@ -99,8 +99,8 @@ func (h *Handler) routes() {
 
 // webSocketOnly answers operations that exist only for WebSocket APIs
 // (route responses, integration responses, models). What AWS answers for
-// an HTTP API is UNCONFIRMED; BadRequestException is the sensible choice
-// (wire-contracts.md 1.5.4).
+// an HTTP API is undocumented by AWS (our choice: docs/compatibility.md#management-api); BadRequestException is the sensible choice
+// (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html).
 func webSocketOnly(http.ResponseWriter, *http.Request) error {
 	return awserr.BadRequest("This operation is supported only for WebSocket APIs; apigw serves HTTP APIs")
 }

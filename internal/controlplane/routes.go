@@ -174,7 +174,7 @@ func (h *Handler) updateRoute(w http.ResponseWriter, r *http.Request) error {
 }
 
 // deleteRoute is DeleteRoute: DELETE /v2/apis/{apiId}/routes/{routeId} →
-// 204. A quick-created route cannot be deleted (UNCONFIRMED).
+// 204. A quick-created route cannot be deleted (undocumented by AWS; our choice: docs/compatibility.md#management-api).
 func (h *Handler) deleteRoute(w http.ResponseWriter, r *http.Request) error {
 	apiID, routeID := r.PathValue("apiId"), r.PathValue("routeId")
 	err := h.update(func(tx store.Tx, c *change) error {

@@ -23,10 +23,10 @@ const (
 	DefaultRegion    = "us-east-1"
 	DefaultAccountID = "000000000000"
 	// DefaultPageSize is the page size of list operations called without
-	// maxResults. AWS's default is not documented (UNCONFIRMED); 100 keeps
+	// maxResults. AWS's default is not documented (undocumented by AWS; our choice: docs/compatibility.md#management-api); 100 keeps
 	// un-paginated callers of small APIs complete.
 	DefaultPageSize = 100
-	// MaxPageSize caps maxResults (UNCONFIRMED on AWS).
+	// MaxPageSize caps maxResults (undocumented by AWS, our choice: docs/compatibility.md#management-api on AWS).
 	MaxPageSize = 500
 	// MaxBodyBytes bounds a request body (ImportApi carries whole OpenAPI
 	// documents).
@@ -348,11 +348,11 @@ func writePage[T any](w http.ResponseWriter, items []T, next string) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// idAlphabet is the alphabet of AWS's generated ids (wire-contracts.md 1.7).
+// idAlphabet is the alphabet of AWS's generated ids (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html).
 const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
-// Lengths of generated ids (wire-contracts.md 1.7; authorizer, API mapping
-// and VPC link lengths are UNCONFIRMED).
+// Lengths of generated ids (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html; authorizer, API mapping
+// and VPC link lengths are undocumented by AWS (our choice: docs/compatibility.md#management-api)).
 const (
 	apiIDLen         = 10
 	routeIDLen       = 7

@@ -13,7 +13,7 @@ func (h *Handler) stageNotFound(name string) *awserr.Error {
 	return awserr.NotFound("", "Invalid stage identifier specified %s", name)
 }
 
-// newStage is a stage with AWS's defaults (wire-contracts.md 1.7).
+// newStage is a stage with AWS's defaults (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html).
 func newStage(name string, now *time.Time) *model.Stage {
 	return &model.Stage{
 		StageName:            name,
@@ -235,7 +235,7 @@ func (h *Handler) updateStage(w http.ResponseWriter, r *http.Request) error {
 
 // deleteStage is DeleteStage: DELETE /v2/apis/{apiId}/stages/{stageName} →
 // 204. A stage an API mapping names cannot be deleted (BadRequestException;
-// UNCONFIRMED).
+// undocumented by AWS, our choice: docs/compatibility.md#management-api).
 func (h *Handler) deleteStage(w http.ResponseWriter, r *http.Request) error {
 	apiID, name := r.PathValue("apiId"), r.PathValue("stageName")
 	err := h.update(func(tx store.Tx, _ *change) error {
@@ -293,7 +293,7 @@ func (h *Handler) deleteAccessLogSettings(w http.ResponseWriter, r *http.Request
 
 // deleteRouteSettings is DeleteRouteSettings: DELETE
 // /v2/apis/{apiId}/stages/{stageName}/routesettings/{routeKey} → 204; a
-// route key without settings is NotFoundException (UNCONFIRMED).
+// route key without settings is NotFoundException (undocumented by AWS; our choice: docs/compatibility.md#management-api).
 func (h *Handler) deleteRouteSettings(w http.ResponseWriter, r *http.Request) error {
 	key := r.PathValue("routeKey")
 	err := h.editStage(r, func(st *model.Stage) error {

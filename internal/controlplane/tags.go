@@ -18,7 +18,7 @@ type tagged struct {
 
 // findTagged resolves a resource ARN: arn:aws:apigateway:{region}::/apis/{id},
 // .../apis/{id}/stages/{name}, .../domainnames/{name} or .../vpclinks/{id}
-// (the apis form is AWS's; the others follow it, UNCONFIRMED).
+// (the apis form is AWS's; the others follow it, undocumented by AWS, our choice: docs/compatibility.md#management-api).
 func (h *Handler) findTagged(tx store.Tx, arn string) (*tagged, error) {
 	_, path, ok := strings.Cut(arn, "::")
 	if !strings.HasPrefix(arn, "arn:") || !ok {

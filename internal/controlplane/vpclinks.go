@@ -122,7 +122,7 @@ func (h *Handler) updateVpcLink(w http.ResponseWriter, r *http.Request) error {
 
 // deleteVpcLink is DeleteVpcLink: DELETE /v2/vpclinks/{vpcLinkId} → 202
 // {}. A link an integration uses cannot be deleted (BadRequestException;
-// UNCONFIRMED).
+// undocumented by AWS, our choice: docs/compatibility.md#management-api).
 func (h *Handler) deleteVpcLink(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("vpcLinkId")
 	err := h.update(func(tx store.Tx, _ *change) error {

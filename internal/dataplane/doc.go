@@ -1,12 +1,12 @@
 // Package dataplane serves API requests: an http.Handler that holds the
 // current compiled snapshot in an atomic pointer and runs each request through
-// the pipeline of dataplane.md section 1.2:
+// the pipeline of https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html:
 //
 //  1. assign the request id (the apigw-requestid header on every response);
 //  2. enforce the request quotas (request line + headers 10240 bytes,
 //     payload 10 MB);
 //  3. resolve the API: custom domain, host style, path style, default API
-//     (interface.md section 2);
+//     (docs/configuration.md);
 //  4. select the stage and strip its prefix (or the mapping key);
 //  5. answer a CORS preflight that no route matches;
 //  6. select the route (package routekey);

@@ -69,7 +69,7 @@ func stage(t *testing.T, apiID, name string, routes ...string) *snapshot.Stage {
 var workedRoutes = []string{"GET /pets/dog/1", "GET /pets/dog/{id}", "GET /pets/{proxy+}", "ANY /{proxy+}", "$default"}
 
 // testSnapshot has API "petstore01" (default API) with the worked example of
-// dataplane.md 1.2 on $default and on stage "prod", API "other00001" with only
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html on $default and on stage "prod", API "other00001" with only
 // a named stage, API "hidden0001" with the execute-api endpoint disabled, and
 // custom domain api.example.com mapping "" → petstore01 $default,
 // "v1/orders" → other00001 prod and "v1" → petstore01 prod, and the wildcard
@@ -148,7 +148,7 @@ func do(t *testing.T, srv *httptest.Server, method, host, path string, body io.R
 	return r
 }
 
-// TestWorkedExample routes the worked example of dataplane.md section 1.2 in
+// TestWorkedExample routes the worked example of https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html in
 // host style, path style and as the default API, on $default and on a named
 // stage.
 func TestWorkedExample(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 )
 
-// newRequestID returns a request id shaped like AWS's (dataplane.md 8.3): 15
+// newRequestID returns a request id shaped like AWS's (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html): 15
 // characters of [A-Za-z0-9_-] followed by "=".
 func newRequestID() string {
 	var b [12]byte

@@ -9,7 +9,7 @@ import (
 )
 
 // pathStylePrefix is the path prefix naming an API on the data plane listener
-// (interface.md section 2, step 3).
+// (docs/configuration.md).
 const pathStylePrefix = "/_aws/execute-api/"
 
 // executeAPILabel is the second label of a host-style API host.
@@ -42,7 +42,7 @@ func hostName(host string) string {
 	return strings.ToLower(strings.TrimSuffix(host, "."))
 }
 
-// resolve finds the API and stage for a request (interface.md section 2). ok is
+// resolve finds the API and stage for a request (docs/configuration.md). ok is
 // false when nothing serves it (404 Not Found).
 func resolve(s *snapshot.Snapshot, host, escapedPath string) (t target, ok bool) {
 	t.escapedPath = escapedPath

@@ -54,7 +54,7 @@ const (
 )
 
 // Config describes one function, as the config file's `functions:` map does
-// (interface.md section 3). A function is either local (Command set: a program
+// (docs/configuration.md). A function is either local (Command set: a program
 // speaking the Lambda Runtime API, run and supervised by the Manager) or
 // remote (Endpoint set: invoked through the Lambda Invoke API).
 type Config struct {

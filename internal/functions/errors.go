@@ -47,7 +47,7 @@ func marshalError(errorType, message string) []byte {
 }
 
 // Error types of platform-made function errors, as Lambda and the RIE name
-// them (wire-contracts 2.6).
+// them (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
 const (
 	errorTypeTimeout            = "Sandbox.Timedout"
 	errorTypeExit               = "Runtime.ExitError"
@@ -60,8 +60,8 @@ const (
 // Lambda has long returned:
 // {"errorMessage":"2019-05-03T13:19:29.962Z {requestId} Task timed out after 3.00 seconds"}.
 // (Newer Lambda runtimes answer {"errorType":"Sandbox.Timedout","errorMessage":
-// "RequestId: {id} Error: Task timed out after 3.00 seconds"}; wire-contracts
-// 2.6 item 3 marks the current format UNCONFIRMED.)
+// "RequestId: {id} Error: Task timed out after 3.00 seconds"}; which one
+// Lambda uses today is undocumented, our choice: docs/compatibility.md#local-functions.)
 func timeoutPayload(requestID string, timeout time.Duration, at time.Time) []byte {
 	msg := fmt.Sprintf("%s %s Task timed out after "+timeoutMessageSecondsFormat+" seconds",
 		at.UTC().Format(lambdaTimestampLayout), requestID, timeout.Seconds())
@@ -69,8 +69,7 @@ func timeoutPayload(requestID string, timeout time.Duration, at time.Time) []byt
 }
 
 // exitPayload is the payload of an invocation whose runtime process exited
-// without answering: Runtime.ExitError with the RIE's message (wire-contracts
-// 2.6 item 4).
+// without answering: Runtime.ExitError with the runtime interface emulator's message.
 func exitPayload(requestID string, waitErr error) []byte {
 	reason := "Runtime exited without providing a reason"
 	var ee *exec.ExitError

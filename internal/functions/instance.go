@@ -128,8 +128,8 @@ func (in *instance) run() {
 			return
 		case <-in.exited():
 			if in.finishing {
-				// aws-lambda-go exits after reporting a panic (wire-contracts
-				// 2.6 item 5); the next invocation gets a fresh instance.
+				// aws-lambda-go exits after reporting a panic (as the
+				// runtime interface emulator shows); the next invocation gets a fresh instance.
 				in.fn.log.Info("function instance exited after its invocation", "pid", in.proc.pid, "err", in.proc.waitErr)
 			} else {
 				in.fn.log.Warn("function instance exited while idle", "pid", in.proc.pid, "err", in.proc.waitErr)
@@ -420,8 +420,9 @@ func (in *instance) serve(c *call) bool {
 // finish logs END and REPORT for an invocation the runtime took and builds
 // its Result.
 func (in *instance) finish(c *call, handedAt time.Time, payload []byte, failed bool, status, errorType string) *Result {
+	init := in.pendingInit // logReport resets it
 	in.logReport(c.requestID, time.Since(handedAt), status, errorType)
-	res := &Result{Payload: payload, ExecutedVersion: in.fn.version(), RequestID: c.requestID, Log: in.logs.takeTail()}
+	res := &Result{Payload: payload, ExecutedVersion: in.fn.version(), RequestID: c.requestID, Log: in.logs.takeTail(), InitDuration: init}
 	if failed {
 		res.FunctionError = FunctionErrorUnhandled
 	}

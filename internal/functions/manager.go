@@ -57,6 +57,10 @@ type Result struct {
 	ExecutedVersion string
 	// RequestID is the Lambda request id (a UUID) of the invocation.
 	RequestID string
+	// InitDuration is the instance's init (process start to its first
+	// request for an event) when this invocation started it: a cold
+	// start. Zero on warm invocations.
+	InitDuration time.Duration
 	// Log is the last 4 KB of the invocation's log when Invocation.Tail was
 	// set (plain text; the Invoke API sends it base64-encoded).
 	Log string
@@ -81,7 +85,7 @@ type Result struct {
 // AWS credential variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 // AWS_SESSION_TOKEN, AWS_PROFILE, AWS_CONFIG_FILE,
 // AWS_SHARED_CREDENTIALS_FILE; a local function has no execution role) when the
-// gateway has them; then the Lambda variables of wire-contracts 2.1
+// gateway has them; then the Lambda variables of https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
 // (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME, _VERSION, _MEMORY_SIZE,
 // AWS_LAMBDA_LOG_GROUP_NAME, _LOG_STREAM_NAME, AWS_LAMBDA_INITIALIZATION_TYPE,
 // AWS_REGION, AWS_DEFAULT_REGION, LAMBDA_TASK_ROOT, TZ=:UTC, LANG); then

@@ -21,7 +21,7 @@ import (
 )
 
 // remoteFunction is a function invoked through a Lambda Invoke API at
-// Config.Endpoint with the AWS SDK for Go v2 (wire-contracts 2.8).
+// Config.Endpoint with the AWS SDK for Go v2 (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
 type remoteFunction struct {
 	name     string // as configured
 	remote   string // the FunctionName sent
@@ -122,8 +122,8 @@ func (r *remoteFunction) mapError(err error) error {
 
 // rieCompatClient adapts the runtime interface emulator's answers to the
 // Invoke API: the RIE reports a crashed or panicked function as 502 with the
-// Lambda error JSON as the body and no X-Amz-* headers (wire-contracts 2.6
-// items 4 and 5, 2.7), which the SDK would turn into an API error. A 502
+// Lambda error JSON as the body and no X-Amz-* headers
+// (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html), which the SDK would turn into an API error. A 502
 // without x-amzn-ErrorType whose body carries an errorType becomes 200 with
 // X-Amz-Function-Error: Unhandled. Real Lambda's 502s
 // (ResourceNotReadyException, ...) always carry x-amzn-ErrorType and pass

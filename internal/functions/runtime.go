@@ -58,7 +58,10 @@ func (m *Manager) prepareRuntimes(fns []*function) error {
 		}
 		switch {
 		case f.rt.err != nil:
-			f.log.Warn("function cannot run; its invocations fail with Runtime.InvalidEntrypoint", "err", f.rt.err)
+			// Info, not Warn: Check returns the same error, which `apigw serve`'s
+			// start summary and `apigw validate` report with the function's
+			// position in the config file.
+			f.log.Info("function cannot run; its invocations fail with Runtime.InvalidEntrypoint", "err", f.rt.err)
 		case f.rt.warning != "":
 			f.log.Warn(f.rt.warning)
 		default:

@@ -1,5 +1,5 @@
 // Package gwerr is the catalogue of responses the data plane generates itself
-// (dataplane.md section 9.3), rendered in one place.
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html), rendered in one place.
 //
 // Handlers return a *Error; Write renders it in AWS's shape: the status, the
 // exact body {"message":"..."} and the headers AWS sends for that case, and

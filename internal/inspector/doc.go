@@ -1,7 +1,7 @@
 // Package inspector is the request inspector: a Recorder that keeps the last
 // requests the data plane served (a bounded ring, 1,000 by default) with
 // everything the gateway knew about each, and the admin listener's
-// /_inspector web page and JSON API that show them (interface.md of the
+// /_inspector web page and JSON API that show them (docs/configuration.md of the
 // configuration docs: `inspector:`).
 //
 // The data plane feeds a Recorder through dataplane.Inspector: Begin when a

@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultDataDir is the data directory of `apigw token` when --data-dir is
-// not given, the gateway's default (interface.md section 3: dataDir .apigw).
+// not given, the gateway's default (docs/configuration.md: dataDir .apigw).
 const DefaultDataDir = ".apigw"
 
 // listFlag is a repeatable string flag.

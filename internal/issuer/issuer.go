@@ -49,7 +49,7 @@ import (
 const PathPrefix = "/_issuer"
 
 // DefaultIssuerURL is the issuer URL of a gateway with the default admin
-// address (interface.md section 3: adminListen 127.0.0.1:3300).
+// address (docs/configuration.md: adminListen 127.0.0.1:3300).
 const DefaultIssuerURL = "http://127.0.0.1:3300" + PathPrefix
 
 // KeyDir is the directory, inside the data directory, that holds the keys.

@@ -1,6 +1,6 @@
 // Package metrics keeps the gateway's metrics and serves them in the
 // Prometheus text exposition format (version 0.0.4) on the admin listener's
-// /metrics (interface.md section 4).
+// /metrics (docs/configuration.md).
 //
 // It has two parts:
 //

@@ -22,7 +22,7 @@ const (
 	ResourceVpcLink     = "vpcLink"
 )
 
-// Quotas of HTTP APIs enforced by validation (dataplane.md section 9.1).
+// Quotas of HTTP APIs enforced by validation (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
 const (
 	MaxRoutesPerAPI          = 300
 	MaxIntegrationsPerAPI    = 300

@@ -62,7 +62,7 @@ func isAccount(s string) bool {
 }
 
 // ValidLambdaURI reports whether uri is an accepted Lambda integration URI
-// (auth-and-integrations.md D.2): a function ARN
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html): a function ARN
 // arn:aws:lambda:{region}:{account}:function:{name}, optionally qualified
 // with :{alias|version}, or the invocation URI
 // arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations.

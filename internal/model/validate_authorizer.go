@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Validate checks an authorizer (auth-and-integrations.md A.1, B.1, B.2):
+// Validate checks an authorizer (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html):
 //
 //   - name 1..128 characters; authorizerType JWT or REQUEST;
 //   - JWT: exactly one identity source, a $request.header.{name} or

@@ -5,15 +5,16 @@ import (
 	"strings"
 )
 
-// Validate checks an integration of an HTTP API (auth-and-integrations.md
-// D.1 to D.4, E.2):
+// Validate checks an integration of an HTTP API
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations.html):
 //
 //   - integrationType AWS_PROXY or HTTP_PROXY (AWS, HTTP and MOCK are
 //     WebSocket-only);
 //   - AWS_PROXY without subtype: a Lambda function ARN, qualified ARN or
 //     invocation URI (stage-variable placeholders allowed), payload format
 //     1.0 or 2.0 (required);
-//   - AWS_PROXY with a subtype of D.4: every required parameter present, no
+//   - AWS_PROXY with a subtype of an AWS service integration
+//     (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services-reference.html): every required parameter present, no
 //     unknown parameter, payload format 1.0, credentialsArn required;
 //   - HTTP_PROXY: integrationMethod required; an absolute http(s) URL over
 //     INTERNET, or an ALB/NLB listener ARN or Cloud Map service ARN over
@@ -180,7 +181,7 @@ func (s subtype) has(p string) bool {
 	return false
 }
 
-// subtypeNames lists the integration subtypes of D.4 in a stable order.
+// subtypeNames lists the AWS service integration subtypes in a stable order.
 func subtypeNames() []string {
 	return []string{
 		"EventBridge-PutEvents",
@@ -192,7 +193,7 @@ func subtypeNames() []string {
 }
 
 // subtypeSpec returns the parameters of an integration subtype
-// (auth-and-integrations.md D.4; names are case-sensitive, and every subtype
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services-reference.html; names are case-sensitive, and every subtype
 // also takes Region).
 func subtypeSpec(name string) (subtype, bool) {
 	var s subtype

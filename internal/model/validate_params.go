@@ -17,9 +17,9 @@ func mappingError(kind, detail string) string {
 }
 
 // validateRequestParameters checks the request parameter mapping of an
-// integration without subtype (dataplane.md 5.1): keys
+// integration without subtype (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html): keys
 // append|overwrite|remove:header.{name}, append|overwrite|remove:querystring.{name}
-// or overwrite:path; no reserved header (5.4); values of 1..512 characters
+// or overwrite:path; no reserved header; values of 1..512 characters
 // (remove keys ignore their value) using known mapping sources.
 func validateRequestParameters(c *collector, params map[string]string) {
 	for _, k := range sortedKeys(params) {
@@ -67,7 +67,7 @@ func validateRequestParameters(c *collector, params map[string]string) {
 }
 
 // validateResponseParameters checks the response parameter mapping
-// (dataplane.md 5.3): status-code keys "200".."599", each mapping
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html): status-code keys "200".."599", each mapping
 // append|overwrite|remove:header.{name} or overwrite:statuscode to a value.
 func validateResponseParameters(c *collector, params map[string]map[string]string) {
 	for _, code := range sortedKeys(params) {
@@ -217,7 +217,7 @@ func checkSource(s string, response bool) string {
 }
 
 // ReservedHeader reports whether a header can never be mapped by request
-// or response parameters (dataplane.md 5.4): access-control-*, apigw-*,
+// or response parameters (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html): access-control-*, apigw-*,
 // x-amz-*, x-amzn-* and a fixed list, compared case-insensitively.
 func ReservedHeader(name string) bool {
 	n := strings.ToLower(name)

@@ -7,7 +7,7 @@ import (
 )
 
 // ValidStageName reports whether name is "$default" or 1..128 characters
-// of letters, digits, '-' and '_' (dataplane.md 2.1).
+// of letters, digits, '-' and '_' (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html).
 func ValidStageName(name string) bool {
 	if name == DefaultStageName {
 		return true
@@ -16,7 +16,7 @@ func ValidStageName(name string) bool {
 }
 
 // ValidStageVariableValue reports whether v is a stage variable value:
-// 1..512 characters of [A-Za-z0-9-._~:/?#&=,] (dataplane.md 2.2; the
+// 1..512 characters of [A-Za-z0-9-._~:/?#&=,] (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html; the
 // length bound is the REST API quota, applied to HTTP APIs too).
 func ValidStageVariableValue(v string) bool {
 	return v != "" && len(v) <= MaxStageVariableValueLen && allChars(v, func(c byte) bool {

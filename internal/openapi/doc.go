@@ -1,6 +1,6 @@
 // Package openapi imports OpenAPI 3.0 documents with Amazon API Gateway's
 // x-amazon-apigateway-* extensions into an HTTP API definition, as AWS's
-// ImportApi does (auth-and-integrations.md section F).
+// ImportApi does (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-open-api.html).
 //
 // Import takes JSON or YAML and returns a model.Definition (the API, its
 // routes, integrations and authorizers) plus the infos and warnings AWS

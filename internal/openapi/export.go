@@ -157,7 +157,7 @@ const extPrefix = "x-amazon-apigateway-"
 // so that Import of the result gives the same routes, integrations, authorizers and
 // CORS configuration back.
 //
-// What it leaves out or does differently from AWS (UNCONFIRMED details):
+// What it leaves out or does differently from AWS (undocumented by AWS, our choice: docs/compatibility.md#openapi-import details):
 // an integration several routes share is written once under
 // components.x-amazon-apigateway-integrations as sharedIntegration_{id}
 // and referenced with $ref (AWS inlines a copy per route, which a
@@ -531,7 +531,7 @@ func (x *exporter) components() obj {
 }
 
 // authorizerScheme writes an authorizer as its security scheme
-// (auth-and-integrations.md F.5, export column).
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-open-api.html, export column).
 func authorizerScheme(a *model.Authorizer) obj {
 	var ext obj
 	if len(a.IdentitySource) > 0 {

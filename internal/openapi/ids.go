@@ -6,7 +6,7 @@ import (
 	"strconv"
 )
 
-// idAlphabet is the alphabet of AWS's resource ids (wire-contracts.md 1.7).
+// idAlphabet is the alphabet of AWS's resource ids (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/api-reference.html).
 const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 // newID derives an id of n characters from the resource kind and a name

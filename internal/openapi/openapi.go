@@ -40,7 +40,7 @@ type Options struct {
 // Severity ranks a diagnostic.
 type Severity int
 
-// Severities, in AWS's three validation categories (F.2).
+// Severities, in AWS's three validation categories.
 const (
 	// Info is valid OpenAPI that HTTP APIs do not use; it becomes the Api's
 	// importInfo.

@@ -83,8 +83,8 @@ func TestImportGolden(t *testing.T) {
 	}
 }
 
-// TestF8Expectations checks the spec's "Expected import result" of the F.8
-// example directly, independently of the golden file.
+// TestF8Expectations checks the expected import result of the f8-example
+// document directly, independently of the golden file.
 func TestF8Expectations(t *testing.T) {
 	t.Parallel()
 	doc, err := os.ReadFile("testdata/f8-example.json")

@@ -5,7 +5,7 @@ import "fmt"
 // Table selects routes for requests. It is built once from a set of route keys
 // (Build) and is immutable afterwards, so it is safe for concurrent use.
 //
-// Selection follows dataplane.md section 1.2: tier 1, routes without a greedy
+// Selection follows https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html: tier 1, routes without a greedy
 // variable whose segments all match; tier 2, routes ending in a greedy
 // variable whose prefix matches with at least one segment left for it; tier 3,
 // the $default route. Within a tier a route naming the request method beats an

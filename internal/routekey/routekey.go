@@ -2,7 +2,7 @@
 // "ANY /{proxy+}", "$default") and selects the route for a request with AWS's
 // priority rules.
 //
-// Grammar (dataplane.md section 1.1): a route key is "$default" or
+// Grammar (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html): a route key is "$default" or
 // "METHOD PATH" with exactly one space. METHOD is one of GET POST PUT PATCH
 // DELETE HEAD OPTIONS ANY. PATH starts with "/"; each segment is a literal of
 // [a-zA-Z0-9._:-]+, a variable {name} or, as the last segment only, a greedy

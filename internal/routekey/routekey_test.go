@@ -85,7 +85,7 @@ func split(p string) []string {
 
 func TestSelect(t *testing.T) {
 	t.Parallel()
-	// The worked example of dataplane.md section 1.2, then the additional vectors.
+	// The worked example of https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html, then the additional vectors.
 	worked := []string{"GET /pets/dog/1", "GET /pets/dog/{id}", "GET /pets/{proxy+}", "ANY /{proxy+}", "$default"}
 	tests := []struct {
 		name   string

@@ -30,8 +30,8 @@ type Snapshot struct {
 	AccountID string
 	// APIs maps an API id to its served form.
 	APIs map[string]*API
-	// Default is the API serving requests that name no API (interface.md
-	// section 2, step 4), or nil.
+	// Default is the API serving requests that name no API (docs/configuration.md
+	// , step 4), or nil.
 	Default *API
 	// Domains maps a lower-case custom domain name (no port) to its
 	// mappings; wildcard names are in WildcardDomains instead.

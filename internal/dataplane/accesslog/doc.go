@@ -1,5 +1,5 @@
-// Package accesslog writes the access logs of HTTP API stages (dataplane.md
-// section 8.2): one line per request, after the response, from the stage's
+// Package accesslog writes the access logs of HTTP API stages
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html): one line per request, after the response, from the stage's
 // accessLogSettings.format, to the stage's accessLogSettings.destinationArn.
 //
 // # Use
@@ -14,7 +14,7 @@
 //  3. Before the snapshot is served: Open each stage's Logger (an error
 //     fails the deployment); once it is retired: Release each.
 //  4. Per request, once the response was sent (and for gateway errors too,
-//     but not when no stage matched: section 8.2): stage.AccessLog.Log(req,
+//     but not when no stage matched): stage.AccessLog.Log(req,
 //     out), with out filled.
 //  5. At shutdown, after the data plane listener drained: sinks.Close(),
 //     which writes what is queued.
@@ -54,12 +54,12 @@
 //
 // # Format
 //
-// Every $context variable of section 8.1 (package contextvars) may appear as
+// Every $context variable (package contextvars) may appear as
 // $context.{name}. The console presets are the constants FormatCLF,
 // FormatJSON, FormatXML and FormatCSV. The format is at most 3 KB; entries
-// are cut at 1 MB (section 9.1).
+// are cut at 1 MB.
 //
-// # Choices where the behaviour is UNCONFIRMED (section 8)
+// # Choices where the behaviour is undocumented by AWS (our choice: docs/compatibility.md#access-logs)
 //
 //   - Variables without a value, and unknown variable names, are written "-"
 //     (the REST convention), also inside JSON presets ("status":"-").

@@ -11,7 +11,7 @@ import (
 	"github.com/apigwdev/apigw/internal/invoke/contextvars"
 )
 
-// The console's format presets (dataplane.md 8.2), exactly as AWS offers
+// The console's format presets (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html), exactly as AWS offers
 // them.
 const (
 	// FormatCLF is the Common Log Format preset.
@@ -24,7 +24,7 @@ const (
 	FormatCSV = `$context.identity.sourceIp,$context.requestTime,$context.httpMethod,$context.routeKey,$context.protocol,$context.status,$context.responseLength,$context.requestId`
 )
 
-// Limits of access logs (dataplane.md 9.1).
+// Limits of access logs (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
 const (
 	// MaxFormatBytes is the largest accessLogSettings.format: 3 KB.
 	MaxFormatBytes = 3 << 10
@@ -33,7 +33,7 @@ const (
 	MaxEntryBytes = 1 << 20
 )
 
-// absentValue is written for a variable without a value (section 8.1).
+// absentValue is written for a variable without a value.
 const absentValue = "-"
 
 // varPrefix opens a variable reference in a format.

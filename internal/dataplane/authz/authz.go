@@ -1,5 +1,5 @@
 // Package authz compiles the authorization of HTTP API routes
-// (auth-and-integrations.md sections A, B and C; dataplane.md section 11)
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html)
 // into snapshot.Authorizer values, one per route: JWT authorizers (package
 // jwt), Lambda REQUEST authorizers (package lambdaauth) and AWS_IAM
 // authorization (package iam).
@@ -13,8 +13,8 @@
 //
 // Every authorizer fails closed: it returns an identity only when the request
 // is positively allowed; any failure to evaluate (keys unreachable, function
-// crashed, malformed answer) is an error answered 401, 403 or 500, as the
-// specification says for the case. Tokens, signatures and secrets are never
+// crashed, malformed answer) is an error answered 401, 403 or 500, as AWS
+// answers the case. Tokens, signatures and secrets are never
 // logged.
 package authz
 
@@ -65,12 +65,12 @@ type Deps struct {
 	// principal ids; never tokens or secrets). If nil, nothing is logged.
 	Logger *slog.Logger
 
-	// JWT selects the JWT authorizers' behaviours the specification leaves
-	// open (auth-and-integrations.md G.1); the zero value is the default.
+	// JWT selects the JWT authorizers' behaviours AWS's documentation leaves
+	// open (docs/compatibility.md#authorizers); the zero value is the default.
 	JWT jwt.Options
-	// Lambda selects the Lambda authorizers' open behaviours (G.3).
+	// Lambda selects the Lambda authorizers' open behaviours (docs/compatibility.md#lambda-authorizers).
 	Lambda lambdaauth.Options
-	// IAM selects AWS_IAM authorization's open behaviours (G.4).
+	// IAM selects AWS_IAM authorization's open behaviours (docs/compatibility.md#iam).
 	IAM iam.Options
 }
 

@@ -25,11 +25,11 @@ const (
 	hdrVary             = "Vary"
 
 	// accessControlPrefix starts every CORS response header; all of them
-	// are reserved (dataplane.md section 5.4).
+	// are reserved (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html).
 	accessControlPrefix = "access-control-"
 )
 
-// Limits of the configuration (dataplane.md section 6.1, botocore CORS shape).
+// Limits of the configuration (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html, botocore CORS shape).
 const (
 	MinMaxAge       = -1
 	MaxMaxAge       = 86400
@@ -210,8 +210,7 @@ func joinList(field string, items []string, maxLen int) (joined string, wildcard
 // IsPreflight reports whether r is a CORS preflight request: OPTIONS with an
 // Origin and an Access-Control-Request-Method header ("For the OPTIONS
 // method, your request must contain an origin header and an
-// Access-Control-Request-Method header", AWS http-api-cors page; section
-// 6.2). It is false for a nil Policy: without CORS configuration the gateway
+// Access-Control-Request-Method header", AWS's http-api-cors page). It is false for a nil Policy: without CORS configuration the gateway
 // answers no preflight itself.
 func (p *Policy) IsPreflight(r *http.Request) bool {
 	return p != nil && r.Method == http.MethodOptions &&
@@ -219,7 +218,7 @@ func (p *Policy) IsPreflight(r *http.Request) bool {
 }
 
 // Preflight writes the gateway's whole answer to a preflight request that no
-// route matched (section 6.2): status 204 with an empty body. When the Origin
+// route matched: status 204 with an empty body. When the Origin
 // is allowed it carries Access-Control-Allow-Origin, -Allow-Credentials (only
 // if configured true), -Allow-Methods and -Allow-Headers (when configured or
 // echoed), and -Max-Age (when configured); when it is not, no
@@ -233,14 +232,14 @@ func (p *Policy) Preflight(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Apply sets the CORS headers of an actual response (section 6.3), including
+// Apply sets the CORS headers of an actual response, including
 // gateway-generated error responses. With CORS configured, every
 // Access-Control-* header from the integration is removed first ("API
 // Gateway ignores CORS headers returned from your backend integration").
 // Then, if reqHeader carries an allowed Origin, Access-Control-Allow-Origin,
 // -Allow-Credentials (if configured true) and -Expose-Headers (if configured)
 // are added. If reqHeader also carries Access-Control-Request-Method (a
-// preflight that a route answered, section 6.2) the preflight headers are
+// preflight that a route answered) the preflight headers are
 // added as well, overriding the integration's. A nil Policy does nothing.
 func (p *Policy) Apply(reqHeader, respHeader http.Header) {
 	if p == nil {

@@ -1,5 +1,5 @@
-// Package cors implements the CORS configuration of HTTP APIs (dataplane.md
-// section 6): the gateway's own answer to preflight requests and the CORS
+// Package cors implements the CORS configuration of HTTP APIs
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html): the gateway's own answer to preflight requests and the CORS
 // headers of actual responses.
 //
 // Compile turns a model.CORS into an immutable Policy once, at deployment;
@@ -9,19 +9,18 @@
 // # Documented behaviour
 //
 //   - With CORS configured, the gateway answers preflight OPTIONS requests
-//     that match no route itself, without authorizer or integration (section
-//     6.2). A preflight is an OPTIONS request with Origin and
+//     that match no route itself, without authorizer or integration. A preflight is an OPTIONS request with Origin and
 //     Access-Control-Request-Method.
 //   - Actual responses get Access-Control-Allow-Origin, -Allow-Credentials
 //     and -Expose-Headers when the Origin is allowed; CORS headers returned by
-//     the integration are ignored (section 6.3).
+//     the integration are ignored.
 //   - AllowOrigins accepts "*" (any origin), exact origins, and "https://*" /
 //     "http://*" (any origin beginning with that scheme), per the AWS
 //     http-api-cors page.
 //   - AllowCredentials with "*" in AllowOrigins is refused with AWS's message
 //     (ErrCredentialsWithAnyOrigin).
 //
-// # Choices where the behaviour is UNCONFIRMED (section 6, 13)
+// # Choices where the behaviour is undocumented by AWS (our choice: docs/compatibility.md#cors) (13)
 //
 //   - Preflight status is 204 No Content with an empty body and no
 //     Content-Type.

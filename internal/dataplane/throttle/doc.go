@@ -1,5 +1,5 @@
-// Package throttle implements the throttling of HTTP APIs (dataplane.md
-// section 7): token buckets for the account, for each stage's default route
+// Package throttle implements the throttling of HTTP APIs
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html): token buckets for the account, for each stage's default route
 // settings and for each route's settings, checked before the authorizer and
 // the integration; a refused request is answered 429 by the data plane
 // (gwerr.TooManyRequests).
@@ -22,7 +22,7 @@
 // # Algorithm
 //
 // A Bucket is a token bucket with capacity burst, refilled continuously at
-// rate tokens per second, starting full (section 7). It is implemented as
+// rate tokens per second, starting full. It is implemented as
 // the equivalent generic cell rate algorithm: one int64, the theoretical
 // arrival time of the next request, updated with a compare-and-swap, so
 // Allow takes no lock and a refused request writes nothing. A Limiter checks
@@ -32,11 +32,11 @@
 // Time comes from an injected clock (nil means time.Now); the bucket measures
 // it from its creation, with the monotonic reading when the clock gives one.
 //
-// # Choices where the behaviour is UNCONFIRMED (section 7, 13)
+// # Choices where the behaviour is undocumented by AWS (our choice: docs/compatibility.md#throttling) (13)
 //
 //   - Granularity: every route of a stage has a bucket of its own, seeded from
 //     the stage's defaultRouteSettings and overridden member by member by
-//     routeSettings[routeKey] (the spec's recommendation). Routes never share
+//     routeSettings[routeKey]. Routes never share
 //     a stage-wide bucket.
 //   - Inheritance is per member: a route setting with only
 //     throttlingBurstLimit takes its rate from defaultRouteSettings, and a

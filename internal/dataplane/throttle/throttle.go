@@ -22,7 +22,7 @@ type Limits struct {
 }
 
 // The account-level limits of AWS: 10,000 requests per second with a burst
-// of 5,000 (dataplane.md 7, 9.1). The rate is adjustable on AWS, the burst
+// of 5,000 (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html). The rate is adjustable on AWS, the burst
 // is not.
 const (
 	DefaultAccountRate  = 10000.0

@@ -1,8 +1,8 @@
 // Package invokeapi serves the public Lambda Invoke API,
 // POST /2015-03-31/functions/{FunctionName}/invocations, for the functions a
 // gateway runs, so that `aws lambda invoke --endpoint-url` and the AWS SDKs'
-// Lambda clients can call them directly (interface.md section 4,
-// wire-contracts 2.8).
+// Lambda clients can call them directly (docs/configuration.md,
+// https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
 //
 // The Handler is an http.Handler meant to be mounted on the admin listener
 // for the path prefix /2015-03-31/functions/. It calls functions through the

@@ -33,12 +33,12 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Payload limits of the Invoke operation (wire-contracts 2.5).
+// Payload limits of the Invoke operation (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 const (
 	// MaxSyncPayload is the largest RequestResponse payload: 6,291,556 bytes.
 	MaxSyncPayload = functions.MaxPayloadSize
 	// MaxAsyncPayload is the largest Event payload: 1 MiB (Lambda raised the
-	// limit from 256 KB to 1 MB; the exact byte count is UNCONFIRMED).
+	// limit from 256 KB to 1 MB; the exact byte count is undocumented by AWS (our choice: docs/compatibility.md#local-functions)).
 	MaxAsyncPayload = 1 << 20
 )
 
@@ -170,7 +170,7 @@ func (h *Handler) invoke(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	if len(payload) == 0 {
 		// An invocation without a payload gets an empty JSON object, as
-		// `aws lambda invoke` without --payload does (UNCONFIRMED detail).
+		// `aws lambda invoke` without --payload does (undocumented by AWS, our choice: docs/compatibility.md#local-functions detail).
 		payload = []byte("{}")
 	}
 	in := &functions.Invocation{

@@ -94,7 +94,7 @@ func TestRemoteFunctionsThroughInvokeAPI(t *testing.T) {
 // TestRemoteRIECompatibility talks to a stand-in for the runtime interface
 // emulator, which answers on /2015-03-31/functions/function/invocations only,
 // with no X-Amz-* headers, and reports crashes as 502 with the error JSON
-// (wire-contracts 2.6, 2.7).
+// (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
 func TestRemoteRIECompatibility(t *testing.T) {
 	t.Parallel()
 	rie := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -9,8 +9,8 @@
 // what happened through Server.Events. Nothing is polled: a warm invocation is
 // two channel hand-offs and two HTTP exchanges on the loopback interface.
 //
-// The protocol follows the wire-contracts specification, part 2 (sections 2.3
-// to 2.6), which was established from aws-lambda-go v1.55.1 (lambda/runtime_api_client.go,
+// The protocol follows the Lambda Runtime API
+// (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html) as aws-lambda-go v1.55.1 (lambda/runtime_api_client.go,
 // lambda/invoke_loop.go) and the Runtime Interface Emulator (RIE,
 // internal/lambda/rapi). aws-lambda-go treats any status other than exactly 200
 // (for /next) or 202 (for /response and /error) as fatal and exits, so every

@@ -26,7 +26,7 @@ type registerResponse struct {
 //
 // aws-lambda-go built with lambda.WithEnableSIGTERM registers an internal
 // extension named GoLangEnableSIGTERM with body {"events":[]} and expects 200
-// with a Lambda-Extension-Identifier header (wire-contracts 2.3). This host
+// with a Lambda-Extension-Identifier header (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html). This host
 // sends SIGTERM before SIGKILL to every instance it stops anyway, so
 // registration only records the name. As on Lambda, registration is only open
 // while the runtime initialises (403 Extension.RegistrationClosed after).

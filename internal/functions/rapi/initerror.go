@@ -8,7 +8,7 @@ import (
 // handleInitError serves POST /2018-06-01/runtime/init/error: only allowed
 // while the runtime initialises (Started), else 403 InvalidStateTransition.
 // The body is reported to the supervisor, which serves it to the first
-// invocation and stops the instance (wire-contracts 2.3, 2.6 item 7).
+// invocation and stops the instance (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
 // aws-lambda-go never calls it; other runtime interface clients do.
 func (s *Server) handleInitError(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.apply(actInitError); err != nil {

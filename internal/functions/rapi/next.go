@@ -11,7 +11,7 @@ import (
 // The call moves the runtime to Ready (from Started it means "init done",
 // from Responded/Errored "the previous invocation is finished") and parks
 // until the supervisor hands over an event, which is answered 200 with the
-// event as the body and the Lambda-Runtime-* headers (wire-contracts 2.3).
+// event as the body and the Lambda-Runtime-* headers (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
 // A /next in any other state is 403 InvalidStateTransition; in particular only
 // one /next may be parked at a time. If the runtime hangs up while parked the
 // runtime becomes Idle; if the Server closes the parked call gets 500, which

@@ -16,15 +16,15 @@ import (
 // InvalidStateTransition. Then the body is read, whatever its framing:
 // aws-lambda-go always sends it chunked, with the declared trailers
 // Lambda-Runtime-Function-Error-Type and -Body set when the handler's
-// io.Reader failed mid-way (wire-contracts 2.3). Outcomes:
+// io.Reader failed mid-way (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html). Outcomes:
 //
 //   - no error trailers: 202 {"status":"OK"}; the invoker gets the body;
 //   - error trailers: 202; the invoker gets a function error whose payload is
 //     the base64-decoded Lambda-Runtime-Function-Error-Body (the partial body
 //     is dropped; the RIE would pass it on, a stricter host should not,
-//     wire-contracts 2.6 item 8);
+//     https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html);
 //   - body above MaxPayloadSize: 413 RequestEntityTooLarge; the invoker gets
-//     Function.ResponseSizeTooLarge (wire-contracts 2.8);
+//     Function.ResponseSizeTooLarge (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html);
 //   - body cut short: 400 TruncatedHTTPRequest; the invoker gets
 //     Runtime.TruncatedResponse;
 //   - a Lambda-Runtime-Function-Response-Mode other than "streaming": 400

@@ -118,7 +118,7 @@ func transition(s State, a action) (State, error) {
 	switch {
 	case a == actNext && (s == Started || s == Idle || s == Responded || s == Errored):
 		// The first /next means "init done"; a later one means "the previous
-		// invocation is finished" (wire-contracts 2.3). Only one /next may be
+		// invocation is finished" (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html). Only one /next may be
 		// parked at a time, so Ready→Ready is denied.
 		return Ready, nil
 	case a == actNextAbandoned && s == Ready:

@@ -1,5 +1,5 @@
 // Package awsservice implements AWS service integrations ("first-class
-// integrations", auth-and-integrations.md D.4): an AWS_PROXY integration
+// integrations", https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services-reference.html): an AWS_PROXY integration
 // with an integrationSubtype calls one AWS API action with the AWS SDK for
 // Go v2, its parameters filled from the integration's requestParameters.
 //
@@ -14,7 +14,7 @@
 // lazily, one per service and region (the Region parameter, else the
 // gateway's region), with one attempt (no SDK retries).
 //
-// # Choices where AWS's behaviour is UNCONFIRMED (D.4)
+// # Choices where AWS's behaviour is undocumented by AWS (our choice: docs/compatibility.md#aws-service-integrations)
 //
 //   - Success: status 200 and the service's JSON answer with the service's
 //     member names. EventBridge: {"Entries":[{"EventId":...}],

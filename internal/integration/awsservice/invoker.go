@@ -53,8 +53,9 @@ type Invoker struct {
 	log      *slog.Logger
 }
 
-// New compiles cfg: the subtype must be one of auth-and-integrations.md
-// D.4, every parameter one of the subtype's, every required one present,
+// New compiles cfg: the subtype must be one of
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services-reference.html,
+// every parameter one of the subtype's, every required one present,
 // and every value valid in the mapping language (package parammap).
 func New(cfg Config) (*Invoker, error) {
 	op, ok := operations[cfg.Subtype]

@@ -27,7 +27,7 @@ type result struct {
 // operation calls one service action with the resolved parameters.
 type operation func(ctx context.Context, c *Clients, region string, p params) (*result, error)
 
-// operations are the subtypes of auth-and-integrations.md D.4.
+// operations are the subtypes of https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services-reference.html.
 var operations = map[string]operation{
 	"EventBridge-PutEvents":            putEvents,
 	"SQS-SendMessage":                  sendMessage,
@@ -99,7 +99,7 @@ func putEvents(ctx context.Context, c *Clients, region string, p params) (*resul
 }
 
 // --- SQS: answered in the JSON rendering of the Query protocol's
-// responses (auth-and-integrations.md D.4), every member present, absent
+// responses (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services-reference.html), every member present, absent
 // ones null. ---
 
 type sqsMetadata struct {
@@ -248,7 +248,7 @@ func purgeQueue(ctx context.Context, c *Clients, region string, p params) (*resu
 
 func getConfiguration(ctx context.Context, c *Clients, region string, p params) (*result, error) {
 	cl := client(c, "appconfig", region, func(cfg aws.Config) *appconfig.Client { return appconfig.NewFromConfig(cfg) })
-	//lint:ignore SA1019 the subtype names the legacy GetConfiguration (D.4), not AppConfigData.
+	//lint:ignore SA1019 the subtype names the legacy GetConfiguration, not AppConfigData.
 	out, err := cl.GetConfiguration(ctx, &appconfig.GetConfigurationInput{
 		Application:                p.str("Application"),
 		Environment:                p.str("Environment"),

@@ -117,3 +117,36 @@ func TestTransportReusesCleanConnections(t *testing.T) {
 		t.Errorf("40 sequential requests used %d connections; want %d", n, want)
 	}
 }
+
+// BenchmarkIdleCheck is the cost the check before reuse adds to each
+// request on a pooled connection: clearing the deadline and one peek.
+func BenchmarkIdleCheck(b *testing.B) {
+	if !canCheckIdle {
+		b.Skip("connections are not pooled on this platform")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			defer c.Close()
+			io.Copy(io.Discard, c)
+		}
+	}()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	var k idleCheck
+	k.init(nc)
+	b.ReportAllocs()
+	for b.Loop() {
+		if nc.SetDeadline(time.Time{}) != nil || !k.ok() {
+			b.Fatal("a quiet connection reported dead")
+		}
+	}
+}

@@ -1,6 +1,6 @@
 // Package httpproxy implements HTTP_PROXY integrations: it forwards an API
 // request to an HTTP backend and streams the backend's answer back
-// (dataplane.md section 4, auth-and-integrations.md section D.3).
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html).
 //
 // An Invoker is built once per route integration by New, which parses the
 // integrationUri template; Invoke then only substitutes and sends. It calls
@@ -10,7 +10,7 @@
 // mapping and CORS, so there is no ResponseWriter to hand to a ReverseProxy.
 // The header rules a ReverseProxy applies are applied here instead.
 //
-// # Target URL (section 4.2)
+// # Target URL
 //
 //   - $default route: the request path, after the stage segment and the
 //     custom-domain mapping key are removed, is appended to the URI's path,
@@ -31,10 +31,10 @@
 //   - A path set by parameter mapping's overwrite:path
 //     (invoke.Request.IntegrationPath, escaped) replaces the whole path of
 //     the target URL, the URI's own path included, for every route; the
-//     query is built as above (dataplane.md 5.1; whether AWS keeps the URI's
-//     base path is UNCONFIRMED).
+//     query is built as above (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html; whether AWS keeps the URI's
+//     base path is undocumented by AWS (our choice: docs/compatibility.md#http-proxy)).
 //
-// # Request (section 4.3)
+// # Request
 //
 //   - Method: the integrationMethod, or the client's when it is ANY.
 //   - Host: the integration URL's host.
@@ -50,7 +50,7 @@
 //     translated into Forwarded and the gateway appends the client IP, host
 //     and protocol; a capture shows the appended element as
 //     "by=1.2.3.4;for=5.6.7.8;host=my.example.com;proto=https"
-//     (expressjs/session#886). The translation is UNCONFIRMED; this one is:
+//     (expressjs/session#886). The translation is undocumented by AWS (our choice: docs/compatibility.md#http-proxy); this one is:
 //     a client Forwarded header is kept as received (its X-Forwarded-* are
 //     then dropped); otherwise each X-Forwarded-For entry becomes a "for="
 //     element in order, the first carrying ";host=" and ";proto=" from
@@ -73,7 +73,7 @@
 //   - No User-Agent is invented when the client sent none.
 //   - The body streams through; the backend is spoken to in HTTP/1.1.
 //
-// # Response (section 4.4)
+// # Response
 //
 // Status, headers (every Set-Cookie included) and body pass through, less
 // hop-by-hop headers. The body is not buffered: each Read returns what the
@@ -88,7 +88,7 @@
 // gwerr.ServiceUnavailable (503, observed for HTTP APIs); after them the body
 // is cut and Body.Read returns that same error. Connection refused, DNS and
 // TLS failures and malformed responses are gwerr.InternalServerError (500,
-// the spec's recommendation; UNCONFIRMED). A canceled client context returns
+// undocumented by AWS, our choice: docs/compatibility.md#http-proxy). A canceled client context returns
 // the context error. The backend's own error text is kept in the gwerr
 // Cause, never in the response.
 package httpproxy

@@ -20,6 +20,7 @@ const (
 	headerForwarded   = "Forwarded"
 	headerVia         = "Via"
 	headerTraceID     = "X-Amzn-Trace-Id"
+	headerTraceParent = "Traceparent" // W3C Trace Context
 	headerContentType = "Content-Type"
 	headerUserAgent   = "User-Agent"
 
@@ -28,14 +29,13 @@ const (
 	viaValue = "HTTP/1.1 AmazonAPIGateway"
 
 	// emptyBodyContentType is added to requests without a payload
-	// (dataplane.md section 4.3; the value is UNCONFIRMED).
+	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html; the value is undocumented by AWS (our choice: docs/compatibility.md#http-proxy)).
 	emptyBodyContentType = "application/json"
 )
 
 // isHopByHop reports whether the canonical header key k is a hop-by-hop
-// header that a proxy must not forward (RFC 9110 section 7.6.1; RFC 7230
-// section 6.1), or one the gateway reserves for itself (dataplane.md section
-// 5.4). "Trailers" is in the AWS reserved list; "Trailer" is the real field.
+// header that a proxy must not forward (RFC 9110 section 7.6.1), or one the gateway reserves for itself
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html#http-api-mapping-reserved-headers). "Trailers" is in the AWS reserved list; "Trailer" is the real field.
 func isHopByHop(k string) bool {
 	switch k {
 	case "Connection", "Proxy-Connection", "Keep-Alive", "Te", "Trailer", "Trailers",
@@ -45,7 +45,7 @@ func isHopByHop(k string) bool {
 	return false
 }
 
-// outboundHeader is the header sent to the backend (section 4.3), as a view
+// outboundHeader is the header sent to the backend, as a view
 // over the client's, so that no map is built per request: end-to-end fields
 // pass, hop-by-hop ones and those named in Connection do not, X-Forwarded-*
 // are translated into Forwarded, Via and a trace id are added, and a
@@ -54,8 +54,8 @@ func isHopByHop(k string) bool {
 type outboundHeader struct {
 	in       http.Header
 	listed   []string // canonical names listed in the client's Connection
-	extra    [5]string
-	extraVal [5]string
+	extra    [6]string
+	extraVal [6]string
 	n        int
 }
 
@@ -76,8 +76,17 @@ func (h *outboundHeader) init(req *invoke.Request, noBody bool) {
 	} else {
 		h.add(headerVia, viaValue)
 	}
-	if _, ok := in[headerTraceID]; !ok {
+	// A traced request carries its trace (the client's X-Amzn-Trace-Id is
+	// replaced, its traceparent continued); otherwise the client's
+	// X-Amzn-Trace-Id passes, or one is made up.
+	switch _, ok := in[headerTraceID]; {
+	case req.TraceHeader != "":
+		h.add(headerTraceID, req.TraceHeader)
+	case !ok:
 		h.add(headerTraceID, newTraceID(req.Time))
+	}
+	if req.TraceParent != "" {
+		h.add(headerTraceParent, req.TraceParent)
 	}
 	if noBody {
 		if _, ok := in[headerContentType]; !ok {
@@ -177,9 +186,9 @@ func removeConnectionHeaders(h, src http.Header) {
 //
 // AWS documents that HTTP APIs translate incoming X-Forwarded-* headers into
 // a standard Forwarded header and append the client IP, host and protocol
-// (dataplane.md section 4.3); one capture shows the appended element as
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html); one capture shows the appended element as
 // "by=1.2.3.4;for=5.6.7.8;host=my.example.com;proto=https". The exact
-// translation is UNCONFIRMED; this one is:
+// translation is undocumented by AWS (our choice: docs/compatibility.md#http-proxy); this one is:
 //
 //  1. If the client sent Forwarded, its elements are kept as received and the
 //     X-Forwarded-* headers are dropped (Forwarded supersedes them).
@@ -350,7 +359,7 @@ func appendValue(b []byte, s string) []byte {
 
 // newTraceID returns an X-Ray style trace header value,
 // "Root=1-<8 hex digits of epoch seconds>-<24 random hex digits>", the format
-// AWS services use for X-Amzn-Trace-Id (section 4.3).
+// AWS services use for X-Amzn-Trace-Id.
 func newTraceID(t time.Time) string {
 	if t.IsZero() {
 		t = time.Now()

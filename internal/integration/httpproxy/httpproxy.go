@@ -16,7 +16,7 @@ import (
 )
 
 // Timeout bounds of an HTTP_PROXY integration (TimeoutInMillis 50..30000,
-// default 30000; dataplane.md section 4.1).
+// default 30000; https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html).
 const (
 	MinTimeout     = 50 * time.Millisecond
 	MaxTimeout     = 30 * time.Second
@@ -35,7 +35,7 @@ type Config struct {
 	// URI is the integrationUri: an absolute http or https URL. It may
 	// reference route path variables as {name} in its path or query (a greedy
 	// {name+} variable is referenced as {name}) and stage variables as
-	// ${stageVariables.name} anywhere (section 4.1, 4.2).
+	// ${stageVariables.name} anywhere.
 	URI string
 	// Method is the integrationMethod. "ANY" (or "") forwards the client's
 	// method; anything else replaces it.
@@ -49,7 +49,7 @@ type Config struct {
 	Transport http.RoundTripper
 	// IsDefaultRoute is true when the integration serves the $default route:
 	// the whole request path (stage and mapping key removed) is then appended
-	// to the URI's path (section 4.2).
+	// to the URI's path.
 	IsDefaultRoute bool
 	// Logger receives debug records about failed calls. Nil discards them.
 	Logger *slog.Logger
@@ -114,7 +114,7 @@ func New(cfg Config) (*Invoker, error) {
 // *gwerr.Error of kind ServiceUnavailable (503, observed on AWS); any other
 // failure to get a response (connection refused, DNS, TLS, a malformed
 // response, a URL that stage variables made invalid) is InternalServerError
-// (500, recommended by section 4.4). The backend's error text stays in the
+// (500, recommended by ). The backend's error text stays in the
 // Cause. If ctx ends first, the context's error is returned, wrapped, and is
 // not a *gwerr.Error. A timeout while the body streams surfaces as the same
 // ServiceUnavailable error from Body.Read, after the status was sent.

@@ -37,11 +37,11 @@ type token struct {
 	part part
 }
 
-// stageVarPrefix opens a stage variable reference (dataplane.md section 2.2).
+// stageVarPrefix opens a stage variable reference (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html).
 const stageVarPrefix = "${stageVariables."
 
 // uriTemplate is an integrationUri parsed once at compile time
-// (dataplane.md section 4.1 and 4.2). The request path only substitutes.
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html). The request path only substitutes.
 type uriTemplate struct {
 	raw    string
 	tokens []token
@@ -193,7 +193,7 @@ func tokenize(raw string) ([]token, error) {
 		}
 		name := raw[j+1 : j+end]
 		// {proxy+} is accepted as a synonym of {proxy}: AWS documents the
-		// greedy variable as referenced without "+" (section 4.2).
+		// greedy variable as referenced without "+".
 		name = strings.TrimSuffix(name, "+")
 		if !validPathVarName(name) {
 			return nil, fmt.Errorf("integration URI %q: invalid path variable reference %q at offset %d", raw, raw[j:j+end+1], j)
@@ -313,7 +313,7 @@ func unhex(c byte) byte {
 }
 
 // validStageVarName reports whether s is a stage variable name: alphanumeric
-// and "_" (dataplane.md section 2.2).
+// and "_" (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html).
 func validStageVarName(s string) bool {
 	if s == "" {
 		return false
@@ -328,7 +328,7 @@ func validStageVarName(s string) bool {
 }
 
 // validPathVarName reports whether s is a route variable name, [\w.:-]+ as
-// in route keys (dataplane.md section 1.1).
+// in route keys (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
 func validPathVarName(s string) bool {
 	if s == "" {
 		return false
@@ -366,7 +366,7 @@ func (t *uriTemplate) build(req *invoke.Request, isDefault bool) (*url.URL, erro
 	switch {
 	case req.IntegrationPath != "":
 		// Parameter mapping's overwrite:path replaces the whole path, the
-		// URI's own path included (dataplane.md 5.1).
+		// URI's own path included (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html).
 		path = req.IntegrationPath
 	case isDefault:
 		path = joinPath(path, escapedRequestPath(req))
@@ -383,8 +383,8 @@ func (t *uriTemplate) build(req *invoke.Request, isDefault bool) (*url.URL, erro
 
 // expand writes toks with variables substituted. Path variables are escaped
 // for the component they sit in; stage variables are inserted as written
-// (their values are restricted to URL-safe characters, section 2.2).
-// Undefined variables expand to "" (section 2.2 recommendation).
+// (their values are restricted to URL-safe characters).
+// Undefined variables expand to "" ( recommendation).
 func (t *uriTemplate) expand(toks []token, req *invoke.Request, greedy string) string {
 	if len(toks) == 1 && toks[0].kind == tokLiteral {
 		return toks[0].text
@@ -478,8 +478,8 @@ func unescapedEquals(esc, dec string) bool {
 }
 
 // joinPath appends the request path p to the integration URI's path base:
-// "/base" + "/x" is "/base/x", "" + "/x" is "/x" (section 4.2, joining
-// UNCONFIRMED).
+// "/base" + "/x" is "/base/x", "" + "/x" is "/x" (joining
+// undocumented by AWS, our choice: docs/compatibility.md#http-proxy).
 func joinPath(base, p string) string {
 	base = strings.TrimSuffix(base, "/")
 	if !strings.HasPrefix(p, "/") {

@@ -15,7 +15,7 @@ import (
 )
 
 // Upstream makes an Invoker a private integration (connectionType VPC_LINK,
-// auth-and-integrations.md section E): the integrationUri is a listener or
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-private.html): the integrationUri is a listener or
 // Cloud Map service ARN, not a URL, so the host:port of every attempt is
 // picked by Pick and the path is the client's.
 //
@@ -23,13 +23,13 @@ import (
 // set; host the picked upstream; path the request path with a named stage's
 // prefix kept and a custom domain's mapping key removed (invoke.Request
 // RawPath, in the client's percent-encoding), for every route, as AWS
-// forwards it (section E.2: "test/route-path"); a path set by overwrite:path
+// forwards it ("test/route-path"); a path set by overwrite:path
 // replaces it; the client's query string follows. The Host header is
 // ServerName when set, else the picked host:port.
 //
 // Failures: when Pick has nothing to offer, or connecting to the picked
-// upstream fails, the client gets 503 Service Unavailable (dataplane.md 4.4
-// recommends it for unreachable private targets; UNCONFIRMED). A request
+// upstream fails, the client gets 503 Service Unavailable (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-http.html
+// recommends it for unreachable private targets; undocumented by AWS, our choice: docs/compatibility.md#http-proxy). A request
 // without a body whose connection attempt fails is retried on the next
 // upstream Pick offers, UpstreamAttempts times in all: it never reached the
 // upstream. Other failures (TLS verification, a malformed response) are 500,

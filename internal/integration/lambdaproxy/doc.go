@@ -4,13 +4,15 @@
 // lambdacall.Caller, and turns the function's result into the client's response, with the
 // failure answers AWS gives.
 //
-// The rules implemented here are those of dataplane.md section 3 (3.1 to 3.10)
-// and auth-and-integrations.md D.2 (integration URIs), A.7, B.8 and C.6 (how
-// authorizer results appear in the event). Each quirk is documented next to the
-// code that implements it, with its section.
+// The rules implemented here are those of
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html, and, for how authorizer
+// results appear in the event, of the JWT, Lambda and IAM authorizer pages
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html). Each quirk is documented next to the
+// code that implements it; where AWS documents nothing, the choice is an entry
+// of docs/compatibility.md#lambda-proxy.
 //
 // Events are written from explicit structs whose field order and omitempty
-// tags follow the real captures the specification cites, so that strict
+// tags follow real captures of AWS's events, so that strict
 // validators (Powertools type guards, aws-lambda-go's events package) see the
 // same shape they see on AWS: absent fields stay absent, null fields are null.
 //

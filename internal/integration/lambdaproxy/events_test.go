@@ -511,7 +511,7 @@ func TestGeneratedTraceID(t *testing.T) {
 	if err := json.Unmarshal(ev, &e); err != nil {
 		t.Fatal(err)
 	}
-	// Root=1-{8 hex epoch seconds}-{24 hex} (dataplane.md 3.3).
+	// Root=1-{8 hex epoch seconds}-{24 hex} (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
 	want := regexp.MustCompile(`^Root=1-5e9f0c65-[0-9a-f]{24}$`) // 0x5e9f0c65 = 1587481701
 	if got := e.Headers["x-amzn-trace-id"]; !want.MatchString(got) {
 		t.Errorf("x-amzn-trace-id = %q; want %v", got, want)

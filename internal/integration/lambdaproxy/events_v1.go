@@ -8,10 +8,10 @@ import (
 	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
-// eventV1 is the payload format 1.0 request event of HTTP APIs (dataplane.md
-// 3.6): the REST proxy event's shape with HTTP API specifics. Field order
+// eventV1 is the payload format 1.0 request event of HTTP APIs
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html): the REST proxy event's shape with HTTP API specifics. Field order
 // follows the AWS documentation's example and the real captures; the fields
-// 3.6 says are null when empty are written as null, never omitted.
+// AWS documents as null when empty are written as null, never omitted.
 type eventV1 struct {
 	Version                         string              `json:"version"`
 	Resource                        string              `json:"resource"`
@@ -52,8 +52,8 @@ type requestContextV1 struct {
 }
 
 // identityV1 is requestContext.identity of 1.0: every member null except
-// sourceIp and userAgent on routes without IAM authorization (3.6, C.6; OBS
-// real captures, which also show cognitoAmr).
+// sourceIp and userAgent on routes without IAM authorization (real
+// captures also show cognitoAmr).
 type identityV1 struct {
 	AccessKey                     *string              `json:"accessKey"`
 	AccountID                     *string              `json:"accountId"`
@@ -72,27 +72,27 @@ type identityV1 struct {
 }
 
 // jwtV1 is requestContext.authorizer of 1.0 for JWT authorizers: flat, no
-// "jwt" level (auth-and-integrations.md A.7).
+// "jwt" level (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html).
 type jwtV1 struct {
 	Claims map[string]string `json:"claims"`
 	Scopes []string          `json:"scopes"`
 }
 
 // BuildEventV1 returns the payload format 1.0 event for req with the given
-// request body (dataplane.md 3.3 to 3.6):
+// request body (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html):
 //
 //   - resource and requestContext.resourcePath are the route path ("$default"
 //     for the default route); requestContext.resourceId is the route key;
 //     path is the path as received, percent-encoded, with the stage prefix and
 //     the custom domain's mapping key; requestContext.path is the same path
-//     decoded (3.6, 2.1, 2.3).
+//     decoded.
 //   - headers hold the last value of each header, multiValueHeaders all of
-//     them; the Cookie header stays (3.3). Names keep the client's spelling
+//     them; the Cookie header stays. Names keep the client's spelling
 //     as far as Go lets us know it (see headerNameV1).
 //   - queryStringParameters hold the last value of each name,
 //     multiValueQueryStringParameters all values; both null without a query
-//     (3.4). pathParameters, stageVariables and body are null when empty.
-//   - requestContext.extendedRequestId equals requestId (8.3).
+//     . pathParameters, stageVariables and body are null when empty.
+//   - requestContext.extendedRequestId equals requestId.
 func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
 	r := req.HTTP
 	if r == nil {
@@ -110,7 +110,7 @@ func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
 		ev.QueryStringParameters = make(map[string]string, len(params))
 		ev.MultiValueQueryStringParameters = make(map[string][]string, len(params))
 		for _, p := range params {
-			ev.QueryStringParameters[p.Name] = p.Value // the last value wins (3.4, OBS)
+			ev.QueryStringParameters[p.Name] = p.Value // the last value wins
 			ev.MultiValueQueryStringParameters[p.Name] = append(ev.MultiValueQueryStringParameters[p.Name], p.Value)
 		}
 	}
@@ -137,7 +137,7 @@ func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
 		HTTPMethod:        r.Method,
 		Identity: identityV1{
 			SourceIP:   req.SourceIP,
-			UserAgent:  r.Header.Get("User-Agent"), // "" when absent (OBS DOTNET)
+			UserAgent:  r.Header.Get("User-Agent"), // "" when absent, as captured events show
 			ClientCert: reqfacts.PeerCert(r),
 		},
 		Path:             reqfacts.DecodedPath(req),
@@ -163,13 +163,13 @@ func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
 
 // authorizerFor1 renders req.Authorizer as requestContext.authorizer of 1.0.
 //
-//   - JWT: {"claims":{...},"scopes":null|[...]} (A.7).
+//   - JWT: {"claims":{...},"scopes":null|[...]}.
 //   - Lambda: the context's keys at the top level, their JSON types kept, plus
-//     "principalId" when the authorizer returned one (B.8: the REST-compatible
-//     layout; UNCONFIRMED for HTTP APIs, including whether values are
+//     "principalId" when the authorizer returned one (the REST-compatible
+//     layout; undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy for HTTP APIs, including whether values are
 //     stringified; REST's integrationLatency is not added).
 //   - IAM: no authorizer object; the caller's identity is in
-//     requestContext.identity (C.6).
+//     requestContext.identity.
 func authorizerFor1(a *invoke.AuthorizerContext) any {
 	switch {
 	case a == nil, a.IAM != nil:

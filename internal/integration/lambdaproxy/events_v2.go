@@ -9,10 +9,10 @@ import (
 	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
-// eventV2 is the payload format 2.0 request event (dataplane.md 3.2). Field
-// order follows the AWS documentation's example and the real captures (LGO
-// apigw-v2-request-no-authorizer.json, JAVA230); omitempty marks exactly the
-// fields 3.2 lists as present only sometimes.
+// eventV2 is the payload format 2.0 request event (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html). Field
+// order follows the AWS documentation's example and real captures (aws-lambda-go's
+// events/testdata/apigw-v2-request-no-authorizer.json); omitempty marks exactly the
+// fields present only sometimes.
 type eventV2 struct {
 	Version        string `json:"version"`
 	RouteKey       string `json:"routeKey"`
@@ -64,7 +64,7 @@ type httpV2 struct {
 	UserAgent string `json:"userAgent"`
 }
 
-// authorizerV2 carries exactly one of its members (dataplane.md 3.2).
+// authorizerV2 carries exactly one of its members (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
 type authorizerV2 struct {
 	JWT *jwtV2 `json:"jwt,omitempty"`
 	IAM *iamV2 `json:"iam,omitempty"`
@@ -73,7 +73,7 @@ type authorizerV2 struct {
 	Lambda any `json:"lambda,omitempty"`
 }
 
-// jwtV2 is authorizer.jwt (auth-and-integrations.md A.7): claims rendered as
+// jwtV2 is authorizer.jwt (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html): claims rendered as
 // strings by the JWT authorizer, scopes null (not []) when the route has no
 // authorization scopes.
 type jwtV2 struct {
@@ -81,7 +81,7 @@ type jwtV2 struct {
 	Scopes []string          `json:"scopes"`
 }
 
-// iamV2 is authorizer.iam (auth-and-integrations.md C.6). cognitoIdentity is
+// iamV2 is authorizer.iam (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html). cognitoIdentity is
 // null: the gateway's IAM identities do not come from Cognito identity pools.
 // principalOrgId is null when the caller's account is in no organization.
 type iamV2 struct {
@@ -95,18 +95,17 @@ type iamV2 struct {
 }
 
 // BuildEventV2 returns the payload format 2.0 event for req with the given
-// request body (dataplane.md 3.2 to 3.5):
+// request body (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html):
 //
 //   - rawPath and requestContext.http.path are req.RawPath: decoded, with a
-//     named stage's prefix, without a custom domain's mapping key (1.3, 2.1,
-//     2.3); rawQueryString is the query exactly as received (3.2).
+//     named stage's prefix, without a custom domain's mapping key; rawQueryString is the query exactly as received.
 //   - headers have lower-case names; repeated headers are joined with ","
-//     without a space (3.3: the docs show none); the Cookie header is removed
-//     and split into cookies, one element per "name=value" pair (3.2).
+//     without a space (the docs show none); the Cookie header is removed
+//     and split into cookies, one element per "name=value" pair.
 //   - queryStringParameters are decoded, repeated names joined with "," in
-//     arrival order (3.4).
+//     arrival order.
 //   - body and isBase64Encoded follow 3.5.
-//   - requestContext.authorizer is built from req.Authorizer (A.7, B.8, C.6).
+//   - requestContext.authorizer is built from req.Authorizer.
 func BuildEventV2(req *invoke.Request, body []byte) ([]byte, error) {
 	r := req.HTTP
 	if r == nil {
@@ -137,7 +136,7 @@ func BuildEventV2(req *invoke.Request, body []byte) ([]byte, error) {
 			Path:      ev.RawPath,
 			Protocol:  reqfacts.Protocol,
 			SourceIP:  req.SourceIP,
-			UserAgent: r.Header.Get("User-Agent"), // "" when absent (OBS DOTNET)
+			UserAgent: r.Header.Get("User-Agent"), // "" when absent, as captured events show
 		},
 		RequestID: req.RequestID,
 		RouteKey:  req.RouteKey,
@@ -152,9 +151,9 @@ func BuildEventV2(req *invoke.Request, body []byte) ([]byte, error) {
 }
 
 // authorizerFor2 renders req.Authorizer as requestContext.authorizer of 2.0.
-// A Lambda authorizer that returned no context gives "lambda":{} (B.8:
-// UNCONFIRMED, suggested); its principalId, if any, is not added to the map
-// (B.8: UNCONFIRMED; SAM CLI adds it, AWS's example does not).
+// A Lambda authorizer that returned no context gives "lambda":{} (
+// undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy, suggested); its principalId, if any, is not added to the map
+// (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy; SAM CLI adds it, AWS's example does not).
 func authorizerFor2(a *invoke.AuthorizerContext) *authorizerV2 {
 	switch {
 	case a == nil:

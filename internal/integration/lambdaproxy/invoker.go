@@ -15,12 +15,12 @@ import (
 )
 
 // MaxEventSize is the largest event sent to a function, Lambda's 6 MB limit on
-// synchronous invocation payloads (dataplane.md 9.2; wire-contracts.md 2.5).
-// A larger event is answered 413 without calling the function (3.10).
+// synchronous invocation payloads (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html; https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+// A larger event is answered 413 without calling the function.
 const MaxEventSize = 6 << 20 // 6291456 bytes
 
 // DefaultTimeout is the integration timeout when Config.Timeout is zero: the
-// HTTP API default and maximum of TimeoutInMillis (dataplane.md 3.1).
+// HTTP API default and maximum of TimeoutInMillis (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
 const DefaultTimeout = 30 * time.Second
 
 // Config configures an Invoker.
@@ -29,11 +29,11 @@ type Config struct {
 	// lambdacall.ParseFunctionURI. Required.
 	URI string
 	// PayloadFormatVersion is "1.0" or "2.0". Required: the API requires it
-	// for Lambda integrations (dataplane.md 3.1); defaulting (OpenAPI import,
+	// for Lambda integrations (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html); defaulting (OpenAPI import,
 	// console) is the caller's business.
 	PayloadFormatVersion string
 	// Timeout is the integration timeout (TimeoutInMillis): past it the client
-	// gets 503 Service Unavailable (3.10). Zero means DefaultTimeout;
+	// gets 503 Service Unavailable. Zero means DefaultTimeout;
 	// negative values are refused. Range checks (50 ms to 30 s) belong to
 	// the resource model.
 	Timeout time.Duration
@@ -93,7 +93,7 @@ func New(cfg Config) (*Invoker, error) {
 // errTimeout is the cause of the integration timeout's context.
 var errTimeout = errors.New("integration timeout")
 
-// Invoke runs the integration for one request (dataplane.md 3):
+// Invoke runs the integration for one request (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html):
 //
 //  1. The function is resolved with the stage's variables; a name that cannot
 //     be a function gives 500.
@@ -143,7 +143,7 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 			"lambda integration %s: event of %d bytes exceeds the %d-byte invocation limit", fn, len(event), MaxEventSize)
 	}
 
-	var opts lambdacall.CallOptions
+	opts := lambdacall.CallOptions{TraceHeader: req.TraceHeader}
 	rec := req.Record
 	if rec != nil {
 		rec.Integration = &invoke.IntegrationRecord{Type: "AWS_PROXY", Target: fn.String(), RequestBody: event}

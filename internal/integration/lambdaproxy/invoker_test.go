@@ -67,7 +67,7 @@ func newInvoker(t *testing.T, cfg Config) *Invoker {
 	return inv
 }
 
-// TestInvokeFailures has a row for every failure of dataplane.md 3.10.
+// TestInvokeFailures has a row for every failure of https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html.
 func TestInvokeFailures(t *testing.T) {
 	t.Parallel()
 	big := bytes.Repeat([]byte{0xAB}, 4_800_000) // 6.4 MB once base64-encoded

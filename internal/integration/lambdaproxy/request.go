@@ -12,15 +12,14 @@ import (
 // computed by package reqfacts.
 
 // encodeBody returns the event's body and isBase64Encoded for a request body
-// (dataplane.md 3.5). HTTP APIs have no binaryMediaTypes: the body is passed as
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html). HTTP APIs have no binaryMediaTypes: the body is passed as
 // text only when the Content-Type's media type (parameters ignored,
 // case-insensitive) is text/*, application/json, application/xml or
 // application/javascript; every other case, a missing Content-Type included,
-// is base64 (EMU MS766 "verified against real AWS"; OBS SO1776, BREF631,
-// DENO33, DOTNET). Structured-suffix types such as application/problem+json are
-// base64 here (UNCONFIRMED; the list is applied literally). A body declared as
+// is base64, as captures against AWS show. Structured-suffix types such as application/problem+json are
+// base64 here (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy; the list is applied literally). A body declared as
 // text that is not valid UTF-8 is also sent as base64, so that no byte is lost
-// in the JSON event (UNCONFIRMED; a choice).
+// in the JSON event (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy; a choice).
 func encodeBody(contentType string, body []byte) (string, bool) {
 	if len(body) == 0 {
 		return "", false

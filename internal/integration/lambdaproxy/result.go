@@ -17,7 +17,7 @@ import (
 )
 
 // ResultError reports a function result the gateway cannot turn into a
-// response: the client gets 500 Internal Server Error (dataplane.md 3.7 step
+// response: the client gets 500 Internal Server Error (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html step
 // 4, 3.8, 3.10).
 type ResultError struct {
 	// Field is the result member at fault ("statusCode", "headers.x-a"), or
@@ -40,43 +40,43 @@ func malformed(field, format string, args ...any) *ResultError {
 }
 
 // defaultContentType is the content-type of a structured response that names
-// none, in both formats (3.7, 3.8; OBS DOTNET V2_DefaultsToTextPlainContentType,
-// V1_DefaultsToCorrectContentTYpeHttpV1). REST APIs use application/json.
+// none, in both formats, as captured responses show. REST APIs use
+// application/json.
 const defaultContentType = "text/plain; charset=utf-8"
 
-// ParseResultV2 interprets a payload format 2.0 function result (dataplane.md
-// 3.7):
+// ParseResultV2 interprets a payload format 2.0 function result
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html):
 //
 //   - A JSON object with the key "statusCode" is a structured response.
 //   - Anything else, including output that is not valid JSON, is returned as
 //     is with status 200 and content-type application/json (the inferred
 //     response), except that a top-level JSON string is unwrapped to its value
 //     ("Hello" becomes Hello). The output "null" is returned as the body
-//     "null" (UNCONFIRMED; it is valid JSON that is not a string).
+//     "null" (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy; it is valid JSON that is not a string).
 //
 // Structured responses:
 //
 //   - statusCode must be an integer from 200 to 599. 0 and fractions (200.5)
-//     are malformed (OBS DOTNET). An integral number written with a fraction
+//     are malformed. An integral number written with a fraction
 //     (200.0) and a decimal string ("200") are accepted, as Jackson-style
 //     parsers coerce them and AWS's own blueprints once returned strings
-//     (UNCONFIRMED). Codes outside 200-599 are malformed (UNCONFIRMED: a 1xx
+//     (undocumented by AWS; our choice: docs/compatibility.md#lambda-proxy). Codes outside 200-599 are malformed (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy: a 1xx
 //     cannot be a final response and Go refuses codes above 999).
 //   - headers: each entry is one header with its value verbatim; numbers and
 //     booleans are written as their JSON text, null entries are dropped
-//     (UNCONFIRMED, recommended); objects and arrays are malformed. Names
+//     (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy, recommended); objects and arrays are malformed. Names
 //     that are not valid HTTP field names are dropped. Entries are added in
 //     byte order of their names, so spellings of one name that differ in case
 //     ("X-A", "x-a") give several values in a stable order.
-//   - multiValueHeaders is not part of 2.0 and is ignored (UNCONFIRMED,
+//   - multiValueHeaders is not part of 2.0 and is ignored (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy,
 //     recommended).
 //   - cookies: each string becomes its own Set-Cookie header, sent before any
-//     set-cookie of headers (Response.Cookies; DOC, EMU ministack).
+//     set-cookie of headers (Response.Cookies).
 //   - body: a string; absent or null is an empty body; any other type is
-//     malformed (UNCONFIRMED, "likely 500").
+//     malformed (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy, "likely 500").
 //   - isBase64Encoded true: the body is base64-decoded, unconditionally
-//     (DOC). Padding is optional and line breaks are ignored; other invalid
-//     base64 is malformed (UNCONFIRMED, "500").
+//     . Padding is optional and line breaks are ignored; other invalid
+//     base64 is malformed (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy, "500").
 //   - Without a content-type header the response gets
 //     "text/plain; charset=utf-8".
 //   - Unknown keys are ignored; keys are matched exactly (case-sensitively).
@@ -98,16 +98,14 @@ func ParseResultV2(payload []byte) (*invoke.Response, error) {
 	return inferredResult(bytes.Clone(payload)), nil
 }
 
-// ParseResultV1 interprets a payload format 1.0 function result (dataplane.md
-// 3.8). The result must be a JSON object with a valid statusCode: API Gateway
-// infers nothing, and anything else is malformed (OBS DOTNET
-// V1_HandlesZeroStatusCodeHttpV1, InvalidJson_ReturnsErrorResponseHttpV1).
+// ParseResultV1 interprets a payload format 1.0 function result
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html). The result must be a JSON object with a valid statusCode: API Gateway
+// infers nothing, and anything else is malformed.
 //
 // headers and multiValueHeaders are merged: for a name in both, the headers
-// value comes first, then the multi values (OBS DOTNET
-// V1_CombinesSingleAndMultiValueHeadersHttpV1; REST orders multi first). When
+// value comes first, then the multi values (REST orders multi first). When
 // the same name and value appear in both, the value is sent once, from
-// multiValueHeaders, as AWS documents for REST APIs (UNCONFIRMED for HTTP
+// multiValueHeaders, as AWS documents for REST APIs (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy for HTTP
 // APIs). statusCode, header values, body, isBase64Encoded and the default
 // content-type follow the rules of ParseResultV2. cookies is not part of 1.0
 // and, like every unknown key, is ignored.
@@ -136,8 +134,7 @@ func firstByte(b []byte) byte {
 	return 0
 }
 
-// inferredResult is the 2.0 response for output without statusCode (3.7 step
-// 2): 200, content-type application/json, the body as given.
+// inferredResult is the 2.0 response for output without statusCode: 200, content-type application/json, the body as given.
 func inferredResult(body []byte) *invoke.Response {
 	return &invoke.Response{
 		StatusCode:    http.StatusOK,
@@ -273,7 +270,7 @@ func headerValue(raw json.RawMessage, field string) (v string, ok bool, err erro
 }
 
 // mergeHeaders adds the single-value headers, then the multi-value ones, to h
-// (3.7, 3.8).
+// .
 func mergeHeaders(h http.Header, single, multi map[string]json.RawMessage) error {
 	type multiHeader struct {
 		name   string
@@ -328,7 +325,7 @@ func mergeHeaders(h http.Header, single, multi map[string]json.RawMessage) error
 }
 
 // validHeaderName reports whether name is an HTTP field name: a token of RFC
-// 9110 section 5.1. Other names cannot be sent and are dropped.
+// 9110. Other names cannot be sent and are dropped.
 func validHeaderName(name string) bool {
 	if name == "" {
 		return false

@@ -57,11 +57,11 @@ var (
 	plainCT = http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
 )
 
-// TestParseResultV2 has a row for every result shape of dataplane.md 3.7.
+// TestParseResultV2 has a row for every result shape of https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html.
 func TestParseResultV2(t *testing.T) {
 	t.Parallel()
 	tests := []resultCase{
-		// 3.7 step 2: inferred responses (OBS DOTNET snapshots).
+		// Inferred responses.
 		{name: "string unwrapped", payload: `"Hello, World!"`, wantStatus: 200, wantHeader: jsonCT, wantBody: "Hello, World!"},
 		{name: "string with escapes", payload: `"Special \"quoted\" text"`, wantStatus: 200, wantHeader: jsonCT, wantBody: `Special "quoted" text`},
 		{name: "number", payload: `42`, wantStatus: 200, wantHeader: jsonCT, wantBody: "42"},
@@ -77,7 +77,7 @@ func TestParseResultV2(t *testing.T) {
 		{name: "trailing newline kept", payload: "{\"a\":1}\n", wantStatus: 200, wantHeader: jsonCT, wantBody: "{\"a\":1}\n"},
 		{name: "statusCode key is case-sensitive", payload: `{"StatusCode":404}`, wantStatus: 200, wantHeader: jsonCT, wantBody: `{"StatusCode":404}`},
 
-		// 3.7 step 3: structured responses.
+		// Structured responses.
 		{name: "default content-type", payload: `{"statusCode":200,"body":"Hello"}`, wantStatus: 200, wantHeader: plainCT, wantBody: "Hello"},
 		{name: "status kept", payload: `{"statusCode":201,"body":"made"}`, wantStatus: 201, wantHeader: plainCT, wantBody: "made"},
 		{name: "explicit content-type kept", payload: `{"statusCode":200,"headers":{"content-type":"application/xml"},"body":"<a/>"}`,
@@ -118,7 +118,7 @@ func TestParseResultV2(t *testing.T) {
 		{name: "string status", payload: `{"statusCode":"418"}`, wantStatus: 418, wantHeader: plainCT},
 		{name: "599", payload: `{"statusCode":599}`, wantStatus: 599, wantHeader: plainCT},
 
-		// 3.7 step 3 and 4: malformed structured responses (500).
+		// Malformed structured responses (500).
 		{name: "status 0", payload: `{"statusCode":0,"body":"x"}`, wantErr: true},
 		{name: "fractional status", payload: `{"statusCode":200.5}`, wantErr: true},
 		{name: "status null", payload: `{"statusCode":null}`, wantErr: true},
@@ -146,7 +146,7 @@ func TestParseResultV2(t *testing.T) {
 	}
 }
 
-// TestParseResultV1 has a row for every result shape of dataplane.md 3.8.
+// TestParseResultV1 has a row for every result shape of https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html.
 func TestParseResultV1(t *testing.T) {
 	t.Parallel()
 	tests := []resultCase{

@@ -1,5 +1,5 @@
 // Package parammap implements the parameter mapping of HTTP APIs
-// (dataplane.md section 5; auth-and-integrations.md D.1): an integration's
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html; https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations.html): an integration's
 // requestParameters rewrite the request before the integration is called,
 // and its responseParameters rewrite the integration's response before it is
 // sent.
@@ -14,7 +14,7 @@
 //
 // CompileRequest is for integrations without integrationSubtype only: AWS
 // service integrations use requestParameters for the subtype's own
-// parameters (section 5.2). The data plane then calls, per request:
+// parameters. The data plane then calls, per request:
 //
 //  1. after the route's authorizer ran and invoke.Request is complete:
 //     reqMap.MapRequest(req), which replaces req.HTTP with a mapped copy and
@@ -56,7 +56,7 @@
 // JSONPath: member names (.a, ['a b'], ["a"]), indexes ([0], [-1] from the
 // end), wildcards (.*, [*]), slices ([1:3]) and unions ([0,2], ['a','b']),
 // with "$." implied. Recursive descent (..), filters (?()) and scripts are
-// refused (section 5.1). A string is mapped as its text, a number or boolean
+// refused. A string is mapped as its text, a number or boolean
 // as written, an object or array as compact JSON in document order; a path
 // with a wildcard, slice or union maps to a JSON array of its matches. A
 // body that is not valid JSON in its first 100 KB (a larger JSON document is
@@ -68,13 +68,13 @@
 // Compile errors are *ParseError values with the same conditions as the
 // control plane's validation (package model): keys {action}:header.{name},
 // {action}:querystring.{name}, overwrite:path, overwrite:statuscode; header
-// names are RFC 9110 tokens and never a reserved header (section 5.4,
+// names are RFC 9110 tokens and never a reserved header (
 // model.ReservedHeader); values are 1 to 512 characters (remove keys ignore
 // theirs); status-code keys are "200" to "599". The compiler also refuses
 // what model cannot check: JSONPath outside the subset above, unknown
 // $context variables and variables not known yet.
 //
-// # Choices where the behaviour is UNCONFIRMED (section 5.1)
+// # Choices where the behaviour is undocumented by AWS (our choice: docs/compatibility.md#parameter-mapping)
 //
 //   - Order: every value is computed from the request (or response) as
 //     received, before any change, so the documented rename pattern

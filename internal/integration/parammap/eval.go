@@ -13,7 +13,7 @@ import (
 )
 
 // MaxBodyBytes is how much of a request or response body mapping reads:
-// "body truncated to 100 KB before evaluation" (dataplane.md 5.1, 9.1).
+// "body truncated to 100 KB before evaluation" (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html).
 // The body the integration or the client receives is not truncated.
 const MaxBodyBytes = 100 << 10
 
@@ -144,7 +144,7 @@ func (src *source) eval(ev *evalCtx) (string, bool) {
 	return "", false
 }
 
-// joinValues joins a header's values with "," (dataplane.md 5.1
+// joinValues joins a header's values with "," (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html
 // "multiple values comma-joined").
 func joinValues(vs []string) (string, bool) {
 	switch len(vs) {

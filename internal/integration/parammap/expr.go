@@ -67,8 +67,8 @@ type expr struct {
 	readsBody bool
 }
 
-// parseValue parses a mapping value (dataplane.md 5.1, 5.3;
-// auth-and-integrations.md D.1). A value starting with "$" but not "${" is
+// parseValue parses a mapping value (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html;
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations.html). A value starting with "$" but not "${" is
 // one source reference, the whole value ("$request.header.x"). Otherwise the
 // value is literal text in which each "${...}" is a source reference
 // ("${request.path.a}-${request.path.b}"); a "$" not followed by "{" and a

@@ -46,7 +46,7 @@ type step struct {
 // (.*, [*]), slices ([1:3], [:2], [-2:]) and unions ([0,2], ['a','b']). The
 // leading "$." is implied: "$request.body.a.b" reads $.a.b. Recursive
 // descent (..), filters (?()) and script expressions are refused
-// (dataplane.md 5.1).
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html).
 type jsonPath struct {
 	raw   string
 	steps []step

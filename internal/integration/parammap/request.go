@@ -43,7 +43,7 @@ type op struct {
 }
 
 // RequestMapping is an integration's compiled requestParameters
-// (dataplane.md 5.1). It is immutable and safe for concurrent use; a nil
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html). It is immutable and safe for concurrent use; a nil
 // *RequestMapping maps nothing.
 type RequestMapping struct {
 	ops       []op
@@ -54,13 +54,13 @@ type RequestMapping struct {
 
 // CompileRequest parses the requestParameters of an integration without
 // integrationSubtype (service integrations use the subtype's own parameter
-// names, auth-and-integrations.md D.4) into a RequestMapping, once, at
+// names, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services-reference.html) into a RequestMapping, once, at
 // deployment. It returns nil and no error for an empty map. Every invalid
 // entry is reported as a *ParseError, joined with errors.Join in key order.
 //
 // Keys are append|overwrite|remove:header.{name},
 // append|overwrite|remove:querystring.{name} and overwrite:path; reserved
-// headers (section 5.4) are refused; values are 1 to 512 characters (remove
+// headers are refused; values are 1 to 512 characters (remove
 // keys ignore theirs) in the syntax of the package documentation.
 func CompileRequest(params map[string]string) (*RequestMapping, error) {
 	if len(params) == 0 {

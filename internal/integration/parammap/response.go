@@ -14,7 +14,7 @@ import (
 )
 
 // ResponseMapping is an integration's compiled responseParameters
-// (dataplane.md 5.3). It is immutable and safe for concurrent use; a nil
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html). It is immutable and safe for concurrent use; a nil
 // *ResponseMapping maps nothing.
 type ResponseMapping struct {
 	byStatus map[int]*responseProgram

@@ -9,7 +9,7 @@ import (
 
 // Values are named mapping values compiled once: the requestParameters of
 // an AWS service integration, whose keys are the subtype's parameter names
-// (auth-and-integrations.md D.4) and whose values are in the value language
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-aws-services-reference.html) and whose values are in the value language
 // of the package documentation, evaluated against the request. A nil
 // *Values resolves to nothing. Values are immutable and safe for
 // concurrent use.

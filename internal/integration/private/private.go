@@ -1,5 +1,5 @@
 // Package private serves private integrations (connectionType VPC_LINK,
-// auth-and-integrations.md section E): what a load balancer listener ARN or
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-private.html): what a load balancer listener ARN or
 // a Cloud Map service ARN stands for on this network, and an HTTP_PROXY
 // invoker (package httpproxy) that balances requests across it.
 //

@@ -1,6 +1,5 @@
 // Package contextvars implements the $context variables of HTTP APIs
-// (dataplane.md section 8.1): the values that access log formats (section
-// 8.2), parameter mappings (section 5) and authorizer identity sources name
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html): the values that access log formats, parameter mappings and authorizer identity sources name
 // as $context.{name}.
 //
 // A variable name is compiled once, at deployment, into a Var: Compile
@@ -13,7 +12,7 @@
 //	s, ok := v.Value(req, out) // per request; out may be nil before the response
 //
 // Names are given without the "$context." prefix. They may contain only
-// letters, digits, '.' and '_' (section 5.1; the same rule as the control
+// letters, digits, '.' and '_' (the same rule as the control
 // plane's validation in package model).
 //
 // # Phases
@@ -32,17 +31,17 @@
 // authorizer, a claim the token lacks, a custom-domain variable on the
 // execute-api endpoint, an integration that was not called, an outcome
 // variable with out == nil. Access logs render absent values as "-"
-// (section 8.1); parameter mappings treat them as a missing source.
+// ; parameter mappings treat them as a missing source.
 //
-// # Choices where the behaviour is UNCONFIRMED
+// # Choices where the behaviour is undocumented by AWS (our choice: docs/compatibility.md#access-logs)
 //
 //   - $context.requestTime is the request's arrival time in UTC, in CLF
 //     layout "02/Jan/2006:15:04:05 +0000"; $context.requestTimeEpoch is in
-//     milliseconds (section 8.1 "ms in practice").
+//     milliseconds ( "ms in practice").
 //   - Latencies ($context.responseLatency, $context.integrationLatency and
 //     their integration.* aliases) are whole milliseconds, truncated.
 //     $context.integrationLatency is "-1" when the integration timed out
-//     (Outcome.ErrorResponseType INTEGRATION_TIMEOUT, section 8.1) and absent
+//     (Outcome.ErrorResponseType INTEGRATION_TIMEOUT) and absent
 //     when the integration was not called.
 //   - $context.dataProcessed is the request body bytes read plus the response
 //     body bytes sent.
@@ -57,7 +56,7 @@
 //     is, numbers in their shortest form, booleans as true/false, null as
 //     absent, objects and arrays as compact JSON.
 //   - $context.authorizer.claims.{name} reads a JWT authorizer's claims;
-//     $context.authorizer.claims alone is always absent (section 8.1 "null").
+//     $context.authorizer.claims alone is always absent ( "null").
 //   - $context.authorizer.principalId is the Lambda authorizer's principalId;
 //     for JWT authorizers it is absent.
 //   - $context.identity.{accountId, caller, user, userArn, principalOrgId}
@@ -73,5 +72,5 @@
 //     "Jan _2 15:04:05 2006 GMT".
 //   - $context.path is invoke.Request.RawPath: the decoded path with a named
 //     stage's prefix ("/dev/pets/6"), without a custom domain's mapping key.
-//   - $context.protocol is always "HTTP/1.1" (section 8.1).
+//   - $context.protocol is always "HTTP/1.1".
 package contextvars

@@ -19,7 +19,7 @@ const (
 )
 
 // Names returns the names of the variables Compile knows with a fixed name,
-// in the order of dataplane.md section 8.1. The prefixed families
+// in the order of https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html. The prefixed families
 // authorizer.claims.{claim} and authorizer.{key} are not listed.
 func Names() []string {
 	return []string{
@@ -53,7 +53,7 @@ func fixed(name string) (Var, bool) {
 	case "apiId":
 		return req(func(r *invoke.Request, _ *invoke.Outcome) (string, bool) { return nonEmpty(r.APIID) })
 	case "authorizer.claims":
-		// "$context.authorizer.claims alone is null" (section 8.1).
+		// "$context.authorizer.claims alone is null".
 		return never(PhaseRequest)
 	case "authorizer.error":
 		return end(func(_ *invoke.Request, o *invoke.Outcome) (string, bool) {
@@ -176,7 +176,7 @@ func fixed(name string) (Var, bool) {
 				return strconv.AppendInt(dst, o.IntegrationLatency.Milliseconds(), 10), true
 			case o.ErrorResponseType == integrationTimeout:
 				// "On timeouts $context.integrationLatency is reported as -1"
-				// (section 8.1).
+				// .
 				return append(dst, "-1"...), true
 			}
 			return dst, false

@@ -14,7 +14,7 @@ import (
 // Call must return promptly once ctx is done; the integration timeout is
 // enforced through ctx. A function that ran and failed is not an error: Call
 // returns its error document with CallResult.FunctionError set, as the Invoke
-// API does (wire-contracts.md 2.8). Errors are for failures to invoke; a
+// API does (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html). Errors are for failures to invoke; a
 // Caller reports the documented ones by wrapping ErrFunctionNotFound,
 // ErrThrottled or ErrPayloadTooLarge.
 type Caller interface {
@@ -75,28 +75,28 @@ func CallWith(ctx context.Context, c Caller, fn FunctionRef, payload []byte, opt
 }
 
 // Errors a Caller returns, wrapped, for the failures the gateway answers in a
-// documented way (dataplane.md 3.10).
+// documented way (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
 var (
 	// ErrFunctionNotFound means the function does not exist or may not be
 	// invoked (Lambda ResourceNotFoundException, a missing permission, a
 	// function the gateway has no configuration for): 500 Internal Server
-	// Error (3.10, DOC D-tslambda).
+	// Error.
 	ErrFunctionNotFound = errors.New("lambda function not found")
 	// ErrThrottled means Lambda refused the invocation for lack of
 	// concurrency (TooManyRequestsException, 429): 500 Internal Server Error
-	// (3.10 and D.2: UNCONFIRMED, reports of 429, 500 and 503 exist; 500 is
-	// what HTTP APIs answer for every other failure of the Lambda call, and
-	// what D.2 suggests).
+	// (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy;
+	// reports of 429, 500 and 503 exist; 500 is what HTTP APIs answer for
+	// every other failure of the Lambda call).
 	ErrThrottled = errors.New("lambda function throttled")
 	// ErrPayloadTooLarge means Lambda refused the event as larger than its
 	// synchronous invocation limit (RequestTooLargeException): 413 Request
-	// Entity Too Large (3.10, 9.2; EMU DOTNET).
+	// Entity Too Large.
 	ErrPayloadTooLarge = errors.New("lambda request payload too large")
 )
 
 // FunctionError is an invocation that ended in a function error (the Invoke
 // API's X-Amz-Function-Error): an exception, a crash, a timeout of the
-// function itself. The client gets 500 Internal Server Error (dataplane.md 3.7
+// function itself. The client gets 500 Internal Server Error (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 // step 1, 3.10); the error is logged.
 type FunctionError struct {
 	// Function is the function that failed.

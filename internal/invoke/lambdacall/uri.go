@@ -29,7 +29,7 @@ func (f FunctionRef) ARN() string {
 func (f FunctionRef) String() string { return f.ARN() }
 
 // URIError reports an integration URI that names no Lambda function in any of
-// the accepted forms (auth-and-integrations.md D.2).
+// the accepted forms (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
 type URIError struct {
 	// URI is the integration URI as given.
 	URI string
@@ -54,22 +54,22 @@ type FunctionTemplate struct {
 }
 
 // invocationPrefix and invocationSuffix frame the function ARN in the
-// apigateway invocation form of an integration URI (D.2).
+// apigateway invocation form of an integration URI.
 const (
 	invocationPrefix = "path/2015-03-31/functions/"
 	invocationSuffix = "/invocations"
 )
 
 // ParseFunctionURI parses an integration URI of an AWS_PROXY Lambda
-// integration. The accepted forms are those of auth-and-integrations.md D.2:
+// integration. The accepted forms are those of https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html:
 //
 //   - a function ARN: arn:aws:lambda:{region}:{account}:function:{name}
 //   - a qualified function ARN: ...:function:{name}:{alias|version}
 //   - the invocation URI: arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations
 //
 // The function name and qualifier may contain ${stageVariables.x} placeholders
-// (dataplane.md 2.2, "same account only"); region and account may not. Partial
-// ARNs and bare names are refused (D.2: UNCONFIRMED, reject). The partition may
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html, "same account only"); region and account may not. Partial
+// ARNs and bare names are refused (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy, reject). The partition may
 // be any aws partition (aws, aws-cn, aws-us-gov, ...) and is not kept: a
 // FunctionRef names a function by region, account and name.
 func ParseFunctionURI(uri string) (*FunctionTemplate, error) {
@@ -149,11 +149,11 @@ func (t *FunctionTemplate) Static() (ref FunctionRef, ok bool) {
 // returns the function to call.
 //
 // A variable the stage does not define becomes the empty string, as REST APIs
-// do (dataplane.md 2.2: UNCONFIRMED for HTTP APIs, recommended). A name
+// do (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html: undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy for HTTP APIs, recommended). A name
 // variable whose value is "name:qualifier" supplies the qualifier when the URI
 // has none. A result that is not a valid function name or qualifier is an
 // error wrapping ErrFunctionNotFound: the client gets what AWS answers for a
-// missing function, 500 (3.10).
+// missing function, 500.
 func (t *FunctionTemplate) Resolve(stageVars map[string]string) (FunctionRef, error) {
 	ref := t.expand(stageVars)
 	if err := validateRef(ref); err != nil {
@@ -199,7 +199,7 @@ type templatePart struct {
 const stageVarPrefix = "${stageVariables."
 
 // parseTemplate splits s into literals and placeholders. Literal bytes must
-// satisfy ok; variable names are [A-Za-z0-9_]+ (dataplane.md 2.2).
+// satisfy ok; variable names are [A-Za-z0-9_]+ (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html).
 func parseTemplate(s string, ok func(byte) bool) (template, error) {
 	if s == "" {
 		return nil, fmt.Errorf("empty")

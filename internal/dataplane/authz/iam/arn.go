@@ -8,7 +8,7 @@ import (
 
 // RouteARN returns the execute-api ARN of a request as API Gateway builds it
 // for IAM authorization and for the methodArn/routeArn of Lambda authorizer
-// events (auth-and-integrations.md C.2):
+// events (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html):
 //
 //	arn:aws:execute-api:{region}:{accountId}:{apiId}/{stage}/{METHOD}/{path}
 //
@@ -16,7 +16,7 @@ import (
 // request's actual method, never the route's ANY; reqPath is the request path
 // after the stage and any custom-domain mapping key, decoded (invoke.Request
 // Path), and appears without its leading slash, so the root path gives an ARN
-// ending in "/GET/" (C.2: UNCONFIRMED, REST behaviour). The partition is
+// ending in "/GET/" (undocumented by AWS, our choice: docs/compatibility.md#iam, REST behaviour). The partition is
 // always aws.
 func RouteARN(region, accountID, apiID, stage, method, reqPath string) string {
 	return "arn:aws:execute-api:" + region + ":" + accountID + ":" + apiID + "/" + stage + "/" +

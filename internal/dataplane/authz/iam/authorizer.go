@@ -14,8 +14,8 @@ import (
 	"github.com/apigwdev/apigw/internal/invoke"
 )
 
-// Options are the choices of AWS_IAM authorization where the specification
-// is UNCONFIRMED (auth-and-integrations.md G.4). The zero value is the
+// Options are the choices of AWS_IAM authorization where AWS's documentation
+// is undocumented by AWS (our choice: docs/compatibility.md#iam) (docs/compatibility.md#authorizers). The zero value is the
 // default behaviour.
 type Options struct {
 	// RefuseUnsignedPayload refuses X-Amz-Content-Sha256: UNSIGNED-PAYLOAD
@@ -26,8 +26,8 @@ type Options struct {
 	RefusePresigned bool
 	// AllowCrossAccount lets identities of another account than the API's
 	// call it when their policy allows. By default they are denied, as HTTP
-	// APIs have no resource policies to grant other accounts access (C.4:
-	// UNCONFIRMED).
+	// APIs have no resource policies to grant other accounts access (
+	// undocumented by AWS, our choice: docs/compatibility.md#iam).
 	AllowCrossAccount bool
 }
 
@@ -42,11 +42,11 @@ type Config struct {
 	// and the reason, never a signature, secret or token. If nil, nothing is
 	// logged.
 	Logger *slog.Logger
-	// Options select behaviours the specification leaves open.
+	// Options select behaviours AWS's documentation leaves open.
 	Options Options
 }
 
-// Authorizer authorizes requests to AWS_IAM routes (auth-and-integrations.md
+// Authorizer authorizes requests to AWS_IAM routes (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html
 // C): it verifies the SigV4 signature, then evaluates the signer's identity
 // policy for execute-api:Invoke on the request's route ARN. It implements
 // snapshot.Authorizer and is safe for concurrent use.
@@ -75,7 +75,8 @@ func New(cfg Config) *Authorizer {
 	return a
 }
 
-// Authorize runs C.3 and C.4 for one request:
+// Authorize verifies the signature and evaluates the identity's policy for
+// one request:
 //
 //  1. Verifier.Verify authenticates the request (reading the body for the
 //     payload hash, and putting it back for the integration).
@@ -85,7 +86,7 @@ func New(cfg Config) *Authorizer {
 //     RouteARNs for the request; an explicit Deny or no Allow is refused.
 //
 // Every refusal is 403 with an x-amzn-ErrorType header naming the
-// AuthError's type and AWS's message for it (see forbidden; C.5); the cause is
+// AuthError's type and AWS's message for it (see forbidden); the cause is
 // the *AuthError. A body that cannot be read is returned as its error (413
 // when it exceeded the payload limit, else 500).
 func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invoke.AuthorizerContext, error) {
@@ -132,11 +133,11 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 	}}, nil
 }
 
-// ErrorTypeHeader is the response header naming the kind of refusal (C.5).
+// ErrorTypeHeader is the response header naming the kind of refusal.
 const ErrorTypeHeader = "X-Amzn-Errortype"
 
 // forbidden is the 403 of a refusal. Its body carries AWS's message for the
-// signature's problem (C.5: "Signature expired: ..." was observed against
+// signature's problem ("Signature expired: ..." was observed against
 // execute-api); a request without any signature, and an identity whose policy
 // does not allow the call, get {"message":"Forbidden"}, as observed on HTTP
 // APIs.

@@ -1,5 +1,5 @@
 // Package iam implements AWS_IAM authorization of HTTP API routes
-// (auth-and-integrations.md section C): Signature Version 4 verification of
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html): Signature Version 4 verification of
 // execute-api requests, the identities that may sign them (from the config
 // file), and the evaluation of IAM policies for execute-api:Invoke on a
 // request's route ARN. Package lambdaauth evaluates the policies Lambda
@@ -8,7 +8,7 @@
 // Verification follows the canonical request the AWS SDKs build
 // (aws-sdk-go-v2 aws/signer/v4), with the header and the presigned
 // query-string forms, the payload hash or a signed UNSIGNED-PAYLOAD, session
-// tokens, the credential scope and a five-minute clock skew (C.3). Policy
+// tokens, the credential scope and a five-minute clock skew. Policy
 // evaluation is IAM's: explicit Deny wins, no Allow means deny, * and ?
 // wildcards, NotAction and NotResource; conditions and policy variables are
 // refused in identity policies, and evaluated fail-closed in authorizer

@@ -5,8 +5,7 @@ import (
 	"time"
 )
 
-// The x-amzn-ErrorType values of refused requests (auth-and-integrations.md
-// C.5).
+// The x-amzn-ErrorType values of refused requests (docs/compatibility.md#iam).
 const (
 	// IncompleteSignature: the request carries no signature, or an
 	// Authorization header or presigned query that is missing parts or
@@ -24,11 +23,11 @@ const (
 )
 
 // AuthError is why a request to an AWS_IAM route was refused: the
-// x-amzn-ErrorType (Type) and the message AWS gives for it (C.5). The message
+// x-amzn-ErrorType (Type) and the message AWS gives for it. The message
 // never contains a signature, a secret or a session token; where AWS quotes
 // the Authorization header, it is redacted.
 //
-// Every AuthError is answered 403 (C.5), with Message as the body's message
+// Every AuthError is answered 403, with Message as the body's message
 // except for a missing signature and a denying policy, which get the data
 // plane's {"message":"Forbidden"}; Message is also logged and available as
 // $context.authorizer.error.
@@ -51,7 +50,7 @@ func invalid(format string, args ...any) *AuthError {
 	return &AuthError{Type: InvalidSignature, Message: fmt.Sprintf(format, args...)}
 }
 
-// Messages of C.5, in AWS's wording where it is known.
+// Messages of the refusals, in AWS's wording where it is known.
 const (
 	msgMissingToken = "Missing Authentication Token"
 	msgMismatch     = "The request signature we calculated does not match the signature you provided. " +
@@ -61,7 +60,7 @@ const (
 )
 
 // errUnrecognized is the answer for an unknown access key id or a wrong,
-// missing or unexpected session token (C.5).
+// missing or unexpected session token.
 func errUnrecognized() *AuthError {
 	return &AuthError{Type: UnrecognizedClient, Message: msgBadToken}
 }
@@ -69,13 +68,13 @@ func errUnrecognized() *AuthError {
 // amzFormat formats a time as X-Amz-Date does: 20201027T123008Z.
 func amzFormat(t time.Time) string { return t.UTC().Format(amzDateLayout) }
 
-// errExpired is C.5's "timestamp too old" answer.
+// errExpired is the "timestamp too old" answer.
 func errExpired(req, now time.Time) *AuthError {
 	return invalid("Signature expired: %s is now earlier than %s (%s - 5 min.)",
 		amzFormat(req), amzFormat(now.Add(-MaxSkew)), amzFormat(now))
 }
 
-// errNotYetCurrent is C.5's "timestamp too new" answer.
+// errNotYetCurrent is the "timestamp too new" answer.
 func errNotYetCurrent(req, now time.Time) *AuthError {
 	return invalid("Signature not yet current: %s is still later than %s (%s + 5 min.)",
 		amzFormat(req), amzFormat(now.Add(MaxSkew)), amzFormat(now))

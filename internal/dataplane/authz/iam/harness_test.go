@@ -111,7 +111,7 @@ func newGatewayClock(t *testing.T, opts Options, now func() time.Time) *gateway 
 		if err != nil {
 			ge := gwerr.As(err)
 			s = seen{Status: ge.Kind.Status(), ErrorType: ge.Header.Get(ErrorTypeHeader), Cause: err.Error(), Message: "Forbidden"}
-			// C.5: AWS's message for the signature's problem; "Forbidden"
+			// AWS's message for the signature's problem; "Forbidden"
 			// for no signature at all and for a denying policy.
 			var ae *AuthError
 			if errors.As(err, &ae) && ae.Type != AccessDenied && ae.Message != "Missing Authentication Token" {

@@ -11,13 +11,13 @@ import (
 )
 
 // InvokeAction is the IAM action every API request is authorized for
-// (auth-and-integrations.md C.1, C.2).
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html).
 const InvokeAction = "execute-api:Invoke"
 
 // Decision is the outcome of evaluating a policy.
 type Decision uint8
 
-// The decisions of IAM policy evaluation (auth-and-integrations.md B.5, C.4):
+// The decisions of IAM policy evaluation (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html):
 // an explicit Deny wins over any Allow, and without an Allow the request is
 // implicitly denied.
 const (
@@ -67,7 +67,7 @@ type ParseOptions struct {
 	// refusing the document. Such statements are evaluated fail-closed: an
 	// Allow among them never allows, a Deny among them denies every resource
 	// (its condition is assumed to hold). Lambda authorizer responses are
-	// parsed this way (auth-and-integrations.md B.5: Condition UNCONFIRMED,
+	// parsed this way (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html: Condition undocumented by AWS, our choice: docs/compatibility.md#iam,
 	// "treat as non-matching" for Allow; Deny made to apply so that an
 	// unevaluated condition can never let a request through). Identity
 	// policies from the config file are parsed strictly, so the user hears
@@ -96,7 +96,7 @@ func (e *PolicyError) Error() string {
 var errNoPolicy = errors.New("invalid policy document: empty")
 
 // ParsePolicy parses a JSON IAM policy document with the grammar of
-// identity-based policies (auth-and-integrations.md B.5, C.4):
+// identity-based policies (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html):
 //
 //   - the document is an object with Statement (an object or a non-empty
 //     array of objects) and optionally Version ("2012-10-17" or
@@ -269,7 +269,7 @@ func stringList(v json.RawMessage) ([]string, error) {
 }
 
 // Evaluate decides whether the policy allows action on the resource ARNs of
-// one request (auth-and-integrations.md B.5, C.4):
+// one request (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html):
 //
 //  1. If any Deny statement matches the action and any of the resources, the
 //     answer is ExplicitDeny.

@@ -15,21 +15,21 @@ import (
 )
 
 // Constants of Signature Version 4 as execute-api uses it
-// (auth-and-integrations.md C.3).
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html).
 const (
 	// Algorithm is the only signing algorithm accepted (SigV4a,
-	// AWS4-ECDSA-P256-SHA256, is not: C.3 step 10, UNCONFIRMED).
+	// AWS4-ECDSA-P256-SHA256, is not: docs/compatibility.md#iam).
 	Algorithm = "AWS4-HMAC-SHA256"
 	// Service is the service of the credential scope.
 	Service = "execute-api"
 	// MaxSkew is how far the request's timestamp may be from the gateway's
-	// clock, in either direction (C.3 step 3).
+	// clock, in either direction.
 	MaxSkew = 5 * time.Minute
 	// MaxPresignExpires is the largest X-Amz-Expires of a presigned request:
 	// seven days, as everywhere in AWS.
 	MaxPresignExpires = 7 * 24 * time.Hour
 	// UnsignedPayload is the X-Amz-Content-Sha256 value of a request whose
-	// body is not part of the signature (C.3 step 6).
+	// body is not part of the signature.
 	UnsignedPayload = "UNSIGNED-PAYLOAD"
 	// EmptySHA256 is the payload hash of an empty body.
 	EmptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -78,7 +78,7 @@ type authorization struct {
 //
 //	AWS4-HMAC-SHA256 Credential={AKID}/{date}/{region}/{service}/aws4_request, SignedHeaders={h1;h2}, Signature={hex}
 //
-// (C.3 step 1). Parameters are separated by "," with optional spaces; each is
+// . Parameters are separated by "," with optional spaces; each is
 // name=value and appears once; unknown parameters are refused. The Credential
 // must have five "/"-separated parts ending in aws4_request with an 8-digit
 // date; SignedHeaders must be lower-case names in strictly ascending order.
@@ -216,7 +216,7 @@ func hasSigned(signed []string, name string) bool {
 	return i < len(signed) && signed[i] == name
 }
 
-// canonicalURI returns the CanonicalURI of C.3 step 6: the path exactly as the
+// canonicalURI returns the CanonicalURI of the canonical request (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html): the path exactly as the
 // client sent it (percent-encoding kept, no normalization), URI-encoded once
 // more as SigV4 does for every service but S3 (the SDK calls EscapePath on the
 // already escaped path); "/" for an empty path.
@@ -289,7 +289,7 @@ func parseQueryStrict(raw string) (params []queryParam, ok bool) {
 	return params, true
 }
 
-// canonicalQuery returns the CanonicalQueryString of C.3 step 6: every
+// canonicalQuery returns the CanonicalQueryString of the canonical request: every
 // parameter except skip, name and value encoded with SigV4's rules (RFC 3986
 // unreserved characters kept, everything else %XX, space as %20), sorted by
 // encoded name then encoded value, joined as name=value with "&".
@@ -334,7 +334,7 @@ func encodeComponent(s string) string {
 	return b.String()
 }
 
-// canonicalHeaders returns the CanonicalHeaders block of C.3 step 6 for the
+// canonicalHeaders returns the CanonicalHeaders block of the canonical request for the
 // signed header names: "name:value\n" per name, where value is every value of
 // the header in arrival order, each trimmed with runs of spaces collapsed,
 // joined with ","; "host" is the request's Host. A signed header the request
@@ -383,18 +383,18 @@ func collapseSpaces(s string) string {
 	return b.String()
 }
 
-// canonicalRequest assembles C.3 step 6.
+// canonicalRequest assembles the canonical request (SigV4 step 1).
 func canonicalRequest(method, uri, query, headers string, signed []string, payloadHash string) string {
 	return method + "\n" + uri + "\n" + query + "\n" + headers + "\n" + strings.Join(signed, ";") + "\n" + payloadHash
 }
 
-// stringToSign assembles C.3 step 7.
+// stringToSign assembles the string to sign (SigV4 step 3).
 func stringToSign(amzDate, scope, canonical string) string {
 	sum := sha256.Sum256([]byte(canonical))
 	return Algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
 }
 
-// signature computes C.3 step 8: the HMAC chain from "AWS4"+secret through
+// signature computes the signature (SigV4 steps 4 and 5): the HMAC chain from "AWS4"+secret through
 // date, region, service and aws4_request, then the hex HMAC of the string to
 // sign.
 func signature(secret string, c credentialScope, toSign string) string {

@@ -70,7 +70,7 @@ type Store struct {
 // roles) that the config file does not carry; the store derives a stable one
 // from the ARN: "AIDA" or "AROA" followed by 17 characters of the ARN's hash,
 // and for assumed roles ":{session name}" appended, as AWS's callerId and
-// userId look (auth-and-integrations.md C.6). The root user's id is its
+// userId look (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html). The root user's id is its
 // account id, as on AWS.
 func NewStore(ids []Credentials) (*Store, error) {
 	s := &Store{byKey: make(map[string]*Identity, len(ids))}

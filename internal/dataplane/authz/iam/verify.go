@@ -10,7 +10,7 @@ import (
 )
 
 // Verifier checks the SigV4 signature of execute-api requests against the
-// identities of a Store (auth-and-integrations.md C.3). It holds no
+// identities of a Store (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html). It holds no
 // per-request state and is safe for concurrent use.
 type Verifier struct {
 	// Store holds the identities that may sign. A nil Store knows no one:
@@ -20,11 +20,11 @@ type Verifier struct {
 	// nil, time.Now is used.
 	Now func() time.Time
 	// RefuseUnsignedPayload refuses X-Amz-Content-Sha256: UNSIGNED-PAYLOAD.
-	// By default it is accepted when that header is signed (C.3 step 6:
-	// UNCONFIRMED, suggested).
+	// By default it is accepted when that header is signed (
+	// undocumented by AWS, our choice: docs/compatibility.md#iam, suggested).
 	RefuseUnsignedPayload bool
 	// RefusePresigned refuses the query-string (presigned) form. By default
-	// it is accepted (C.3 step 9, OBS-ish).
+	// it is accepted.
 	RefusePresigned bool
 	// Service is the service the credential scope must name; "" means
 	// Service (execute-api). The admin listener verifies apigateway and
@@ -51,11 +51,11 @@ type signedRequest struct {
 // identity that signed it. body returns the request's complete body; it is
 // called only when the payload hash needs it (not for UNSIGNED-PAYLOAD).
 //
-// The checks, in order (C.3):
+// The checks, in order:
 //
 //  1. Exactly one of an Authorization header and a presigned query
 //     (X-Amz-Algorithm) is present; none at all is "Missing Authentication
-//     Token" (C.5).
+//     Token".
 //  2. The Authorization header or the X-Amz-* query parameters parse, each
 //     appears once, and the timestamp is present: X-Amz-Date, else Date for
 //     the header form.
@@ -267,7 +267,7 @@ func (v *Verifier) extractQuery(params []queryParam) (*signedRequest, *AuthError
 	return sr, nil
 }
 
-// payloadHash returns the payload hash of the canonical request (C.3 step 6).
+// payloadHash returns the payload hash of the canonical request.
 func (v *Verifier) payloadHash(r *http.Request, sr *signedRequest, body func() ([]byte, error)) (string, error) {
 	declared := r.Header.Values(hdrContentSHA256)
 	if len(declared) > 1 {

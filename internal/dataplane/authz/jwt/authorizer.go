@@ -17,21 +17,21 @@ import (
 	"github.com/apigwdev/apigw/internal/invoke"
 )
 
-// Options are the choices of JWT authorizers where the specification is
-// UNCONFIRMED (auth-and-integrations.md G.1). The zero value is the default
+// Options are the choices of JWT authorizers where AWS's documentation is
+// undocumented by AWS, our choice: docs/compatibility.md#jwt (docs/compatibility.md#authorizers). The zero value is the default
 // behaviour.
 type Options struct {
 	// Leeway is the clock skew tolerated on exp, nbf and iat. Default 0
-	// (A.5: UNCONFIRMED, suggested).
+	// (undocumented by AWS, our choice: docs/compatibility.md#jwt, suggested).
 	Leeway time.Duration
 	// OmitChallengeOnMissingToken sends no www-authenticate header when the
 	// token is missing. By default the header is a bare "Bearer", as RFC
-	// 6750 section 3.1 asks for requests without credentials (A.6:
-	// UNCONFIRMED).
+	// 6750 asks for requests without credentials (
+	// undocumented by AWS, our choice: docs/compatibility.md#jwt).
 	OmitChallengeOnMissingToken bool
 	// PreferSCP reads the token's scopes from scp before scope. By default
-	// scope, the standard claim (RFC 8693, RFC 9068), is read first (A.5:
-	// UNCONFIRMED precedence).
+	// scope, the standard claim (RFC 8693, RFC 9068), is read first (
+	// undocumented by AWS, our choice: docs/compatibility.md#jwt precedence).
 	PreferSCP bool
 }
 
@@ -45,7 +45,7 @@ type Config struct {
 	// IdentitySource is the single identity source expression.
 	IdentitySource string
 	// Scopes are the route's authorizationScopes (at most 10); empty means
-	// no scope check and a null scopes member for the integration (A.7).
+	// no scope check and a null scopes member for the integration.
 	Scopes []string
 	// Keys caches the issuers' signing keys; shared by all authorizers.
 	// Required.
@@ -55,7 +55,7 @@ type Config struct {
 	// Logger receives one debug record per refusal, with the reason, the kid
 	// and the issuer, never the token. If nil, nothing is logged.
 	Logger *slog.Logger
-	// Options select behaviours the specification leaves open.
+	// Options select behaviours AWS's documentation leaves open.
 	Options Options
 	// VerifiedCacheSize bounds the tokens whose signature verification is
 	// remembered (by SHA-256, never the token): 0 selects
@@ -76,7 +76,8 @@ type ConfigError struct {
 // Error returns the field and the reason.
 func (e *ConfigError) Error() string { return "JWT authorizer: " + e.Field + ": " + e.Reason }
 
-// Authorizer is a compiled JWT authorizer for one route (A.2 to A.7). It
+// Authorizer is a compiled JWT authorizer for one route
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html). It
 // implements snapshot.Authorizer and is safe for concurrent use.
 type Authorizer struct {
 	issuer    string
@@ -157,7 +158,7 @@ func New(cfg Config) (*Authorizer, error) {
 }
 
 // Descriptions of refusals: the error_description of the www-authenticate
-// header (A.6). Only the audience one is documented; the others follow the
+// header. Only the audience one is documented; the others follow the
 // suggested wording, or the same style.
 const (
 	DescAudience    = "the token does not have a valid audience"
@@ -196,7 +197,7 @@ func (f *Failure) Error() string {
 // Unwrap returns Err.
 func (f *Failure) Unwrap() error { return f.Err }
 
-// challenge returns the www-authenticate value of an invalid token (A.6):
+// challenge returns the www-authenticate value of an invalid token:
 // space-separated auth-params and an empty scope, as AWS writes it.
 func challenge(desc string) string {
 	return `Bearer scope="" error="invalid_token" error_description="` + desc + `"`
@@ -211,7 +212,7 @@ func (a *Authorizer) unauthorized(desc string, err error) *gwerr.Error {
 	return e
 }
 
-// Authorize validates the request's token (A.5), in this order; the first
+// Authorize validates the request's token, in this order; the first
 // failure answers and nothing after it runs:
 //
 //  1. The identity source holds one non-empty value (without "Bearer "), else
@@ -221,7 +222,7 @@ func (a *Authorizer) unauthorized(desc string, err error) *gwerr.Error {
 //  4. Its kid names a key of the issuer's JWKS (fetched through OIDC
 //     discovery, refreshed on an unknown kid at most once per refresh
 //     interval); keys that cannot be fetched refuse the token: the
-//     gateway never fails open (A.4: status UNCONFIRMED, 401 as suggested).
+//     gateway never fails open (status undocumented by AWS, our choice: docs/compatibility.md#jwt, 401 as suggested).
 //  5. The signature verifies with that key. A token whose signature
 //     verified before with the keys step 4 returns (the same fetch of the
 //     key set) and is not past exp skips this step (see verifiedCache).
@@ -235,11 +236,11 @@ func (a *Authorizer) unauthorized(desc string, err error) *gwerr.Error {
 // are 401 {"message":"Unauthorized"} with www-authenticate
 // `Bearer scope="" error="invalid_token" error_description="..."`. Then, for a
 // route with authorizationScopes, the token must carry at least one of them,
-// else 403 {"message":"Forbidden"} without a www-authenticate header (A.6:
-// UNCONFIRMED).
+// else 403 {"message":"Forbidden"} without a www-authenticate header (
+// undocumented by AWS, our choice: docs/compatibility.md#jwt).
 //
 // The returned context has every claim rendered by RenderClaims and, for a
-// route with scopes, the token's full scope list (A.7). It is built once
+// route with scopes, the token's full scope list. It is built once
 // per verification and shared by every request that presents the same
 // token while it is in the verified cache: callers must not modify it.
 func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invoke.AuthorizerContext, error) {
@@ -366,7 +367,7 @@ func (a *Authorizer) newEntry(alg, kid string, keys []*rsa.PublicKey, claims map
 	return e
 }
 
-// keysError is the refusal of a failed key lookup (step 4).
+// keysError is the refusal of a failed key lookup (step 4 above).
 func (a *Authorizer) keysError(err error) *gwerr.Error {
 	if errors.Is(err, ErrUnknownKID) {
 		return a.unauthorized(DescKID, err)
@@ -411,7 +412,7 @@ func (a *Authorizer) checkClaims(f *claimFacts, now float64) (desc string, detai
 	if f.iss != a.issuer {
 		return DescIssuer, fmt.Errorf("iss %q", printable(f.iss))
 	}
-	// A.5: client_id is validated only if aud is not present.
+	// client_id is validated only if aud is not present.
 	if f.audPresent {
 		if !a.anyAudience(f.auds) {
 			return DescAudience, fmt.Errorf("aud %q", f.auds)

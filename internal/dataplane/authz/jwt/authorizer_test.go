@@ -91,7 +91,7 @@ func TestClaimsDelivered(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// TestRefusals covers every check of A.5 and its answer (A.6).
+// TestRefusals covers every validation step and its answer.
 func TestRefusals(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -222,7 +222,7 @@ func TestRefusals(t *testing.T) {
 		})
 	}
 
-	// The only documented header, byte for byte (A.6).
+	// The only documented header, byte for byte.
 	res := authorize(t, a, "/", "Authorization", f.token(with("aud", "someone")))
 	if res.www != `Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience"` {
 		t.Errorf("audience header %q", res.www)

@@ -1,5 +1,5 @@
 // Package jwt implements the JWT authorizers of HTTP APIs
-// (auth-and-integrations.md section A, dataplane.md 11.1): token extraction
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api.html): token extraction
 // from the identity source, OpenID Connect discovery and JWKS fetching with
 // AWS's limits and a shared key cache, RSA signature verification, the claim
 // checks in AWS's order, route scopes, the 401 and 403 answers with their

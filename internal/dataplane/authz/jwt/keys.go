@@ -18,8 +18,8 @@ import (
 	"time"
 )
 
-// Limits and lifetimes of key discovery (auth-and-integrations.md A.4 and the
-// quotas of section 0).
+// Limits and lifetimes of key discovery (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html and the
+// quotas of ).
 const (
 	// FetchTimeout bounds each of the two fetches, the OpenID Connect
 	// discovery document and the JWKS: AWS's 1500 ms quotas.
@@ -29,11 +29,11 @@ const (
 	MaxJWKSBytes = 150000
 	// DefaultKeyLifetime is how long fetched keys are used before they are
 	// fetched again: "API Gateway can cache the public key for two hours"
-	// (A.4). Past it, keys that cannot be fetched again are not used: every
+	// . Past it, keys that cannot be fetched again are not used: every
 	// token is refused until the issuer answers.
 	DefaultKeyLifetime = 2 * time.Hour
 	// DefaultRefreshInterval is the least time between two fetches caused
-	// by tokens whose kid is not in the cached key set (A.4: AWS may not
+	// by tokens whose kid is not in the cached key set (AWS may not
 	// refetch at all; a rate-limited refetch picks up rotated keys without
 	// letting random kids hammer the issuer).
 	DefaultRefreshInterval = 30 * time.Second
@@ -73,7 +73,7 @@ type CacheOptions struct {
 }
 
 // Cache holds the signing keys of JWT issuers, fetched through OpenID Connect
-// discovery (A.4). One Cache is meant to be shared by every JWT authorizer of
+// discovery. One Cache is meant to be shared by every JWT authorizer of
 // the gateway and to outlive snapshots, so that a redeployment does not
 // refetch keys. It is safe for concurrent use; it starts no goroutines
 // (fetches run on the goroutine of the request that needs them, and
@@ -170,7 +170,7 @@ func (c *Cache) set(issuer string) *keySet {
 
 // Keys returns the issuer's keys with the kid, fetching the key set when it
 // has none, when its keys are past their lifetime, or, at most once per
-// refresh interval, when the kid is unknown (A.4). Errors wrap
+// refresh interval, when the kid is unknown. Errors wrap
 // ErrKeysUnavailable or ErrUnknownKID; a canceled ctx only stops this caller
 // from waiting, never a fetch other requests wait for.
 func (c *Cache) Keys(ctx context.Context, issuer, kid string) ([]Key, error) {
@@ -242,13 +242,13 @@ func (c *Cache) Reset() {
 
 // DiscoveryURL returns the OpenID Connect discovery document URL of an
 // issuer: the issuer with one trailing "/" removed, followed by
-// /.well-known/openid-configuration (A.4: UNCONFIRMED normalization, as
+// /.well-known/openid-configuration (undocumented by AWS, our choice: docs/compatibility.md#jwt normalization, as
 // suggested).
 func DiscoveryURL(issuer string) string {
 	return strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
 }
 
-// fetch runs discovery then fetches the JWKS (A.4).
+// fetch runs discovery then fetches the JWKS.
 func (c *Cache) fetch(ctx context.Context, issuer string) (map[string][]Key, error) {
 	var disc struct {
 		JWKSURI string `json:"jwks_uri"`

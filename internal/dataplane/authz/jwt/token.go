@@ -16,8 +16,8 @@ import (
 )
 
 // Algorithms are the accepted signing algorithms: "only RSA-based algorithms
-// are supported" (auth-and-integrations.md A.3). PS256/384/512 are refused
-// (A.3: UNCONFIRMED, treated as unsupported), and so are none, HS* and ES*.
+// are supported" (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html). PS256/384/512 are refused
+// (undocumented by AWS, our choice: docs/compatibility.md#jwt, treated as unsupported), and so are none, HS* and ES*.
 var Algorithms = []string{"RS256", "RS384", "RS512"}
 
 func acceptedAlg(alg string) bool {
@@ -30,7 +30,7 @@ func acceptedAlg(alg string) bool {
 }
 
 // IdentitySource is a parsed JWT identity source: one header or query-string
-// parameter (A.1, A.2).
+// parameter.
 type IdentitySource struct {
 	// Header is the header name (matched case-insensitively), or "".
 	Header string
@@ -63,9 +63,10 @@ func (s IdentitySource) String() string {
 	return "$request.querystring." + s.Query
 }
 
-// Extract returns the token of a request (A.2): the identity source's single
+// Extract returns the token of a request: the identity source's single
 // value, without a leading "Bearer " (the word in any letter case, followed
-// by exactly one space: A.2 UNCONFIRMED, as suggested). ok is false when the
+// by exactly one space: undocumented by AWS, our choice:
+// docs/compatibility.md#jwt). ok is false when the
 // source is absent or empty. A source given more than once (two headers, or a
 // repeated parameter) is refused: which value the gateway would pick is not
 // documented, and a proxy in front could pick another (err is set).
@@ -168,8 +169,8 @@ func isBase64URL(s string) bool {
 
 // newParser returns the golang-jwt parser used for signature verification:
 // accepted algorithms only, numbers kept as json.Number (claims are rendered
-// as their JSON text, A.7), and no claim validation, which Authorize does
-// itself in AWS's order (A.5).
+// as their JSON text), and no claim validation, which Authorize does
+// itself in AWS's order.
 func newParser() *gojwt.Parser {
 	return gojwt.NewParser(
 		gojwt.WithValidMethods(Algorithms),
@@ -180,12 +181,12 @@ func newParser() *gojwt.Parser {
 }
 
 // RenderClaims renders verified claims as API Gateway passes them to
-// integrations (A.7): every value as a string; numbers in their JSON text
+// integrations: every value as a string; numbers in their JSON text
 // ("exp": "1787996002"); booleans "true"/"false"; arrays in brackets with
 // elements separated by single spaces ("[admin poweruser]"), recursively;
 // objects as compact JSON text; null claims omitted (a null inside an array
 // renders "null"). The rules beyond numbers and arrays come from one
-// emulator's captures (G.2, UNCONFIRMED).
+// emulator's captures (undocumented by AWS, our choice: docs/compatibility.md#jwt).
 func RenderClaims(claims map[string]any) map[string]string {
 	out := make(map[string]string, len(claims))
 	for k, v := range claims {
@@ -227,7 +228,7 @@ func renderClaim(v any) string {
 	}
 }
 
-// tokenScopes returns the token's scopes (A.5 step 5): the space-delimited
+// tokenScopes returns the token's scopes: the space-delimited
 // scope claim, else the scp claim (a space-delimited string or an array of
 // strings); with preferSCP, scp first. Either claim may also be an array.
 // Duplicates are kept once, in order.
@@ -265,7 +266,7 @@ func tokenScopes(claims map[string]any, preferSCP bool) []string {
 	return []string{}
 }
 
-// audiences returns the aud claim's values and whether it is present (A.5:
+// audiences returns the aud claim's values and whether it is present (
 // a string or an array of strings; a present claim of another type has no
 // valid value).
 func audiences(claims map[string]any) (values []string, present bool) {

@@ -53,7 +53,7 @@ type verifiedEntry struct {
 	facts claimFacts
 	// context and scopedContext are what Authorize returns for routes
 	// without and with authorizationScopes: the claims rendered by
-	// RenderClaims, and the token's scopes for the latter (A.7). Every
+	// RenderClaims, and the token's scopes for the latter. Every
 	// request presenting the token gets the same ones.
 	context, scopedContext *invoke.AuthorizerContext
 	// expires is exp plus the leeway, in seconds since the epoch: from then

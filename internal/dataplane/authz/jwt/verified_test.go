@@ -48,7 +48,7 @@ func TestVerifiedCacheHitSkipsSignature(t *testing.T) {
 	if second.ctx != first.ctx {
 		t.Errorf("a hit built a new context; want the verified token's")
 	}
-	// A route without scopes sharing the entry gets no scopes (A.7).
+	// A route without scopes sharing the entry gets no scopes.
 	u := f.authorizer(nil)
 	u.verified = a.verified
 	if res := authorize(t, u, "/", "Authorization", tok); res.status != 200 || res.ctx.JWT.Scopes != nil || res.ctx.JWT.Claims["sub"] != "alice" {

@@ -20,19 +20,19 @@ import (
 )
 
 // DefaultTimeout is how long the gateway waits for an authorizer: the "Lambda
-// authorizer response timeout" quota, 10000 ms (B.7).
+// authorizer response timeout" quota, 10000 ms.
 const DefaultTimeout = 10 * time.Second
 
-// MaxTTL is the largest authorizerResultTtlInSeconds (B.1).
+// MaxTTL is the largest authorizerResultTtlInSeconds.
 const MaxTTL = 3600 * time.Second
 
-// Options are the choices of Lambda authorizers where the specification is
-// UNCONFIRMED (auth-and-integrations.md G.3). The zero value is the default
+// Options are the choices of Lambda authorizers where AWS's documentation is
+// undocumented by AWS, our choice: docs/compatibility.md#lambda-authorizers (docs/compatibility.md#authorizers). The zero value is the default
 // behaviour.
 type Options struct {
 	// UnauthorizedErrorV2 answers 401 when a payload 2.0 authorizer fails
 	// with the error message "Unauthorized". By default only payload 1.0
-	// authorizers get 401 for it (REST behaviour, B.7 suggestion); with 2.0
+	// authorizers get 401 for it (REST behaviour); with 2.0
 	// it is a function error like any other, 500.
 	UnauthorizedErrorV2 bool
 	// Timeout overrides DefaultTimeout (tests).
@@ -67,7 +67,7 @@ type Config struct {
 	// principal, outcome; never identity-source values). If nil, nothing is
 	// logged.
 	Logger *slog.Logger
-	// Options select behaviours the specification leaves open.
+	// Options select behaviours AWS's documentation leaves open.
 	Options Options
 }
 
@@ -152,25 +152,26 @@ func New(cfg Config) (*Authorizer, error) {
 // errTimeout is the cause of the authorizer timeout's context.
 var errTimeout = errors.New("lambda authorizer timed out")
 
-// Authorize runs the authorizer for one request (B.2 to B.8):
+// Authorize runs the authorizer for one request
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html):
 //
 //  1. Every identity source must have a non-empty value, else 401 without
-//     calling the function (B.2).
+//     calling the function.
 //  2. The function is resolved (stage variables); a name that cannot be a
 //     function gives 500.
 //  3. With caching, a result for the same API, stage, authorizer, function
-//     and identity values younger than the TTL is used (B.6); otherwise the
+//     and identity values younger than the TTL is used; otherwise the
 //     function is called with the 1.0 or 2.0 event, within 10 s.
 //  4. A function error "Unauthorized" gives 401 (1.0; see Options), any
 //     other function error, failure to invoke, timeout or unusable response
-//     500 (B.7); none of these are cached.
+//     500; none of these are cached.
 //  5. The decision (also a cached one) is applied to this request: a simple
 //     response's isAuthorized, or the policy evaluated for
 //     execute-api:Invoke on the request's route ARNs (iam.RouteARNs): Allow
-//     passes, Deny or no Allow is 403 (B.5).
+//     passes, Deny or no Allow is 403.
 //
 // The returned context carries the response's context (Lambda; {} when it
-// had none) and principalId (B.8).
+// had none) and principalId.
 func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invoke.AuthorizerContext, error) {
 	if req.HTTP == nil {
 		return nil, gwerr.Newf(gwerr.InternalServerError, "lambda authorizer %s: request has no HTTP request", a.id)
@@ -291,7 +292,7 @@ func errorMessage(payload []byte) string {
 	return doc.ErrorMessage
 }
 
-// apply decides this request with d (step 5).
+// apply decides this request with d (step 5 above).
 func (a *Authorizer) apply(ctx context.Context, req *invoke.Request, fn lambdacall.FunctionRef, d *decision, arns []string, cached bool) (*invoke.AuthorizerContext, error) {
 	if d.simple {
 		if !d.allowed {

@@ -137,7 +137,7 @@ func TestCaching(t *testing.T) {
 	t.Parallel()
 	cache := NewCache(0)
 	cfg := Config{PayloadFormatVersion: "2.0", IdentitySource: []string{"$request.header.Authorization"}, TTL: 300 * time.Second, Cache: cache}
-	// The policy allows only the route of the first request (B.6 gotcha).
+	// The policy allows only the route of the first request (a known pitfall of cached policies).
 	respond := func(_ context.Context, ev []byte) (*lambdacall.CallResult, error) {
 		var e events.APIGatewayV2CustomAuthorizerV2Request
 		if err := json.Unmarshal(ev, &e); err != nil {

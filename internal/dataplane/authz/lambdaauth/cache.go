@@ -15,7 +15,7 @@ import (
 const DefaultCacheEntries = 10000
 
 // Cache holds Lambda authorizer results for authorizerResultTtlInSeconds
-// (auth-and-integrations.md B.6). One Cache is meant to be shared by every
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html). One Cache is meant to be shared by every
 // Lambda authorizer of the gateway and to outlive snapshots; entries are
 // keyed by API, stage, authorizer (its id and configuration, so a changed
 // authorizer never sees results of its previous version), the function
@@ -134,7 +134,7 @@ func (c *Cache) Reset() {
 
 // ResetStage drops the cached results of one stage of an API: what
 // ResetAuthorizersCache (DELETE /v2/apis/{apiId}/stages/{stageName}/cache/authorizers)
-// does (B.1).
+// does.
 func (c *Cache) ResetStage(apiID, stage string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

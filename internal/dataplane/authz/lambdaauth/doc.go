@@ -1,5 +1,5 @@
 // Package lambdaauth implements Lambda REQUEST authorizers of HTTP APIs
-// (auth-and-integrations.md section B, dataplane.md 11.2): identity sources
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api.html): identity sources
 // of the four kinds with the 401-without-invoking rule, the payload format
 // 1.0 and 2.0 events, simple and IAM-policy responses (policies evaluated
 // with package iam against the request's route ARN), result caching for

@@ -12,7 +12,7 @@ import (
 )
 
 // eventV1 is the payload format 1.0 authorizer event
-// (auth-and-integrations.md B.3; aws-lambda-go
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html; aws-lambda-go
 // APIGatewayV2CustomAuthorizerV1Request and its testdata), members in the
 // documented order. There is no body, and no multi-value maps (the
 // documented sample has none).
@@ -51,7 +51,7 @@ type identityV1 struct {
 	SourceIP string  `json:"sourceIp"`
 }
 
-// buildEventV1 returns the 1.0 event (B.3):
+// buildEventV1 returns the 1.0 event:
 //
 //   - identitySource and authorizationToken are the identity-source values
 //     joined with "," in the configured order;
@@ -61,7 +61,7 @@ type identityV1 struct {
 //   - requestContext.resourceId is the route key, as in the 1.0 integration
 //     event;
 //   - headers keep one entry per header, repeated values joined with ","
-//     (UNCONFIRMED; every value reaches the authorizer), names as received
+//     (undocumented by AWS, our choice: docs/compatibility.md#lambda-authorizers; every value reaches the authorizer), names as received
 //     (canonical over HTTP/1.x, lower-case over HTTP/2, see headerName), plus
 //     Host;
 //   - queryStringParameters ({} when none) join repeated names with ",";
@@ -106,7 +106,7 @@ func buildEventV1(req *invoke.Request, arn string, values []string) ([]byte, err
 	return marshal(&ev)
 }
 
-// eventV2 is the payload format 2.0 authorizer event (B.4; aws-lambda-go
+// eventV2 is the payload format 2.0 authorizer event (aws-lambda-go
 // APIGatewayV2CustomAuthorizerV2Request and its testdata), members in the
 // documented order; omitempty marks those present only sometimes, as in the
 // 2.0 integration event.
@@ -147,7 +147,7 @@ type httpV2 struct {
 	UserAgent string `json:"userAgent"`
 }
 
-// buildEventV2 returns the 2.0 event (B.4): identitySource is an array of
+// buildEventV2 returns the 2.0 event: identitySource is an array of
 // the values in configured order ([] without identity sources); routeArn the
 // request's ARN (real method and path, not the route key); rawPath and
 // requestContext.http.path as in the 2.0 integration event (decoded, with a

@@ -11,7 +11,7 @@ import (
 )
 
 // decision is a parsed authorizer response: what is cached and evaluated
-// again for every request that hits the cache (B.5, B.6).
+// again for every request that hits the cache.
 type decision struct {
 	// simple is set for simple responses; allowed is then isAuthorized.
 	simple  bool
@@ -25,7 +25,7 @@ type decision struct {
 }
 
 // ResponseError is an authorizer response the gateway cannot use: the client
-// gets 500 (B.5, B.7).
+// gets 500.
 type ResponseError struct {
 	// Reason says what is wrong with the response.
 	Reason string
@@ -38,12 +38,12 @@ func badResponse(format string, args ...any) *ResponseError {
 	return &ResponseError{Reason: fmt.Sprintf(format, args...)}
 }
 
-// parseResponse parses a function's answer (B.5):
+// parseResponse parses a function's answer:
 //
 //   - it must be one JSON object;
 //   - simple responses (payload 2.0 with enableSimpleResponses) need
 //     isAuthorized, a JSON boolean;
-//   - IAM policy responses need principalId, a string (UNCONFIRMED whether AWS
+//   - IAM policy responses need principalId, a string (undocumented by AWS, our choice: docs/compatibility.md#lambda-authorizers whether AWS
 //     requires it; SAM CLI does), and policyDocument, a policy of the
 //     identity-policy grammar (iam.ParsePolicy, conservative: a Condition or
 //     policy variable never allows and always denies);

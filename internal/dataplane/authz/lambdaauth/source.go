@@ -11,8 +11,8 @@ import (
 	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
-// sourceKind is the kind of an identity source (auth-and-integrations.md
-// B.2).
+// sourceKind is the kind of an identity source
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
 type sourceKind uint8
 
 const (
@@ -35,7 +35,7 @@ type identitySource struct {
 
 // parseIdentitySource compiles one of $request.header.{name},
 // $request.querystring.{name}, $context.{variable} and
-// $stageVariables.{name} (B.2). Context variables are those known before the
+// $stageVariables.{name}. Context variables are those known before the
 // authorizer runs (see beforeAuthorization); others are refused here rather
 // than being missing, and so refusing every request with 401, at run time.
 func parseIdentitySource(expr string) (identitySource, error) {
@@ -72,7 +72,7 @@ func parseIdentitySource(expr string) (identitySource, error) {
 }
 
 // value returns the source's value for a request: several header values or
-// query values are joined with "," (B.2: UNCONFIRMED, as elsewhere in HTTP
+// query values are joined with "," (undocumented by AWS, our choice: docs/compatibility.md#lambda-authorizers, as elsewhere in HTTP
 // APIs). "" means missing or empty.
 func (s identitySource) value(req *invoke.Request) string {
 	switch s.kind {
