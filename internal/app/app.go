@@ -43,6 +43,7 @@ import (
 	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/snapshot"
 	"github.com/apigwdev/apigw/internal/template"
+	"github.com/apigwdev/apigw/internal/tracing"
 )
 
 // Options are what the command line adds to the configuration.
@@ -107,6 +108,8 @@ type Gateway struct {
 	// inspector records requests for /_inspector; nil when the config
 	// turns it off.
 	inspector *inspector.Recorder
+	// tracer exports traces (tracing.go); nil when tracing is off.
+	tracer *tracing.Tracer
 	// tls is the HTTPS data plane listener (tls.go).
 	tls    tlsServices
 	dataLn net.Listener // nil when plain HTTP is off (listen: "")
@@ -165,6 +168,9 @@ func New(cfg *config.Config, opts Options) (_ *Gateway, err error) {
 		return nil, err
 	}
 	g.res.own("functions", noError(g.closeFunctions))
+	if err := g.newTracer(); err != nil {
+		return nil, err
+	}
 	g.transport = h1client.New()
 	g.res.own("backend connections", noError(g.transport.CloseIdleConnections))
 	in, err := buildInput(cfg)
@@ -211,6 +217,9 @@ func (g *Gateway) dataplaneOptions(reqLog *slog.Logger) dataplane.Options {
 			Secrets:     g.cfg.Secrets(),
 		})
 		opts.Inspector = g.inspector
+	}
+	if g.tracer != nil {
+		opts.Tracer = g.tracer
 	}
 	return opts
 }

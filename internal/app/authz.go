@@ -24,7 +24,7 @@ func (g *Gateway) newAuthorizers() error {
 	g.authz = &authz.Deps{
 		KeySets:    jwt.NewCache(jwt.CacheOptions{Logger: log}),
 		Results:    lambdaauth.NewCache(0),
-		Functions:  functionCaller{g.fns},
+		Functions:  functionCaller{m: g.fns, tracer: g.tracer},
 		Identities: ids,
 		Region:     g.cfg.Region,
 		AccountID:  g.cfg.AccountID,

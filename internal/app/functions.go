@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -17,6 +18,7 @@ import (
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
+	"github.com/apigwdev/apigw/internal/tracing"
 )
 
 // newFunctions builds the function runtime from the configuration.
@@ -151,7 +153,12 @@ func isLoopbackURL(u string) bool {
 
 // functionCaller adapts the function runtime to the Lambda proxy
 // integration's Caller interface, translating the runtime's sentinel errors.
-type functionCaller struct{ m *functions.Manager }
+type functionCaller struct {
+	m *functions.Manager
+	// tracer, when tracing, makes each invocation of a traced request a
+	// span and gives the function its trace; nil otherwise.
+	tracer *tracing.Tracer
+}
 
 // Call invokes the function synchronously with the event as its payload.
 func (c functionCaller) Call(ctx context.Context, fn lambdacall.FunctionRef, payload []byte) (*lambdacall.CallResult, error) {
@@ -161,6 +168,10 @@ func (c functionCaller) Call(ctx context.Context, fn lambdacall.FunctionRef, pay
 // CallWithOptions is Call with the invocation's log tail (opts.Log) and an
 // X-Ray trace header (opts.TraceHeader).
 func (c functionCaller) CallWithOptions(ctx context.Context, fn lambdacall.FunctionRef, payload []byte, opts lambdacall.CallOptions) (*lambdacall.CallResult, error) {
+	ctx, span := c.tracer.StartFunction(ctx, fn.Name, fn.ARN())
+	if span != nil {
+		opts.TraceHeader = span.TraceHeader()
+	}
 	res, err := c.m.Invoke(ctx, &functions.Invocation{
 		FunctionName: fn.Name,
 		Qualifier:    fn.Qualifier,
@@ -168,6 +179,13 @@ func (c functionCaller) CallWithOptions(ctx context.Context, fn lambdacall.Funct
 		Tail:         opts.Log,
 		TraceID:      opts.TraceHeader,
 	})
+	if span != nil {
+		var init time.Duration
+		if res != nil {
+			init = res.InitDuration
+		}
+		span.End(init, err)
+	}
 	switch {
 	case err == nil:
 		return &lambdacall.CallResult{Payload: res.Payload, FunctionError: res.FunctionError, RequestID: res.RequestID, Log: res.Log}, nil

@@ -43,7 +43,7 @@ func (g *Gateway) newStageServices() {
 // APIs at start, and every later deployment).
 func (g *Gateway) compileDeps() compile.Deps {
 	return compile.Deps{
-		Functions:   functionCaller{g.fns},
+		Functions:   functionCaller{m: g.fns, tracer: g.tracer},
 		HasFunction: g.fns.Has,
 		Transport:   g.transport,
 		Logger:      g.log,

@@ -106,6 +106,9 @@ type Config struct {
 	StrictTemplates bool
 	// Inspector configures the request inspector (observe.go).
 	Inspector Inspector
+	// Tracing configures OpenTelemetry traces (observe.go); off unless
+	// tracing.otlpEndpoint is set.
+	Tracing Tracing
 }
 
 // Function is a function of the functions map: local (Command, run as a

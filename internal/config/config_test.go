@@ -418,3 +418,43 @@ func TestAccountThrottle(t *testing.T) {
 		t.Errorf("rate 0: %v; want an error at t.yaml:2", err)
 	}
 }
+
+func TestObservabilitySections(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, yaml, problem string
+		check               func(*Config) bool
+	}{
+		{name: "defaults", yaml: "listen: 127.0.0.1:3000\n", check: func(c *Config) bool {
+			return !c.Inspector.Disabled && !c.Inspector.ShowSecrets && c.Tracing.OTLPEndpoint == ""
+		}},
+		{name: "inspector", yaml: "inspector: {enabled: false, showSecrets: true, maskHeaders: [X-Api-Key]}\n", check: func(c *Config) bool {
+			return c.Inspector.Disabled && c.Inspector.ShowSecrets && len(c.Inspector.MaskHeaders) == 1
+		}},
+		{name: "tracing", yaml: "tracing: {otlpEndpoint: http://127.0.0.1:4318}\n", check: func(c *Config) bool {
+			return c.Tracing.OTLPEndpoint == "http://127.0.0.1:4318" && c.Tracing.SampleRatio == 1
+		}},
+		{name: "ratio", yaml: "tracing: {otlpEndpoint: https://otel.example, sampleRatio: 0.01}\n", check: func(c *Config) bool {
+			return c.Tracing.SampleRatio == 0.01
+		}},
+		{name: "bad header", yaml: "inspector: {maskHeaders: [\"a b\"]}\n", problem: `1:26: inspector.maskHeaders: "a b" is not a header name`},
+		{name: "bad endpoint", yaml: "tracing: {otlpEndpoint: 127.0.0.1:4318}\n", problem: "tracing.otlpEndpoint"},
+		{name: "bad ratio", yaml: "tracing: {otlpEndpoint: http://x, sampleRatio: 2}\n", problem: "tracing.sampleRatio must be between 0 and 1"},
+		{name: "no endpoint", yaml: "tracing: {sampleRatio: 1}\n", problem: "otlpEndpoint is required"},
+		{name: "unknown key", yaml: "inspector: {size: 10}\n", problem: "size"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Parse([]byte(tc.yaml), "apigw.yaml")
+			if tc.problem != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.problem) {
+					t.Fatalf("err %v, want one containing %q", err, tc.problem)
+				}
+				return
+			}
+			if err != nil || !tc.check(c) {
+				t.Fatalf("err %v, config %+v %+v", err, c.Inspector, c.Tracing)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/http"
+	"net/url"
 
 	"gopkg.in/yaml.v3"
 )
@@ -19,6 +20,18 @@ type Inspector struct {
 	// MaskHeaders are more request or response header names whose values
 	// are masked (an API key header, say).
 	MaskHeaders []string
+}
+
+// Tracing configures OpenTelemetry traces (package tracing).
+type Tracing struct {
+	// OTLPEndpoint is the base URL of an OTLP/HTTP receiver, as
+	// OTEL_EXPORTER_OTLP_ENDPOINT is: spans go to {OTLPEndpoint}/v1/traces.
+	// "" turns tracing off (the default).
+	OTLPEndpoint string
+	// SampleRatio is the fraction of requests traced, 0..1; default 1. A
+	// request that arrives with a sampled W3C traceparent is traced
+	// whatever the ratio (parent-based sampling).
+	SampleRatio float64
 }
 
 func (d *decoder) inspector(n *yaml.Node, c *Config) {
@@ -47,6 +60,37 @@ func (d *decoder) inspector(n *yaml.Node, c *Config) {
 			c.Inspector.MaskHeaders = names
 		}
 	})
+}
+
+func (d *decoder) tracing(n *yaml.Node, c *Config) {
+	c.Tracing.SampleRatio = 1
+	d.fields(n, "tracing", []string{"otlpEndpoint", "sampleRatio"}, func(key string, _, v *yaml.Node) {
+		what := "tracing." + key
+		switch key {
+		case "otlpEndpoint":
+			s, ok := d.str(v, what)
+			if !ok {
+				return
+			}
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+				d.errf(v, "%s %q must be an http or https base URL such as http://127.0.0.1:4318", what, s)
+				return
+			}
+			c.Tracing.OTLPEndpoint = s
+		case "sampleRatio":
+			if f, ok := d.number(v, what); ok {
+				if f < 0 || f > 1 {
+					d.errf(v, "%s must be between 0 and 1", what)
+					return
+				}
+				c.Tracing.SampleRatio = f
+			}
+		}
+	})
+	if c.Tracing.OTLPEndpoint == "" && lookup(n, "otlpEndpoint") == nil && n.Kind == yaml.MappingNode {
+		d.errf(n, "tracing: otlpEndpoint is required (leave tracing out to turn it off)")
+	}
 }
 
 // validHeaderName reports whether s is an HTTP field name (RFC 9110 token).

@@ -45,7 +45,7 @@ func checkFunctionName(s string) string {
 
 // config decodes the top-level mapping.
 func (d *decoder) config(root *yaml.Node, c *Config) {
-	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "tls", "truststores", "inspector", "limits", "templates", "cluster"}
+	known := []string{"listen", "adminListen", "dataDir", "region", "accountId", "functions", "apis", "identities", "aws", "vpcLinks", "privateTargets", "admin", "accountThrottle", "strictRuntimeVersions", "logFormat", "logLevel", "tls", "truststores", "inspector", "tracing", "limits", "templates", "cluster"}
 	d.fields(root, "the config file", known, func(key string, k, v *yaml.Node) {
 		scalar := func(dst *string, check func(string) string) {
 			s, ok := d.str(v, key)
@@ -114,6 +114,8 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			d.truststores(v, c)
 		case "inspector":
 			d.inspector(v, c)
+		case "tracing":
+			d.tracing(v, c)
 		}
 	})
 }

@@ -40,6 +40,8 @@ type Handler struct {
 	metrics Recorder
 	// inspect records requests for the request inspector; may be nil.
 	inspect Inspector
+	// tracer traces requests; may be nil.
+	tracer Tracer
 	// reqLog gets one line per request; may be nil.
 	reqLog slog.Handler
 	// bufs recycles the 32 KB buffers of copyFlushing: allocating one per
@@ -65,6 +67,8 @@ type Options struct {
 	// Inspector records every request for the request inspector. If nil,
 	// nothing is recorded.
 	Inspector Inspector
+	// Tracer traces requests (OpenTelemetry). If nil, nothing is traced.
+	Tracer Tracer
 	// RequestLog gets one line per request at info level (requestlog.go).
 	// If nil, requests are not logged.
 	RequestLog *slog.Logger
@@ -79,7 +83,7 @@ type Recorder interface {
 // New returns a Handler serving s (which may be nil: every request is then
 // 404 until Swap).
 func New(s *snapshot.Snapshot, opts Options) *Handler {
-	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, inspect: opts.Inspector, limits: opts.Limits.withDefaults()}
+	h := &Handler{log: opts.Logger, now: opts.Now, metrics: opts.Metrics, inspect: opts.Inspector, tracer: opts.Tracer, limits: opts.Limits.withDefaults()}
 	h.budget.limit = h.limits.MemoryBudget
 	if opts.RequestLog != nil {
 		h.reqLog = opts.RequestLog.Handler()
@@ -110,6 +114,9 @@ func (h *Handler) Snapshot() *snapshot.Snapshot { return h.snap.Load() }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{start: h.now(), reqID: newRequestID()}
 	x.out.IntegrationLatency = -1
+	if h.tracer != nil {
+		r, x.span = h.tracer.StartRequest(r)
+	}
 	if h.inspect != nil {
 		w, x.rec = h.inspect.Begin(w, r, x.reqID, x.start)
 	}
@@ -119,6 +126,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(cw, r, x, err)
 	}
 	h.finish(cw, r, x)
+	if x.span != nil {
+		x.span.Finish(x.req, &x.out)
+	}
 	if h.reqLog != nil {
 		h.logRequest(r, cw, x)
 	}
@@ -136,6 +146,8 @@ type exchange struct {
 	out   invoke.Outcome
 	// rec is the inspector's recording, nil when not recording.
 	rec Recording
+	// span is the request's server span, nil when not traced.
+	span RequestSpan
 }
 
 // fail renders a gateway error: the client gets AWS's status and body (with
@@ -222,10 +234,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 		return gwerr.Newf(gwerr.RequestEntityTooLarge, "content-length %d is more than %d", r.ContentLength, MaxPayloadBytes)
 	}
 	if r.Body != nil && r.Body != http.NoBody {
-		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes, start: x.start,
+		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes,
 			grace: h.limits.BodyGrace, rate: h.limits.BodyMinRate, budget: &h.budget}
 		x.body.ctl = http.NewResponseController(w)
-		_ = x.body.ctl.SetReadDeadline(x.body.deadline())
 		r.Body = x.body
 	}
 	s := h.snap.Load()
@@ -292,7 +303,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 		return gwerr.New(gwerr.TooManyRequests, errThrottled)
 	}
 	if route.Authorizer != nil {
-		ac, err := route.Authorizer.Authorize(r.Context(), req)
+		actx, asp := x.child(r.Context(), SpanAuthorizer)
+		ac, err := route.Authorizer.Authorize(actx, req)
+		endChild(asp, err)
 		if req.Record != nil {
 			req.Record.AuthorizerDecision = authorizerDecision(err)
 		}
@@ -327,8 +340,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 			return h.integrationFailed(r, x, err)
 		}
 	}
+	ictx, isp := x.child(r.Context(), SpanIntegration)
+	if isp != nil {
+		ireq.TraceHeader, ireq.TraceParent = isp.TraceHeaders()
+	}
 	called := h.now()
-	resp, err := integ.Invoker.Invoke(r.Context(), ireq)
+	resp, err := integ.Invoker.Invoke(ictx, ireq)
+	if isp != nil {
+		isp.SetIntegration(integ.Type, integrationStatus(resp))
+		isp.End(err)
+	}
 	if err != nil {
 		return h.integrationFailed(r, x, err)
 	}
@@ -341,6 +362,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 			}
 			return h.integrationFailed(r, x, err)
 		}
+	}
+	if x.body != nil && !x.body.eof.Load() {
+		// The integration answered without reading the whole body (a
+		// backend's early answer): send the answer now rather than after
+		// net/http has read up to 256 KB more of the body.
+		w.Header().Set("Connection", "close")
 	}
 	h.writeResponse(w, r, st, resp, x.reqID)
 	return nil

@@ -14,7 +14,7 @@ import (
 // value means the defaults below (see docs/security.md).
 type Limits struct {
 	// BodyGrace and BodyMinRate bound how long a request body may take: by
-	// BodyGrace after the request's headers, plus one second per BodyMinRate
+	// BodyGrace after the integration starts reading it, plus one second per BodyMinRate
 	// bytes received, the body must have arrived; a body that falls behind
 	// is cut and answered 408 (a client sending one byte per second is cut
 	// after about BodyGrace). Defaults: 10 s and 64 KiB/s, so a 10 MB body
@@ -96,9 +96,10 @@ var (
 type limitedBody struct {
 	rc   io.ReadCloser
 	left int64 // owned by the single reader
-	// The rate rule: the body must be complete by start + grace + read/rate.
+	// The rate rule: the body must be complete by start + grace + read/rate,
+	// start being the first Read.
 	ctl         *http.ResponseController
-	start       time.Time
+	start       time.Time // owned by the single reader
 	grace       time.Duration
 	rate        int64
 	read        int64 // owned by the single reader
@@ -122,6 +123,15 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 	}
 	if int64(len(p)) > l.left+1 {
 		p = p[:l.left+1]
+	}
+	if l.start.IsZero() {
+		// The clock starts when the integration first reads, not when the
+		// request arrived: an authorizer may take seconds before that, while
+		// the body waits in the socket.
+		l.start = time.Now()
+		if l.ctl != nil {
+			_ = l.ctl.SetReadDeadline(l.deadline())
+		}
 	}
 	n, err := l.rc.Read(p)
 	l.left -= int64(n)

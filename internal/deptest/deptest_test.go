@@ -97,6 +97,10 @@ var fences = []fence{
 	{From: "internal/inspector", Only: []string{"internal/dataplane", "internal/invoke", "internal/snapshot", "internal/routekey", "internal/gwerr"},
 		Why: "the inspector sees requests only through the data plane's Inspector hook and the invoke types"},
 
+	// Traces.
+	{From: "internal/tracing", Only: []string{"internal/dataplane", "internal/invoke", "internal/snapshot", "internal/routekey", "internal/gwerr"},
+		Why: "tracing, like the inspector, sees requests only through the data plane's Tracer hook; OpenTelemetry does the rest"},
+
 	// Test helpers never reach production code's import graph.
 	{From: "internal", Never: []string{
 		"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/testbin", "internal/deptest",

@@ -420,8 +420,9 @@ func (in *instance) serve(c *call) bool {
 // finish logs END and REPORT for an invocation the runtime took and builds
 // its Result.
 func (in *instance) finish(c *call, handedAt time.Time, payload []byte, failed bool, status, errorType string) *Result {
+	init := in.pendingInit // logReport resets it
 	in.logReport(c.requestID, time.Since(handedAt), status, errorType)
-	res := &Result{Payload: payload, ExecutedVersion: in.fn.version(), RequestID: c.requestID, Log: in.logs.takeTail()}
+	res := &Result{Payload: payload, ExecutedVersion: in.fn.version(), RequestID: c.requestID, Log: in.logs.takeTail(), InitDuration: init}
 	if failed {
 		res.FunctionError = FunctionErrorUnhandled
 	}

@@ -57,6 +57,10 @@ type Result struct {
 	ExecutedVersion string
 	// RequestID is the Lambda request id (a UUID) of the invocation.
 	RequestID string
+	// InitDuration is the instance's init (process start to its first
+	// request for an event) when this invocation started it: a cold
+	// start. Zero on warm invocations.
+	InitDuration time.Duration
 	// Log is the last 4 KB of the invocation's log when Invocation.Tail was
 	// set (plain text; the Invoke API sends it base64-encoded).
 	Log string

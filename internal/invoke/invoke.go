@@ -107,6 +107,14 @@ type Request struct {
 	// Record, when not nil, is filled for the request inspector (see
 	// Record). Nil unless the inspector records this request.
 	Record *Record
+
+	// TraceHeader and TraceParent, when the request is traced, carry the
+	// integration's span to the integration: the X-Amzn-Trace-Id
+	// (Root=1-...;Parent=...;Sampled=1) and the W3C traceparent values.
+	// Empty when tracing is off; an integration then makes up its own
+	// X-Amzn-Trace-Id as before.
+	TraceHeader string
+	TraceParent string
 }
 
 // Outcome is what happened to a request, for access logs and metrics

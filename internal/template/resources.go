@@ -25,10 +25,53 @@ var served = set_("AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Route", "AWS::Ap
 	"AWS::Lambda::Version", "AWS::Lambda::LayerVersion", "AWS::Serverless::LayerVersion",
 	"AWS::Serverless::Api", "AWS::Serverless::WebSocketApi", "AWS::Serverless::GraphQLApi")
 
+// cfnProps are the properties CloudFormation accepts for the API Gateway
+// resource types apigw serves
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/AWS_ApiGatewayV2.html).
+var cfnProps = map[string]map[string]bool{
+	"AWS::ApiGatewayV2::Api": set_("ApiKeySelectionExpression", "BasePath", "Body", "BodyS3Location", "CorsConfiguration",
+		"CredentialsArn", "Description", "DisableExecuteApiEndpoint", "DisableSchemaValidation", "FailOnWarnings",
+		"IpAddressType", "Name", "ProtocolType", "RouteKey", "RouteSelectionExpression", "Tags", "Target", "Version"),
+	"AWS::ApiGatewayV2::Route": set_("ApiId", "ApiKeyRequired", "AuthorizationScopes", "AuthorizationType", "AuthorizerId",
+		"ModelSelectionExpression", "OperationName", "RequestModels", "RequestParameters", "RouteKey",
+		"RouteResponseSelectionExpression", "Target"),
+	"AWS::ApiGatewayV2::Integration": set_("ApiId", "ConnectionId", "ConnectionType", "ContentHandlingStrategy", "CredentialsArn",
+		"Description", "IntegrationMethod", "IntegrationSubtype", "IntegrationType", "IntegrationUri", "PassthroughBehavior",
+		"PayloadFormatVersion", "RequestParameters", "RequestTemplates", "ResponseParameters", "TemplateSelectionExpression",
+		"TimeoutInMillis", "TlsConfig"),
+	"AWS::ApiGatewayV2::Authorizer": set_("ApiId", "AuthorizerCredentialsArn", "AuthorizerPayloadFormatVersion",
+		"AuthorizerResultTtlInSeconds", "AuthorizerType", "AuthorizerUri", "EnableSimpleResponses", "IdentitySource",
+		"IdentityValidationExpression", "JwtConfiguration", "Name"),
+	"AWS::ApiGatewayV2::Stage": set_("AccessLogSettings", "AccessPolicyId", "ApiId", "AutoDeploy", "ClientCertificateId",
+		"DefaultRouteSettings", "DeploymentId", "Description", "RouteSettings", "StageName", "StageVariables", "Tags"),
+	"AWS::ApiGatewayV2::ApiGatewayManagedOverrides": set_("ApiId", "Integration", "Route", "Stage"),
+	"AWS::ApiGatewayV2::Deployment":                 set_("ApiId", "Description", "StageName"),
+}
+
+// checkCfnProps reports properties CloudFormation does not accept, with
+// its words.
+func (s *stack) checkCfnProps(r *resource) bool {
+	allowed := cfnProps[r.typ]
+	if allowed == nil || r.generatedBy != "" {
+		return true
+	}
+	ok := true
+	for _, p := range pairs(r.props) {
+		if !allowed[p.key.Value] && p.key.Value != bodyFileKey {
+			s.ds.add(s.file, p.key, Error, r.id+"."+p.key.Value, "Encountered unsupported property %s", p.key.Value)
+			ok = false
+		}
+	}
+	return ok
+}
+
 // build runs phases P3 to P5 for the stack and adds its APIs and
 // functions to set.
 func (s *stack) build(set *Set) {
 	s.functions(set)
+	for _, id := range s.order {
+		s.checkCfnProps(s.resources[id])
+	}
 	apis := map[string]*resource{} // by api id
 	for _, r := range s.ofType("AWS::ApiGatewayV2::Api") {
 		c := evalCtx{s: s, path: r.id}
@@ -338,6 +381,17 @@ func (s *stack) attach(apis map[string]*resource) {
 	}
 	for _, ar := range apis {
 		a := ar.api
+		keys := map[string]bool{}
+		for _, rt := range a.Definition.Routes {
+			keys[rt.RouteKey] = true
+		}
+		for _, st := range a.Stages {
+			for _, k := range sortedKeys(st.RouteSettings) {
+				if !keys[k] {
+					s.ds.add(s.file, ar.key, Error, ar.id, "Unable to find Route by key %s within the provided RouteSettings (stage %s)", k, st.StageName)
+				}
+			}
+		}
 		if len(a.Stages) == 0 {
 			s.ds.add(s.file, ar.key, Warning, ar.id, "API %s has no stage: nothing is served (as on AWS)", ar.id)
 		}
@@ -611,9 +665,6 @@ func (s *stack) stage(r *resource, a *API) {
 	s.stageSettings(r, &st, p)
 	if cc := get(p, "ClientCertificateId"); cc != nil {
 		s.ds.add(s.file, get(r.props, "ClientCertificateId"), Warning, r.id+".ClientCertificateId", "ClientCertificateId is WebSocket-only; ignored")
-	}
-	if get(p, "Variables") != nil && get(p, "StageVariables") == nil {
-		s.ds.add(s.file, get(r.props, "Variables"), Error, r.id+".Variables", "property Variables not defined for resource of type AWS::ApiGatewayV2::Stage (use StageVariables)")
 	}
 	a.Stages = append(a.Stages, st)
 }

@@ -168,6 +168,8 @@ type stack struct {
 	// overrides are the parameter values given to this stack (flags,
 	// manifest, parent stack).
 	overrides map[string]string
+	// parent is the stack that nests this one, nil for a root stack.
+	parent *stack
 }
 
 // uriEvent is an HttpApi event whose API's document is a file SAM does
@@ -605,12 +607,7 @@ func (s *stack) loadParameters() {
 	params := get(s.root, "Parameters")
 	s.params = map[string]*param{}
 	if params == nil {
-		for k := range s.overrides {
-			if !s.set.overrideKnown[k] {
-				s.set.unknownOverrides[k] = true
-			}
-		}
-		return
+		params = mapNode(s.root)
 	}
 	if params.Kind != yaml.MappingNode {
 		s.ds.add(s.file, params, Error, "Parameters", "Template format error: Parameters must be a map")
@@ -669,8 +666,13 @@ func (s *stack) loadParameters() {
 			}
 		}
 	}
-	for k := range s.overrides {
-		if _, ok := s.params[k]; !ok && !s.set.overrideKnown[k] {
+	for _, k := range sortedKeys(s.overrides) {
+		if _, ok := s.params[k]; ok {
+			continue
+		}
+		if s.parent != nil {
+			s.ds.add(s.file, s.root, Error, "", "Parameters: [%s] do not exist in the template (passed by stack %s)", k, s.parent.name)
+		} else if !s.set.overrideKnown[k] {
 			s.set.unknownOverrides[k] = true
 		}
 	}

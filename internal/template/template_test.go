@@ -171,6 +171,11 @@ func TestTemplateErrors(t *testing.T) {
 			[]string{"template.yaml:11:14: Fn.Environment.Variables: No export named shared-x found"}},
 		{"select out of range", fnTemplate("", "          A: !Select [5, [a]]\n"), Source{},
 			[]string{"template.yaml:11:14: Fn.Environment.Variables: Template error: Fn::Select cannot select nonexistent value at index 5"}},
+		{"unsupported property", "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {Name: a, ProtocolType: HTTP, Target: https://example.com, Cors: {}}\n", Source{},
+			[]string{"template.yaml:4:76: Api.Cors: Encountered unsupported property Cors"}},
+		{"route settings of no route", "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {Name: a, ProtocolType: HTTP}\n" +
+			"  Stage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties: {ApiId: !Ref Api, StageName: s, AutoDeploy: true, RouteSettings: {GET /watchlist: {ThrottlingBurstLimit: 1}}}\n", Source{},
+			[]string{"template.yaml:2:3: Api: Unable to find Route by key GET /watchlist within the provided RouteSettings (stage s)"}},
 		{"condition cycle", fnTemplate("Conditions:\n  A: !Condition B\n  B: !Condition A\n", "          A: !If [A, x, y]\n"), Source{},
 			[]string{"template.yaml:3:6: Conditions.B: Template error: circular dependency between conditions: A"}},
 	}
@@ -368,5 +373,86 @@ Resources:
 	}
 	if !strings.Contains(diagText(set.Diagnostics), "variable D is not declared") {
 		t.Errorf("no warning for the undeclared variable:\n%s", diagText(set.Diagnostics))
+	}
+}
+
+// TestNestedStack loads a nested stack from a local TemplateURL, passes it
+// parameters and reads its outputs.
+func TestNestedStack(t *testing.T) {
+	t.Parallel()
+	parent := `Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: child.yaml
+      Parameters: {Greeting: !Sub "hello-${AWS::Region}"}
+Outputs:
+  Url:
+    Value: !GetAtt Child.Outputs.Endpoint
+`
+	child := `Parameters:
+  Greeting: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Code: {ZipFile: "x"}
+      Environment: {Variables: {GREETING: !Ref Greeting}}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: child, ProtocolType: HTTP, Target: !GetAtt Fn.Arn}
+Outputs:
+  Endpoint:
+    Value: !Sub "https://${Api}.execute-api.${AWS::Region}.amazonaws.com/"
+`
+	set, err := loadString(t, parent, Source{}, map[string]string{"child.yaml": child})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.APIs) != 1 || set.APIs[0].StackPath != "Child" || set.APIs[0].StackName != "local-Child" {
+		t.Fatalf("APIs %+v", set.APIs)
+	}
+	if env := envOf(t, set, "Fn"); env["GREETING"] != "hello-eu-west-1" {
+		t.Errorf("parameter passed down: %v", env)
+	}
+	var url string
+	for _, o := range set.Outputs {
+		if o.Name == "Url" {
+			url = o.Value
+		}
+	}
+	if want := "https://" + set.APIs[0].Definition.API.APIID + ".execute-api.eu-west-1.amazonaws.com/"; url != want {
+		t.Errorf("parent output %q; want %q", url, want)
+	}
+}
+
+// TestSamconfig reads the stack name and parameter overrides of
+// samconfig.toml, flags winning.
+func TestSamconfig(t *testing.T) {
+	t.Parallel()
+	conf := `version = 0.1
+[default.global.parameters]
+stack_name = "global-name"
+[default.deploy.parameters]
+stack_name = "sam-app"
+parameter_overrides = "A=from-deploy B=\"two words\""
+region = "eu-west-1"
+[default.local_start_api.parameters]
+parameter_overrides = ["B=from-local", "C=c"]
+`
+	tmpl := fnTemplate("Parameters:\n  A: {Type: String}\n  B: {Type: String}\n  C: {Type: String}\n",
+		"          A: !Ref A\n          B: !Ref B\n          C: !Ref C\n          S: !Ref AWS::StackName\n")
+	set, err := loadString(t, tmpl, Source{ParameterOverrides: map[string]string{"C": "flag"}}, map[string]string{"samconfig.toml": conf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envOf(t, set, "Fn")
+	want := map[string]string{"A": "from-deploy", "B": "from-local", "C": "flag", "S": "sam-app"}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s = %q; want %q", k, env[k], v)
+		}
 	}
 }

@@ -20,6 +20,7 @@ const (
 	headerForwarded   = "Forwarded"
 	headerVia         = "Via"
 	headerTraceID     = "X-Amzn-Trace-Id"
+	headerTraceParent = "Traceparent" // W3C Trace Context
 	headerContentType = "Content-Type"
 	headerUserAgent   = "User-Agent"
 
@@ -53,8 +54,8 @@ func isHopByHop(k string) bool {
 type outboundHeader struct {
 	in       http.Header
 	listed   []string // canonical names listed in the client's Connection
-	extra    [5]string
-	extraVal [5]string
+	extra    [6]string
+	extraVal [6]string
 	n        int
 }
 
@@ -75,8 +76,17 @@ func (h *outboundHeader) init(req *invoke.Request, noBody bool) {
 	} else {
 		h.add(headerVia, viaValue)
 	}
-	if _, ok := in[headerTraceID]; !ok {
+	// A traced request carries its trace (the client's X-Amzn-Trace-Id is
+	// replaced, its traceparent continued); otherwise the client's
+	// X-Amzn-Trace-Id passes, or one is made up.
+	switch _, ok := in[headerTraceID]; {
+	case req.TraceHeader != "":
+		h.add(headerTraceID, req.TraceHeader)
+	case !ok:
 		h.add(headerTraceID, newTraceID(req.Time))
+	}
+	if req.TraceParent != "" {
+		h.add(headerTraceParent, req.TraceParent)
 	}
 	if noBody {
 		if _, ok := in[headerContentType]; !ok {

@@ -143,7 +143,7 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 			"lambda integration %s: event of %d bytes exceeds the %d-byte invocation limit", fn, len(event), MaxEventSize)
 	}
 
-	var opts lambdacall.CallOptions
+	opts := lambdacall.CallOptions{TraceHeader: req.TraceHeader}
 	rec := req.Record
 	if rec != nil {
 		rec.Integration = &invoke.IntegrationRecord{Type: "AWS_PROXY", Target: fn.String(), RequestBody: event}

@@ -40,7 +40,11 @@ func newGatewayHeaders(req *invoke.Request, bodyLen int) gatewayHeaders {
 	if r.TLS == nil {
 		port, proto = listenerPort(r), "http"
 	}
-	trace := r.Header.Get("X-Amzn-Trace-Id")
+	// A traced request's trace wins over the client's header.
+	trace := req.TraceHeader
+	if trace == "" {
+		trace = r.Header.Get("X-Amzn-Trace-Id")
+	}
 	if trace == "" {
 		trace = TraceID(req)
 	}
