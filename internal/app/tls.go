@@ -49,6 +49,10 @@ func OpenCA(cfg *config.Config) (*listener.CA, error) {
 // newTLS prepares the HTTPS listener when tls.listen is set.
 func (g *Gateway) newTLS() error {
 	if g.cfg.TLS.Listen == "" {
+		// Nothing parsed is silently ignored.
+		if t := g.cfg.TLS; len(t.Certificates) > 0 || t.DefaultCertificate != nil || t.ACME != nil {
+			g.log.Warn("tls.certificates, tls.defaultCertificate and tls.acme serve nothing without an HTTPS listener (tls.listen or --tls-listen)")
+		}
 		g.checkDomains(g.data.Snapshot())
 		return nil
 	}
