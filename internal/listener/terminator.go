@@ -365,6 +365,11 @@ func (t *Terminator) configForClient(hello *tls.ClientHelloInfo) (*tls.Config, e
 	if key.store != nil {
 		c.ClientAuth = tls.RequireAndVerifyClientCert
 		c.ClientCAs = key.store.Pool
+		// No resumption into or out of a mutual-TLS domain: every
+		// connection verifies its client certificate against the
+		// domain's truststore as it is now (a ticket from another domain,
+		// or from before a truststore reload, is never honoured).
+		c.SessionTicketsDisabled = true
 	}
 	actual, _ := t.configs.LoadOrStore(key, c)
 	return actual.(*tls.Config), nil

@@ -551,3 +551,29 @@ func TestDefaultCertificate(t *testing.T) {
 		t.Errorf("a missing default certificate: %v; want an error naming tls.defaultCertificate and the file", err)
 	}
 }
+
+// TestNoResumptionIntoMutualTLS: a session ticket of a domain without
+// mutual TLS does not resume a connection to a mutual-TLS domain (crypto/tls
+// refuses to resume a session without a client certificate where one is
+// required, and the listener issues and accepts no tickets on mutual-TLS
+// domains; this holds if either stays).
+func TestNoResumptionIntoMutualTLS(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := tls.NewLRUClientSessionCache(8)
+	// A session with api.example.com, no client certificate.
+	if _, err := f.handshake(t, &tls.Config{ServerName: "api.example.com", ClientSessionCache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.handshake(t, &tls.Config{ServerName: "api.example.com", ClientSessionCache: cache})
+	if err != nil || !st.DidResume {
+		t.Fatalf("api.example.com did not resume its own session (%v): the test proves nothing", err)
+	}
+	// The same cache, keyed by server name, has nothing for mtls; copy the
+	// api session under mtls's key, as a hostile client would send it.
+	sess, _ := cache.Get("api.example.com")
+	cache.Put("mtls.example.com", sess)
+	if _, err := f.handshake(t, &tls.Config{ServerName: "mtls.example.com", ClientSessionCache: cache}); err == nil {
+		t.Fatal("a ticket of api.example.com reached mtls.example.com without a client certificate")
+	}
+}
