@@ -274,7 +274,9 @@ func (t *Terminator) Watch(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			if files[filepath.Clean(ev.Name)] && timer == nil {
+			// Kubernetes swaps a mounted secret by renaming a "..data"
+			// symlink; the files themselves report nothing.
+			if (files[filepath.Clean(ev.Name)] || strings.HasPrefix(filepath.Base(ev.Name), "..")) && timer == nil {
 				timer = time.After(200 * time.Millisecond)
 			}
 		case err, ok := <-w.Errors:
