@@ -385,6 +385,21 @@ func (s *stack) attach(apis map[string]*resource) {
 		for _, rt := range a.Definition.Routes {
 			keys[rt.RouteKey] = true
 		}
+		for _, ev := range s.uriEvents {
+			if ev.api != ar.id {
+				continue
+			}
+			key := strings.ToUpper(ev.method) + " " + ev.path
+			switch {
+			case ev.method == anyMethodKey && (ev.path == "$default" || ev.path == "/$default"):
+				key = model.DefaultRouteKey
+			case ev.method == anyMethodKey:
+				key = "ANY " + ev.path
+			}
+			if !keys[key] {
+				s.ds.add(s.file, ev.at, Warning, ev.fn, "the DefinitionUri document of %s has no route %s: on AWS this event routes nothing (SAM does not edit DefinitionUri documents)", ev.api, key)
+			}
+		}
 		for _, st := range a.Stages {
 			for _, k := range sortedKeys(st.RouteSettings) {
 				if !keys[k] {

@@ -456,3 +456,46 @@ parameter_overrides = ["B=from-local", "C=c"]
 		}
 	}
 }
+
+// TestDefinitionURI imports a local DefinitionUri document as is and warns
+// about an event whose route it lacks.
+func TestDefinitionURI(t *testing.T) {
+	t.Parallel()
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionUri: api.yaml
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      InlineCode: "exports.handler = async () => ({})"
+      Events:
+        Get: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /pets, Method: get}}
+        Missing: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /nope, Method: post}}
+`
+	doc := `openapi: 3.0.1
+info: {title: pets}
+paths:
+  /pets:
+    get:
+      x-amazon-apigateway-integration: {type: aws_proxy, payloadFormatVersion: "2.0", uri: "arn:aws:lambda:eu-west-1:123456789012:function:Fn"}
+`
+	set, err := loadString(t, tmpl, Source{}, map[string]string{"api.yaml": doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.APIs) != 1 || len(set.APIs[0].Definition.Routes) != 1 || set.APIs[0].Definition.API.Name != "pets" {
+		t.Fatalf("APIs %+v", set.APIs)
+	}
+	if !strings.Contains(diagText(set.Diagnostics), "has no route POST /nope") {
+		t.Errorf("no warning for the event without a route:\n%s", diagText(set.Diagnostics))
+	}
+	_, err = loadString(t, tmpl, Source{}, map[string]string{"api.yaml": strings.Replace(doc, `uri: "arn:aws:lambda:eu-west-1:123456789012:function:Fn"`, `uri: {"Fn::Sub": "x"}`, 1)})
+	if err == nil || !strings.Contains(err.Error(), "Intrinsic functions are not supported in external OpenApi definition files") {
+		t.Errorf("intrinsic in a DefinitionUri document: %v", err)
+	}
+}
