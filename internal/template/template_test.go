@@ -499,3 +499,76 @@ paths:
 		t.Errorf("intrinsic in a DefinitionUri document: %v", err)
 	}
 }
+
+// TestCloudAssembly loads a cdk.out directory: stacks in dependency order
+// (an export of one imported by the other), a nested assembly (a CDK
+// Stage), asset metadata pointing at local code, manifest parameters and
+// --stack selection.
+func TestCloudAssembly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, content string) {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("cdk.out/manifest.json", `{"version": "36.0.0", "artifacts": {
+  "ApiStack": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+    "properties": {"templateFile": "ApiStack.template.json"}, "dependencies": ["SharedStack", "ApiStack.assets"]},
+  "SharedStack": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+    "properties": {"templateFile": "SharedStack.template.json", "parameters": {"Prefix": "from-manifest"}}},
+  "ApiStack.assets": {"type": "cdk:asset-manifest", "properties": {"file": "ApiStack.assets.json"}},
+  "assembly-Prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Prod"}},
+  "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}}
+}}`)
+	write("cdk.out/SharedStack.template.json", `{"Parameters": {"Prefix": {"Type": "String"}},
+ "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+ "Outputs": {"Name": {"Value": {"Fn::Sub": "${Prefix}-name"}, "Export": {"Name": "shared-name"}}}}`)
+	write("cdk.out/ApiStack.template.json", `{"Resources": {
+  "Handler886CB40B": {"Type": "AWS::Lambda::Function",
+    "Properties": {"Code": {"S3Bucket": {"Fn::Sub": "cdk-assets-${AWS::AccountId}"}, "S3Key": "abc.zip"}, "Handler": "index.handler", "Runtime": "nodejs20.x",
+      "Environment": {"Variables": {"SHARED": {"Fn::ImportValue": "shared-name"}}}},
+    "Metadata": {"aws:cdk:path": "ApiStack/Handler/Resource", "aws:asset:path": "asset.abc", "aws:asset:property": "Code"}},
+  "HttpApiF5A9A8A7": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Name": "HttpApi", "ProtocolType": "HTTP"}},
+  "HttpApiDefaultStage3EEB07D6": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "HttpApiF5A9A8A7"}, "StageName": "$default", "AutoDeploy": true}},
+  "Integ": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {"ApiId": {"Ref": "HttpApiF5A9A8A7"}, "IntegrationType": "AWS_PROXY",
+    "IntegrationUri": {"Fn::GetAtt": ["Handler886CB40B", "Arn"]}, "PayloadFormatVersion": "2.0"}},
+  "Route": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "HttpApiF5A9A8A7"}, "RouteKey": "GET /items",
+    "Target": {"Fn::Join": ["", ["integrations/", {"Ref": "Integ"}]]}}},
+  "Perm": {"Type": "AWS::Lambda::Permission", "Properties": {"FunctionName": {"Fn::GetAtt": ["Handler886CB40B", "Arn"]}, "Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"}}
+}}`)
+	write("cdk.out/asset.abc/index.js", "exports.handler = async () => ({statusCode: 200})\n")
+	write("cdk.out/assembly-Prod/manifest.json", `{"version": "36.0.0", "artifacts": {
+  "ProdApi": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "ProdApi.template.json", "stackName": "Prod-Api"}}}}`)
+	write("cdk.out/assembly-Prod/ProdApi.template.json", `{"Resources": {"Api": {"Type": "AWS::ApiGatewayV2::Api",
+  "Properties": {"Name": "prod", "ProtocolType": "HTTP", "Target": "https://example.com"}}}}`)
+
+	set, err := Load([]Source{{Path: filepath.Join(dir, "cdk.out")}}, Options{DataDir: filepath.Join(dir, ".apigw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.APIs) != 2 || set.APIs[0].StackName != "ApiStack" || set.APIs[1].StackName != "Prod-Api" {
+		t.Fatalf("APIs %+v", set.APIs)
+	}
+	if len(set.APIs[0].Definition.Routes) != 1 || set.APIs[0].Definition.Routes[0].RouteKey != "GET /items" {
+		t.Errorf("routes %+v", set.APIs[0].Definition.Routes)
+	}
+	f := set.Functions[0]
+	if f.CodeDir != filepath.Join(dir, "cdk.out", "asset.abc") || f.Unrunnable != "" || f.Env["SHARED"] != "from-manifest-name" {
+		t.Errorf("function %+v", f)
+	}
+	if strings.Contains(diagText(set.Diagnostics), "warning") {
+		t.Errorf("warnings:\n%s", diagText(set.Diagnostics))
+	}
+	only, err := Load([]Source{{Path: filepath.Join(dir, "cdk.out"), Stacks: []string{"SharedStack", "Prod-Api"}}}, Options{DataDir: filepath.Join(dir, ".apigw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(only.APIs) != 1 || only.APIs[0].StackName != "Prod-Api" {
+		t.Errorf("--stack selection: %+v", only.APIs)
+	}
+}
