@@ -219,6 +219,13 @@ func TestRuntimeFunctionsInvokeAPI(t *testing.T) {
 		})
 	}
 
+	for fn, want := range map[string][2]string{"hello": {"nodejs20.x", "app.lambdaHandler"}, "report": {"python3.11", "report.handler"}} {
+		got, err := client.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(fn)})
+		if err != nil || string(got.Runtime) != want[0] || aws.ToString(got.Handler) != want[1] {
+			t.Errorf("GetFunctionConfiguration %s: %v, runtime %q, handler %q; want %q", fn, err, got.Runtime, aws.ToString(got.Handler), want)
+		}
+	}
+
 	out := invoke("sleepy-py", `{}`, false)
 	if !strings.Contains(string(out.Payload), "Task timed out after 1.00 seconds") || aws.ToString(out.FunctionError) != "Unhandled" {
 		t.Errorf("timeout: %s %q", out.Payload, aws.ToString(out.FunctionError))
