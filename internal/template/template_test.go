@@ -176,6 +176,8 @@ func TestTemplateErrors(t *testing.T) {
 		{"route settings of no route", "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {Name: a, ProtocolType: HTTP}\n" +
 			"  Stage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties: {ApiId: !Ref Api, StageName: s, AutoDeploy: true, RouteSettings: {GET /watchlist: {ThrottlingBurstLimit: 1}}}\n", Source{},
 			[]string{"template.yaml:2:3: Api: Unable to find Route by key GET /watchlist within the provided RouteSettings (stage s)"}},
+		{"reserved variable", fnTemplate("", "          AWS_REGION: x\n"), Source{},
+			[]string{"template.yaml:11:11: Fn.Environment.Variables.AWS_REGION: Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION"}},
 		{"condition cycle", fnTemplate("Conditions:\n  A: !Condition B\n  B: !Condition A\n", "          A: !If [A, x, y]\n"), Source{},
 			[]string{"template.yaml:3:6: Conditions.B: Template error: circular dependency between conditions: A"}},
 	}
