@@ -88,6 +88,10 @@ var fences = []fence{
 		"internal/app", "internal/cli", "internal/deploy", "internal/dataplane", "internal/integration", "internal/compile",
 		"internal/snapshot", "internal/controlplane", "internal/store", "internal/functions", "internal/config",
 	}, Why: "OpenAPI import and export convert between documents and model definitions only"},
+	{From: "internal/template", Never: []string{
+		"internal/app", "internal/cli", "internal/deploy", "internal/dataplane", "internal/integration", "internal/compile",
+		"internal/snapshot", "internal/controlplane", "internal/store", "internal/config",
+	}, Why: "templates are resolved into model definitions and function settings (through the OpenAPI importer); the gateway wires them, not the reverse"},
 
 	// TLS termination.
 	{From: "internal/listener", Only: []string{"internal/snapshot", "internal/routekey", "internal/invoke"},
