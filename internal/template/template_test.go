@@ -573,4 +573,11 @@ func TestCloudAssembly(t *testing.T) {
 	if len(only.APIs) != 1 || only.APIs[0].StackName != "Prod-Api" {
 		t.Errorf("--stack selection: %+v", only.APIs)
 	}
+	one, err := Load([]Source{{Path: filepath.Join(dir, "cdk.out", "SharedStack.template.json")}}, Options{DataDir: filepath.Join(dir, ".apigw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Outputs) != 1 || one.Outputs[0].StackName != "SharedStack" || one.Outputs[0].Value != "from-manifest-name" {
+		t.Errorf("one *.template.json of the assembly: %+v", one.Outputs)
+	}
 }
