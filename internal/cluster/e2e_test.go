@@ -23,6 +23,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/apigwdev/apigw/internal/app"
+	"github.com/apigwdev/apigw/internal/cli"
 	"github.com/apigwdev/apigw/internal/cluster"
 	"github.com/apigwdev/apigw/internal/clustertest"
 	"github.com/apigwdev/apigw/internal/config"
@@ -223,6 +224,17 @@ func TestClusterPropagation(t *testing.T) {
 			t.Fatalf("/_cluster = %+v; want 3 members at the latest revision", st)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+
+	// apigw cluster status prints the same as a table.
+	var out, errOut strings.Builder
+	if code := cli.Main([]string{"cluster", "status", "--admin", nodes[0].admin}, &out, &errOut); code != 0 {
+		t.Fatalf("apigw cluster status: %d %s", code, errOut.String())
+	}
+	for _, want := range []string{"node      gw-1", "from etcd", "redis     reachable", "gw-2", "gw-3", nodes[1].data} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("apigw cluster status lacks %q:\n%s", want, out.String())
+		}
 	}
 
 	if _, err := nodes[2].client.DeleteApi(context.Background(), &apigatewayv2.DeleteApiInput{ApiId: &apiID}); err != nil {
