@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -19,10 +18,11 @@ import (
 	"time"
 
 	"github.com/apigwdev/apigw/internal/functions"
+	"github.com/apigwdev/apigw/internal/testbin"
 )
 
 // bin is the directory holding the test functions of testdata/fn, built once
-// per test binary by TestMain.
+// for every test binary of the module (package testbin).
 var bin string
 
 func TestMain(m *testing.M) {
@@ -30,15 +30,8 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "functions-test-bin-")
+	dir, err := testbin.Dir()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./testdata/fn/...")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building test functions:", err)
 		return 1
 	}

@@ -274,7 +274,9 @@ func (t *Terminator) Watch(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			if files[filepath.Clean(ev.Name)] && timer == nil {
+			// Kubernetes swaps a mounted secret by renaming a "..data"
+			// symlink; the files themselves report nothing.
+			if (files[filepath.Clean(ev.Name)] || strings.HasPrefix(filepath.Base(ev.Name), "..")) && timer == nil {
 				timer = time.After(200 * time.Millisecond)
 			}
 		case err, ok := <-w.Errors:
@@ -365,6 +367,11 @@ func (t *Terminator) configForClient(hello *tls.ClientHelloInfo) (*tls.Config, e
 	if key.store != nil {
 		c.ClientAuth = tls.RequireAndVerifyClientCert
 		c.ClientCAs = key.store.Pool
+		// No resumption into or out of a mutual-TLS domain: every
+		// connection verifies its client certificate against the
+		// domain's truststore as it is now (a ticket from another domain,
+		// or from before a truststore reload, is never honoured).
+		c.SessionTicketsDisabled = true
 	}
 	actual, _ := t.configs.LoadOrStore(key, c)
 	return actual.(*tls.Config), nil

@@ -68,6 +68,10 @@ func (s *stack) function(r *resource, envFile map[string]map[string]string) (Fun
 			return Function{}, false
 		}
 		for _, p := range pairs(v) {
+			if lambdaReserved(p.key.Value) {
+				s.ds.add(s.file, p.key, Error, r.id+".Environment.Variables."+p.key.Value, "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: %s", p.key.Value)
+				continue
+			}
 			str, ok := stringOf(p.val)
 			if !ok {
 				s.ds.add(s.file, p.key, Error, r.id+".Environment.Variables."+p.key.Value, "must be a string, not %s", kindName(p.val))
@@ -497,4 +501,19 @@ func applyEnvVars(s *stack, r *resource, f *Function, file map[string]map[string
 	} else if m, ok := file[f.Name]; ok {
 		apply(m, f.Name)
 	}
+}
+
+// lambdaReserved reports the environment variables Lambda sets itself and
+// refuses in a function's configuration
+// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+func lambdaReserved(k string) bool {
+	switch k {
+	case "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+		"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+		"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+		"AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+		"AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR":
+		return true
+	}
+	return false
 }

@@ -118,6 +118,14 @@ func (l *loader) loadSource(src *Source) {
 		l.loadAssembly(src, src.Path, "")
 		return
 	}
+	if manifest := filepath.Join(filepath.Dir(src.Path), "manifest.json"); strings.HasSuffix(src.Path, ".template.json") && fileExists(manifest) && len(src.Stacks) == 0 {
+		// One stack of a cloud assembly: served with the manifest's stack
+		// name and parameters.
+		one := *src
+		one.templateFile = filepath.Base(src.Path)
+		l.loadAssembly(&one, manifest, "")
+		return
+	}
 	name := src.StackName
 	scName, scOverrides := l.samconfig(filepath.Dir(src.Path))
 	if name == "" {

@@ -900,7 +900,7 @@ func (l *loader) defaultAPI(set *Set) {
 			}
 		}
 		if pick < 0 {
-			l.ds.add(l.stacks[0].file, nil, Error, "", "default API %s is not an HTTP API of the templates", want)
+			l.ds.add(l.overrideFile, nil, Error, "", "default API %s is not an HTTP API of the templates", want)
 			return
 		}
 	case len(set.APIs) == 1:
@@ -915,7 +915,7 @@ func (l *loader) defaultAPI(set *Set) {
 	if pick >= 0 {
 		set.APIs[pick].Default = true
 	} else if len(set.APIs) > 1 {
-		l.ds.add(l.stacks[0].file, nil, Info, "", "no default API: requests must name one (path /_aws/execute-api/{apiId}/ or host {apiId}.execute-api.localhost); choose one with --default-api")
+		l.ds.add(l.overrideFile, nil, Info, "", "no default API: requests must name one (path /_aws/execute-api/{apiId}/ or host {apiId}.execute-api.localhost); choose one with --default-api")
 	}
 }
 

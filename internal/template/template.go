@@ -45,6 +45,10 @@ type Source struct {
 	// JWTLocalIssuer makes every JWT authorizer use the gateway's own
 	// issuer (Options.LocalIssuer), keeping audiences.
 	JWTLocalIssuer bool
+
+	// templateFile selects one stack of a cloud assembly by its template
+	// file (a *.template.json given as the path).
+	templateFile string
 }
 
 // Options are the gateway settings a load depends on.

@@ -176,6 +176,8 @@ func TestTemplateErrors(t *testing.T) {
 		{"route settings of no route", "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {Name: a, ProtocolType: HTTP}\n" +
 			"  Stage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties: {ApiId: !Ref Api, StageName: s, AutoDeploy: true, RouteSettings: {GET /watchlist: {ThrottlingBurstLimit: 1}}}\n", Source{},
 			[]string{"template.yaml:2:3: Api: Unable to find Route by key GET /watchlist within the provided RouteSettings (stage s)"}},
+		{"reserved variable", fnTemplate("", "          AWS_REGION: x\n"), Source{},
+			[]string{"template.yaml:11:11: Fn.Environment.Variables.AWS_REGION: Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION"}},
 		{"condition cycle", fnTemplate("Conditions:\n  A: !Condition B\n  B: !Condition A\n", "          A: !If [A, x, y]\n"), Source{},
 			[]string{"template.yaml:3:6: Conditions.B: Template error: circular dependency between conditions: A"}},
 	}
@@ -497,5 +499,85 @@ paths:
 	_, err = loadString(t, tmpl, Source{}, map[string]string{"api.yaml": strings.Replace(doc, `uri: "arn:aws:lambda:eu-west-1:123456789012:function:Fn"`, `uri: {"Fn::Sub": "x"}`, 1)})
 	if err == nil || !strings.Contains(err.Error(), "Intrinsic functions are not supported in external OpenApi definition files") {
 		t.Errorf("intrinsic in a DefinitionUri document: %v", err)
+	}
+}
+
+// TestCloudAssembly loads a cdk.out directory: stacks in dependency order
+// (an export of one imported by the other), a nested assembly (a CDK
+// Stage), asset metadata pointing at local code, manifest parameters and
+// --stack selection.
+func TestCloudAssembly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, content string) {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("cdk.out/manifest.json", `{"version": "36.0.0", "artifacts": {
+  "ApiStack": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+    "properties": {"templateFile": "ApiStack.template.json"}, "dependencies": ["SharedStack", "ApiStack.assets"]},
+  "SharedStack": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+    "properties": {"templateFile": "SharedStack.template.json", "parameters": {"Prefix": "from-manifest"}}},
+  "ApiStack.assets": {"type": "cdk:asset-manifest", "properties": {"file": "ApiStack.assets.json"}},
+  "assembly-Prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Prod"}},
+  "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}}
+}}`)
+	write("cdk.out/SharedStack.template.json", `{"Parameters": {"Prefix": {"Type": "String"}},
+ "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+ "Outputs": {"Name": {"Value": {"Fn::Sub": "${Prefix}-name"}, "Export": {"Name": "shared-name"}}}}`)
+	write("cdk.out/ApiStack.template.json", `{"Resources": {
+  "Handler886CB40B": {"Type": "AWS::Lambda::Function",
+    "Properties": {"Code": {"S3Bucket": {"Fn::Sub": "cdk-assets-${AWS::AccountId}"}, "S3Key": "abc.zip"}, "Handler": "index.handler", "Runtime": "nodejs20.x",
+      "Environment": {"Variables": {"SHARED": {"Fn::ImportValue": "shared-name"}}}},
+    "Metadata": {"aws:cdk:path": "ApiStack/Handler/Resource", "aws:asset:path": "asset.abc", "aws:asset:property": "Code"}},
+  "HttpApiF5A9A8A7": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Name": "HttpApi", "ProtocolType": "HTTP"}},
+  "HttpApiDefaultStage3EEB07D6": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "HttpApiF5A9A8A7"}, "StageName": "$default", "AutoDeploy": true}},
+  "Integ": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {"ApiId": {"Ref": "HttpApiF5A9A8A7"}, "IntegrationType": "AWS_PROXY",
+    "IntegrationUri": {"Fn::GetAtt": ["Handler886CB40B", "Arn"]}, "PayloadFormatVersion": "2.0"}},
+  "Route": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "HttpApiF5A9A8A7"}, "RouteKey": "GET /items",
+    "Target": {"Fn::Join": ["", ["integrations/", {"Ref": "Integ"}]]}}},
+  "Perm": {"Type": "AWS::Lambda::Permission", "Properties": {"FunctionName": {"Fn::GetAtt": ["Handler886CB40B", "Arn"]}, "Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"}}
+}}`)
+	write("cdk.out/asset.abc/index.js", "exports.handler = async () => ({statusCode: 200})\n")
+	write("cdk.out/assembly-Prod/manifest.json", `{"version": "36.0.0", "artifacts": {
+  "ProdApi": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "ProdApi.template.json", "stackName": "Prod-Api"}}}}`)
+	write("cdk.out/assembly-Prod/ProdApi.template.json", `{"Resources": {"Api": {"Type": "AWS::ApiGatewayV2::Api",
+  "Properties": {"Name": "prod", "ProtocolType": "HTTP", "Target": "https://example.com"}}}}`)
+
+	set, err := Load([]Source{{Path: filepath.Join(dir, "cdk.out")}}, Options{DataDir: filepath.Join(dir, ".apigw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.APIs) != 2 || set.APIs[0].StackName != "ApiStack" || set.APIs[1].StackName != "Prod-Api" {
+		t.Fatalf("APIs %+v", set.APIs)
+	}
+	if len(set.APIs[0].Definition.Routes) != 1 || set.APIs[0].Definition.Routes[0].RouteKey != "GET /items" {
+		t.Errorf("routes %+v", set.APIs[0].Definition.Routes)
+	}
+	f := set.Functions[0]
+	if f.CodeDir != filepath.Join(dir, "cdk.out", "asset.abc") || f.Unrunnable != "" || f.Env["SHARED"] != "from-manifest-name" {
+		t.Errorf("function %+v", f)
+	}
+	if strings.Contains(diagText(set.Diagnostics), "warning") {
+		t.Errorf("warnings:\n%s", diagText(set.Diagnostics))
+	}
+	only, err := Load([]Source{{Path: filepath.Join(dir, "cdk.out"), Stacks: []string{"SharedStack", "Prod-Api"}}}, Options{DataDir: filepath.Join(dir, ".apigw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(only.APIs) != 1 || only.APIs[0].StackName != "Prod-Api" {
+		t.Errorf("--stack selection: %+v", only.APIs)
+	}
+	one, err := Load([]Source{{Path: filepath.Join(dir, "cdk.out", "SharedStack.template.json")}}, Options{DataDir: filepath.Join(dir, ".apigw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Outputs) != 1 || one.Outputs[0].StackName != "SharedStack" || one.Outputs[0].Value != "from-manifest-name" {
+		t.Errorf("one *.template.json of the assembly: %+v", one.Outputs)
 	}
 }
