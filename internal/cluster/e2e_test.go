@@ -226,6 +226,25 @@ func TestClusterPropagation(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	// The local OIDC issuer's keys are the cluster's: every node serves the
+	// same key set, so a token minted through one verifies on all.
+	var jwks []string
+	for _, n := range nodes {
+		resp, err := http.Get(n.admin + "/_issuer/.well-known/jwks.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `"kid"`) {
+			t.Fatalf("%s: jwks %d %s", n.name, resp.StatusCode, b)
+		}
+		jwks = append(jwks, string(b))
+	}
+	if jwks[0] != jwks[1] || jwks[0] != jwks[2] {
+		t.Errorf("nodes serve different issuer keys:\n%s", strings.Join(jwks, "\n"))
+	}
+
 	// apigw cluster status prints the same as a table.
 	var out, errOut strings.Builder
 	if code := cli.Main([]string{"cluster", "status", "--admin", nodes[0].admin}, &out, &errOut); code != 0 {
