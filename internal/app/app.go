@@ -177,7 +177,9 @@ func New(cfg *config.Config, opts Options) (_ *Gateway, err error) {
 	if err != nil {
 		return nil, err
 	}
-	addTemplateAPIs(in, tset)
+	if err := addTemplateAPIs(in, tset); err != nil {
+		return nil, err
+	}
 	g.newStageServices()
 	g.res.own("access logs", noError(g.closeStageServices))
 	if err := g.newPrivate(); err != nil {

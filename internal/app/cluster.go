@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -8,9 +9,16 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/apigwdev/apigw/internal/cluster"
 	"github.com/apigwdev/apigw/internal/compile"
+	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth/rediscache"
+	"github.com/apigwdev/apigw/internal/dataplane/throttle"
+	"github.com/apigwdev/apigw/internal/dataplane/throttle/redisquota"
 	"github.com/apigwdev/apigw/internal/deploy"
 	"github.com/apigwdev/apigw/internal/store/etcd"
 )
@@ -40,6 +48,11 @@ func (g *Gateway) openCluster(in *compile.Input, d *deploy.Deployer) error {
 		return fmt.Errorf("cluster mode: %w", err)
 	}
 	g.cp = &controlPlane{store: n.Store(), deployer: d, node: n}
+	q, err := g.newQuota(n)
+	if err != nil {
+		return err
+	}
+	g.cp.quota = q
 	if !n.Connected() {
 		return nil
 	}
@@ -113,5 +126,66 @@ func (g *Gateway) mountCluster(mux *http.ServeMux) {
 
 // redisStatus is the node's view of Redis for /_cluster.
 func (g *Gateway) redisStatus() cluster.RedisStatus {
-	return cluster.RedisStatus{Configured: g.cfg.Cluster.RedisURL != ""}
+	q := g.cp.quota
+	if q == nil || !q.Configured() {
+		return cluster.RedisStatus{}
+	}
+	return cluster.RedisStatus{Configured: true, Reachable: !q.Fallback(), Fallback: q.Fallback()}
+}
+
+// newQuota connects to cluster.redis.url (when set) for cluster-wide
+// limits. Credentials or TLS settings that Redis refuses fail the start;
+// a Redis that does not answer starts the node in fallback (local limits
+// divided by the live nodes), with a warning naming the address.
+func (g *Gateway) newQuota(n *cluster.Node) (*redisquota.Quota, error) {
+	prefix := g.cfg.Cluster.Etcd.Prefix
+	if prefix == "" {
+		prefix = etcd.DefaultPrefix
+	}
+	opts := redisquota.Options{Nodes: n.Live, Logger: g.log.With("component", "throttle"), Prefix: prefix,
+		Account: throttle.Limits{Rate: g.cfg.AccountThrottle.RateLimit, Burst: g.cfg.AccountThrottle.BurstLimit}}
+	u := g.cfg.Cluster.RedisURL
+	if u == "" {
+		return redisquota.New(opts), nil
+	}
+	ro, err := redis.ParseURL(u)
+	if err != nil {
+		return nil, fmt.Errorf("cluster.redis.url: %w", err)
+	}
+	client := redis.NewClient(ro)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	err = client.Ping(ctx).Err()
+	cancel()
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "WRONGPASS") || strings.Contains(msg, "NOAUTH") || strings.Contains(msg, "invalid password") || strings.Contains(msg, "invalid username"):
+			client.Close()
+			return nil, fmt.Errorf("redis at %s refused the credentials of cluster.redis.url: %w", ro.Addr, err)
+		case strings.Contains(msg, "tls:") || strings.Contains(msg, "x509") || strings.Contains(msg, "first record does not look like a TLS handshake"):
+			client.Close()
+			return nil, fmt.Errorf("redis at %s: TLS failed (rediss:// needs a Redis serving TLS): %w", ro.Addr, err)
+		}
+		g.log.Warn(fmt.Sprintf("redis at %s does not answer (%v): limits are divided between the live nodes until it does", ro.Addr, err))
+	}
+	opts.Client = client
+	if g.authz != nil && g.authz.Results != nil {
+		g.cp.authzShare = rediscache.New(client, prefix, g.authz.Results, g.log.With("component", "authz"))
+		g.authz.Results.Share(g.cp.authzShare)
+	}
+	q := redisquota.New(opts)
+	if err != nil {
+		q.Unreachable()
+	}
+	g.stage.metrics.CounterFunc("apigw_cluster_throttle_fallback", "Seconds this node throttled locally (limits divided by the live nodes) because Redis did not answer.", q.FallbackSeconds)
+	return q, nil
+}
+
+// clusterThrottle is what makes limits cluster-wide, nil outside cluster
+// mode.
+func (g *Gateway) clusterThrottle() compile.ClusterThrottle {
+	if g.cp == nil || g.cp.quota == nil {
+		return nil
+	}
+	return g.cp.quota
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/apigwdev/apigw/internal/cluster"
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/controlplane"
+	"github.com/apigwdev/apigw/internal/dataplane/authz/lambdaauth/rediscache"
+	"github.com/apigwdev/apigw/internal/dataplane/throttle/redisquota"
 	"github.com/apigwdev/apigw/internal/deploy"
 	"github.com/apigwdev/apigw/internal/store"
 )
@@ -29,6 +31,11 @@ type controlPlane struct {
 	// node is this gateway's membership of a cluster (cluster.go); nil
 	// without cluster mode, where store is the embedded bbolt store.
 	node *cluster.Node
+	// quota makes limits cluster-wide in cluster mode (cluster.go).
+	quota *redisquota.Quota
+	// authzShare shares Lambda authorizer results through Redis in
+	// cluster mode.
+	authzShare *rediscache.Cache
 }
 
 // openStore opens the store, brings the config file's APIs (already
@@ -95,6 +102,13 @@ func (g *Gateway) mountControlPlane(mux *http.ServeMux) {
 // resetAuthorizersCache drops the cached Lambda authorizer results of a
 // stage (ResetAuthorizersCache).
 func (g *Gateway) resetAuthorizersCache(apiID, stageName string) {
+	if g.cp != nil && g.cp.authzShare != nil {
+		// Every node of the cluster drops them (through Redis).
+		if err := g.cp.authzShare.ResetStage(apiID, stageName); err != nil {
+			g.log.Error("resetting the authorizer cache on the other nodes", "apiId", apiID, "stage", stageName, "err", err)
+		}
+		return
+	}
 	if g.authz != nil && g.authz.Results != nil {
 		g.authz.Results.ResetStage(apiID, stageName)
 	}
@@ -109,6 +123,12 @@ func (g *Gateway) closeStore() {
 	g.cp.deployer.Close()
 	if err := g.cp.store.Close(); err != nil {
 		g.log.Error("closing store", "err", err)
+	}
+	if g.cp.authzShare != nil {
+		g.cp.authzShare.Close()
+	}
+	if g.cp.quota != nil {
+		g.cp.quota.Close()
 	}
 	if g.cp.node != nil {
 		if err := g.cp.node.Close(); err != nil {

@@ -3,14 +3,15 @@ package app_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/apigwdev/apigw/internal/testbin"
 )
 
-// bin is the directory holding the test functions, built once per test
-// binary by TestMain: those of testdata/fn (apifn) and the functions
-// package's echo.
+// bin is the directory holding the test functions (those of testdata/fn and
+// the functions package's), built once for every test binary of the module
+// (package testbin).
 var bin string
 
 func TestMain(m *testing.M) {
@@ -18,15 +19,8 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "app-test-bin-")
+	dir, err := testbin.Dir()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./testdata/fn/...", "../functions/testdata/fn/echo")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building test functions:", err)
 		return 1
 	}

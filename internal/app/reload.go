@@ -66,7 +66,9 @@ func (g *Gateway) loadInput(cfg *config.Config) (*config.Config, *compile.Input,
 		}
 		in.APIs = append(in.APIs, configAPI(a, r))
 	}
-	addTemplateAPIs(in, tset)
+	if err := addTemplateAPIs(in, tset); err != nil {
+		errs = append(errs, err)
+	}
 	return cfg, in, errs
 }
 

@@ -52,6 +52,8 @@ func (g *Gateway) compileDeps() compile.Deps {
 		Authorizers: g.authz,
 		AWS:         g.awsClients,
 		Private:     g.private,
+
+		ClusterThrottle: g.clusterThrottle(),
 	}
 }
 

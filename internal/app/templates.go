@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -91,17 +92,25 @@ func loadTemplates(cfg *config.Config, adminURL string, w io.Writer) (*config.Co
 }
 
 // addTemplateAPIs appends the templates' APIs to the compile input. The
-// config's default API, if any, stays the default.
-func addTemplateAPIs(in *compile.Input, set *template.Set) {
+// config's default API, if any, stays the default. An API id the config
+// file (or --openapi) already uses is an error.
+func addTemplateAPIs(in *compile.Input, set *template.Set) error {
 	if set == nil {
-		return
+		return nil
 	}
 	hasDefault := false
+	used := map[string]bool{}
 	for _, a := range in.APIs {
 		hasDefault = hasDefault || a.Default
+		used[a.Definition.API.APIID] = true
 	}
+	var errs []error
 	for i := range set.APIs {
 		a := &set.APIs[i]
+		if used[a.Definition.API.APIID] {
+			errs = append(errs, fmt.Errorf("template API %s (stack %s): api id %s is already used by an API of the config file", a.LogicalID, a.StackName, a.Definition.API.APIID))
+			continue
+		}
 		def := a.Definition
 		ca := compile.API{Definition: &def, Default: a.Default && !hasDefault}
 		for _, s := range a.Stages {
@@ -109,6 +118,7 @@ func addTemplateAPIs(in *compile.Input, set *template.Set) {
 		}
 		in.APIs = append(in.APIs, ca)
 	}
+	return errors.Join(errs...)
 }
 
 // needsEarlyAdmin reports whether the admin listener must be bound before

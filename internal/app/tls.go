@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -47,6 +49,10 @@ func OpenCA(cfg *config.Config) (*listener.CA, error) {
 // newTLS prepares the HTTPS listener when tls.listen is set.
 func (g *Gateway) newTLS() error {
 	if g.cfg.TLS.Listen == "" {
+		// Nothing parsed is silently ignored.
+		if t := g.cfg.TLS; len(t.Certificates) > 0 || t.DefaultCertificate != nil || t.ACME != nil {
+			g.log.Warn("tls.certificates, tls.defaultCertificate and tls.acme serve nothing without an HTTPS listener (tls.listen or --tls-listen)")
+		}
 		g.checkDomains(g.data.Snapshot())
 		return nil
 	}
@@ -64,6 +70,19 @@ func (g *Gateway) newTLS() error {
 	}
 	for uri, ts := range g.cfg.Truststores {
 		lc.Truststores[uri] = ts.File
+	}
+	if a := g.cfg.TLS.ACME; a != nil {
+		lc.ACME = &listener.ACME{Hosts: a.Hosts, Email: a.Email, CA: a.CA, StorageDir: filepath.Join(g.cfg.DataDir, "acme")}
+		if a.CARoot != "" {
+			pem, err := os.ReadFile(a.CARoot)
+			if err != nil {
+				return fmt.Errorf("tls.acme.caRoot: %w", err)
+			}
+			lc.ACME.Roots = x509.NewCertPool()
+			if !lc.ACME.Roots.AppendCertsFromPEM(pem) {
+				return fmt.Errorf("tls.acme.caRoot %s: no PEM certificate", a.CARoot)
+			}
+		}
 	}
 	if g.cfg.TLS.LocalCA {
 		ca, err := OpenCA(g.cfg)
@@ -173,8 +192,13 @@ func (g *Gateway) startTLS() error {
 
 // dataServer returns the http.Server of a data plane listener.
 func (g *Gateway) dataServer() *http.Server {
+	var h http.Handler = g.data
+	if g.tls.term != nil {
+		// ACME HTTP-01 challenges, when tls.acme is set.
+		h = g.tls.term.HTTPHandler(h)
+	}
 	return &http.Server{
-		Handler:           g.data,
+		Handler:           h,
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// The data plane answers headers over the quota itself, in AWS's

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -9,13 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -23,6 +27,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/apigwdev/apigw/internal/app"
+	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/gatewaytest"
 	"github.com/apigwdev/apigw/internal/listener/listenertest"
 )
@@ -548,5 +554,66 @@ func TestMutualTLSWithoutHTTPS(t *testing.T) {
 	}
 	if !strings.Contains(g.Log(), "domain secure.example.test: mutual TLS is on but no HTTPS listener is configured") {
 		t.Errorf("no warning about mutual TLS without an HTTPS listener:\n%s", g.Log())
+	}
+}
+
+// TestPlainHTTPOff: listen: "" serves HTTPS only, and says so.
+func TestPlainHTTPOff(t *testing.T) {
+	t.Parallel()
+	be := echoBackend(t)
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"api.yaml":   workedExampleDoc(be.URL),
+		"apigw.yaml": "listen: \"\"\ntls:\n  listen: 127.0.0.1:3443\napis:\n  - id: httpsonly1\n    openapi: ./api.yaml\n    default: true\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config.Load(filepath.Join(dir, "apigw.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Apply(config.Overrides{TLSListen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(dir, ".apigw")}); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	var mu sync.Mutex
+	w := lockedWriter{mu: &mu, buf: &bytes.Buffer{}}
+	g, err := app.New(cfg, app.Options{Stderr: w, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ShutdownTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		g.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		g.Shutdown(ctx)
+	})
+	mu.Lock()
+	out.WriteString(w.buf.String())
+	mu.Unlock()
+	if strings.Contains(out.String(), "data plane listening on http://") {
+		t.Errorf("a plain data plane listener was announced with listen: \"\":\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "data plane listening on https://") || g.DataURL() != g.TLSURL() {
+		t.Errorf("HTTPS listener not announced, or DataURL %q is not TLSURL %q:\n%s", g.DataURL(), g.TLSURL(), out.String())
+	}
+	pool := x509.NewCertPool()
+	pemBytes, err := os.ReadFile(filepath.Join(dir, ".apigw", "ca", "ca.pem"))
+	if err != nil || !pool.AppendCertsFromPEM(pemBytes) {
+		t.Fatalf("local CA: %v", err)
+	}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := c.Get(g.TLSURL() + "/pets/dog/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET over HTTPS to 127.0.0.1 (the local CA's default certificate): %d", resp.StatusCode)
 	}
 }

@@ -23,6 +23,8 @@ Usage:
   apigw validate [--strict] FILE...  check config files and OpenAPI documents
   apigw token [flags]              mint a JWT from the gateway's local OIDC issuer
   apigw ca [flags]                 print the local CA's certificate (PEM) to trust for HTTPS
+  apigw invoke NAME [--event F|-]  run one function once, like sam local invoke
+  apigw generate-event KIND        print a sample event (http-api-v2, http-api-v1, authorizer-v2, authorizer-v1)
   apigw version                    print the version, commit and Go release
 
 Every command answers -h with its flags, e.g. "apigw serve -h".
@@ -42,6 +44,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return token(args[1:], stdout, stderr)
 	case "ca":
 		return caCommand(args[1:], stdout, stderr)
+	case "invoke":
+		return invokeCommand(args[1:], os.Stdin, stdout, stderr)
+	case "generate-event":
+		return generateEvent(args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
@@ -139,17 +145,7 @@ func serve(args []string, stderr io.Writer) int {
 	// load loads the configuration: the file, the flags over it, the
 	// templates. --watch calls it again on every change (app.Options.Reload).
 	load := func(infos io.Writer) (*config.Config, error) {
-		cfg, err := loadConfig(*configFile)
-		if err != nil {
-			return nil, err
-		}
-		if err := cfg.Apply(over); err != nil {
-			return nil, err
-		}
-		if err := tf.apply(cfg, cfg.File == "" && *openapiDoc == "", infos); err != nil {
-			return nil, err
-		}
-		return cfg, nil
+		return loadAll(*configFile, over, tf, *openapiDoc == "", infos)
 	}
 	cfg, err := load(stderr)
 	if err != nil {
@@ -170,6 +166,28 @@ func serve(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// loadAll loads the configuration as serve does: the config file (or
+// apigw.yaml in the working directory), the flags over it, --env-vars over
+// its functions, then the templates (discovered in the working directory
+// when discover is set and nothing else names an API). infos gets the
+// template discovery's notes.
+func loadAll(configFile string, over config.Overrides, tf *templateFlags, discover bool, infos io.Writer) (*config.Config, error) {
+	cfg, err := loadConfig(configFile)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Apply(over); err != nil {
+		return nil, err
+	}
+	if err := cfg.ApplyEnvVars(*tf.envVars); err != nil {
+		return nil, err
+	}
+	if err := tf.apply(cfg, discover && cfg.File == "", infos); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // newLogs builds the gateway's log as the configuration asks (both values

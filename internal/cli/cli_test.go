@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/apigwdev/apigw/internal/testbin"
 )
 
 func writeFiles(t *testing.T, files map[string]string) string {
@@ -80,15 +82,11 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// buildBinary builds cmd/apigw once for the subprocess tests.
+// buildBinary returns cmd/apigw, built once for every test binary of the
+// module (package testbin).
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "apigw")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/apigwdev/apigw/cmd/apigw")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return testbin.Path(t, "apigw")
 }
 
 // startServe runs `apigw serve` with args and returns the process and the

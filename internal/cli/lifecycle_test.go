@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/apigwdev/apigw/internal/testbin"
 )
 
 func TestHelpOnEveryCommand(t *testing.T) {
@@ -226,12 +228,8 @@ func TestServeSIGINTStopsFunctions(t *testing.T) {
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "echo"), "github.com/apigwdev/apigw/internal/functions/testdata/fn/echo")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	bin := buildBinary(t)
-	cmd, dataURL, adminURL, _ := serveProcess(t, bin, dir, "--function", "echo=./echo")
+	cmd, dataURL, adminURL, _ := serveProcess(t, bin, dir, "--function", "echo="+testbin.Path(t, "echo"))
 	resp, err := http.Post(adminURL+"/2015-03-31/functions/echo/invocations", "application/json", strings.NewReader(`{"hi":1}`))
 	if err != nil {
 		t.Fatal(err)

@@ -2,54 +2,23 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/apigwdev/apigw/internal/testbin"
 )
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-	// sharedDir holds the shared binary; TestMain removes it.
-	sharedDir string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if sharedDir != "" {
-		os.RemoveAll(sharedDir)
-	}
-	os.Exit(code)
-}
-
-// sharedBinary builds cmd/apigw once for the tests that run it.
+// sharedBinary returns cmd/apigw, built once for every test binary of the
+// module (package testbin).
 func sharedBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		sharedDir, buildErr = os.MkdirTemp("", "apigw-cli-test-")
-		if buildErr != nil {
-			return
-		}
-		builtBin = filepath.Join(sharedDir, "apigw")
-		out, err := exec.Command("go", "build", "-o", builtBin, "github.com/apigwdev/apigw/cmd/apigw").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
+	return testbin.Path(t, "apigw")
 }
 
 // proxyAPI writes an OpenAPI document with one route, GET /hello, proxied

@@ -94,4 +94,23 @@ func TestSAMAppExample(t *testing.T) {
 	if _, _, hdr := do("GET", "/hello/bob", map[string]string{"Origin": "http://localhost:8080"}); hdr.Get("Access-Control-Allow-Origin") != "http://localhost:8080" {
 		t.Errorf("CORS on a simple request: %v", hdr)
 	}
+	// The template's API is an API of the management API like any other.
+	resp, err := http.Get(adminURL + "/v2/apis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var apis struct {
+		Items []struct {
+			APIID string `json:"apiId"`
+			Name  string `json:"name"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(b, &apis); err != nil || len(apis.Items) != 1 || apis.Items[0].Name != "local" {
+		t.Fatalf("GET /v2/apis: %s", b)
+	}
+	if status, body, _ := do("GET", "/_aws/execute-api/"+apis.Items[0].APIID+"/hello/carol", nil); status != 200 || body != `{"message":"Bonjour, carol!"}` {
+		t.Errorf("path style URL: %d %q", status, body)
+	}
 }

@@ -60,10 +60,14 @@ func (b *syncBuffer) String() string {
 
 // startNode starts a gateway in cluster mode on etcdURL/prefix with its
 // data in dir.
-func startNode(t *testing.T, etcdURL, prefix, name, dir string) (*node, error) {
+func startNode(t *testing.T, etcdURL, prefix, name, dir string, redisURL ...string) (*node, error) {
 	t.Helper()
 	cfg := config.Default()
-	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: dir, Etcd: etcdURL, Node: name}); err != nil {
+	over := config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: dir, Etcd: etcdURL, Node: name}
+	if len(redisURL) > 0 {
+		over.Redis = redisURL[0]
+	}
+	if err := cfg.Apply(over); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Cluster.Etcd.Prefix = prefix
@@ -106,13 +110,13 @@ func (n *node) stop(t *testing.T) {
 	}
 }
 
-// startCluster starts three nodes on one etcd.
-func startCluster(t *testing.T, etcdURL string) []*node {
+// startCluster starts three nodes on one etcd (and one Redis, if given).
+func startCluster(t *testing.T, etcdURL string, redisURL ...string) []*node {
 	t.Helper()
 	prefix := clustertest.Prefix()
 	var nodes []*node
 	for i := range 3 {
-		n, err := startNode(t, etcdURL, prefix, fmt.Sprintf("gw-%d", i+1), filepath.Join(t.TempDir(), "data"))
+		n, err := startNode(t, etcdURL, prefix, fmt.Sprintf("gw-%d", i+1), filepath.Join(t.TempDir(), "data"), redisURL...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +194,7 @@ func createAPI(t *testing.T, n *node, uri string) (apiID, integrationID string) 
 // through any node are served by every node within a second, and what
 // /_cluster reports.
 func TestClusterPropagation(t *testing.T) {
-	nodes := startCluster(t, clustertest.Etcd(t))
+	nodes := startCluster(t, clustertest.Etcd(t), clustertest.Redis(t))
 	one, two := backend(t, "one"), backend(t, "two")
 	apiID, intID := createAPI(t, nodes[0], one.URL+"/b")
 	path := "/_aws/execute-api/" + apiID + "/pets"
@@ -211,7 +215,8 @@ func TestClusterPropagation(t *testing.T) {
 		for _, m := range st.Members {
 			revs[m.Revision] = true
 		}
-		if len(st.Members) == 3 && len(revs) == 1 && st.Revision == st.LatestRevision && st.Source == cluster.SourceEtcd && st.Node == "gw-3" {
+		if len(st.Members) == 3 && len(revs) == 1 && st.Revision == st.LatestRevision && st.Source == cluster.SourceEtcd && st.Node == "gw-3" &&
+			st.Redis == (cluster.RedisStatus{Configured: true, Reachable: true}) {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -33,6 +33,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -91,6 +92,8 @@ type Node struct {
 	dataURL, adminURL string // guarded by mu
 	started           bool   // guarded by mu
 	closed            bool   // guarded by mu
+	// live is the number of members last counted (0: not counted yet).
+	live atomic.Int64
 }
 
 // Open connects the node to etcd, or to its local copy when etcd cannot
@@ -424,6 +427,9 @@ func (n *Node) memberOnce(cli *clientv3.Client, st *etcd.Store) error {
 	if err := put(); err != nil {
 		return err
 	}
+	if resp, err := cli.Get(n.ctx, st.Prefix()+"members/", clientv3.WithPrefix(), clientv3.WithCountOnly()); err == nil {
+		n.live.Store(resp.Count)
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	refresh := time.Now()
@@ -434,6 +440,11 @@ func (n *Node) memberOnce(cli *clientv3.Client, st *etcd.Store) error {
 				return errors.New("membership lease lost")
 			}
 		case <-tick.C:
+			ctx, cancel := context.WithTimeout(n.ctx, time.Second)
+			if resp, err := cli.Get(ctx, st.Prefix()+"members/", clientv3.WithPrefix(), clientv3.WithCountOnly()); err == nil {
+				n.live.Store(resp.Count)
+			}
+			cancel()
 			n.mu.Lock()
 			changed := n.rev != last
 			n.mu.Unlock()
@@ -502,11 +513,10 @@ func (n *Node) Status() Status {
 	return s
 }
 
-// Live returns the number of members registered (at least 1).
-func (n *Node) Live() int {
-	s := n.Status()
-	return max(1, len(s.Members))
-}
+// Live returns the number of members last counted (at least 1): what
+// limits are divided by when each node throttles on its own. It is cheap
+// (counted every second in the background).
+func (n *Node) Live() int { return max(1, int(n.live.Load())) }
 
 // Close stops the node's goroutines, revokes its membership, closes the
 // local copy and the etcd client.

@@ -99,6 +99,9 @@ type Deps struct {
 	// stages' loggers are opened before the snapshot is served, see
 	// Resources). If nil, stages with accessLogSettings are refused.
 	AccessLogs *accesslog.Sinks
+	// ClusterThrottle, when not nil, makes the stages' limits hold for a
+	// cluster of nodes (package throttle/redisquota) instead of each node.
+	ClusterThrottle ClusterThrottle
 	// Now is the throttles' clock. If nil, time.Now is used.
 	Now func() time.Time
 	// Authorizers are the shared services of JWT, Lambda and IAM
@@ -110,6 +113,14 @@ type Deps struct {
 	// Private resolves private integrations (connectionType VPC_LINK). If
 	// nil, they are refused.
 	Private *private.Targets
+}
+
+// ClusterThrottle makes limits cluster-wide.
+type ClusterThrottle interface {
+	// Limiter returns the limiter of one route of one stage, id naming
+	// them ("apiId/stage/routeKey"), with the route's own limits (nil:
+	// none) under the account's; nil when nothing limits the route.
+	Limiter(id string, route *throttle.Limits) snapshot.Limiter
 }
 
 // UnsupportedError reports a feature that apigw parses but does not serve yet.
@@ -638,6 +649,14 @@ func (c *compiler) stage(apiID string, st *Stage, rr *routesResult) *snapshot.St
 		*r = rr.routes[i]
 		if l := limits[r.Key.Raw]; l != nil {
 			r.Throttle = c.limiter(l)
+		}
+		if ct := c.deps.ClusterThrottle; ct != nil {
+			var own *throttle.Limits
+			if tl, ok := limits[r.Key.Raw].(*throttle.Limiter); ok && tl.Route() != nil {
+				rl := tl.Route().Limits()
+				own = &rl
+			}
+			r.Throttle = ct.Limiter(apiID+"/"+ms.StageName+"/"+r.Key.Raw, own)
 		}
 		if rs, ok := ms.RouteSettings[r.Key.Raw]; ok && rs.DetailedMetricsEnabled != nil {
 			r.DetailedMetrics = *rs.DetailedMetricsEnabled

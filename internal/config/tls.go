@@ -19,10 +19,27 @@ type TLS struct {
 	// domain covers ({apiId}.execute-api.NAME, the host's own name, IP
 	// addresses), in place of the local CA's certificate.
 	DefaultCertificate *CertificateFiles
+	// ACME, when set, gets certificates for public host names from an
+	// ACME CA (off by default).
+	ACME *ACME
 	// LocalCA, true unless the file says localCA: false, signs certificates
 	// for names no configured certificate covers with a CA kept in
 	// {dataDir}/ca (`apigw ca` prints it).
 	LocalCA bool
+}
+
+// ACME configures certificates from an ACME certificate authority.
+type ACME struct {
+	// Hosts are the public names to get certificates for; at least one.
+	Hosts []string
+	// Email is the ACME account's contact address; optional.
+	Email string
+	// CA is the ACME directory URL; "" means Let's Encrypt's production
+	// directory.
+	CA string
+	// CARoot, when set, is the absolute path of a PEM bundle the ACME
+	// server's own HTTPS certificate chains to (a private ACME server).
+	CARoot string
 }
 
 // CertificateFiles are a certificate chain and its private key, both PEM,
@@ -43,7 +60,7 @@ type Truststore struct {
 }
 
 func (d *decoder) tls(n *yaml.Node, c *Config) {
-	d.fields(n, "tls", []string{"listen", "certificates", "defaultCertificate", "localCA"}, func(key string, k, v *yaml.Node) {
+	d.fields(n, "tls", []string{"listen", "certificates", "defaultCertificate", "localCA", "acme"}, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "listen":
 			s, ok := d.str(v, "tls.listen")
@@ -61,6 +78,8 @@ func (d *decoder) tls(n *yaml.Node, c *Config) {
 			if b, ok := d.boolean(v, "tls.localCA"); ok {
 				c.TLS.LocalCA = b
 			}
+		case "acme":
+			d.acme(v, c)
 		case "defaultCertificate":
 			if f, ok := d.certFiles(k, v, "tls.defaultCertificate"); ok {
 				c.TLS.DefaultCertificate = &f
@@ -82,6 +101,50 @@ func (d *decoder) tls(n *yaml.Node, c *Config) {
 			}
 		}
 	})
+}
+
+func (d *decoder) acme(n *yaml.Node, c *Config) {
+	a := &ACME{}
+	if !d.fields(n, "tls.acme", []string{"hosts", "email", "ca", "caRoot"}, func(key string, _, v *yaml.Node) {
+		what := "tls.acme." + key
+		if key == "hosts" {
+			hosts, ok := d.strList(v, what)
+			if !ok {
+				return
+			}
+			for _, h := range hosts {
+				if h == "" || strings.ContainsAny(h, " /:*") {
+					d.errf(v, "%s: %q is not a host name (wildcards need a DNS challenge, which apigw does not do)", what, h)
+					return
+				}
+			}
+			a.Hosts = hosts
+			return
+		}
+		s, ok := d.str(v, what)
+		if !ok {
+			return
+		}
+		switch key {
+		case "email":
+			a.Email = s
+		case "ca":
+			if msg := checkURL(s); msg != "" {
+				d.errf(v, "%s: %s", what, msg)
+				return
+			}
+			a.CA = s
+		case "caRoot":
+			a.CARoot = d.path(s)
+		}
+	}) {
+		return
+	}
+	if len(a.Hosts) == 0 {
+		d.errf(n, "tls.acme.hosts must name at least one public host name")
+		return
+	}
+	c.TLS.ACME = a
 }
 
 // certFiles decodes {cert, key} at v, whose key node is k.

@@ -15,6 +15,7 @@ tls:
   listen: 127.0.0.1:3443
   localCA: false
   defaultCertificate: {cert: gw.pem, key: gw-key.pem}
+  acme: {hosts: [api.example.com, www.example.com], email: ops@example.com, ca: "https://127.0.0.1:14000/dir", caRoot: pebble.pem}
   certificates:
     "arn:aws:acm:us-east-1:000000000000:certificate/abc": {cert: certs/api.pem, key: /abs/api-key.pem}
 truststores:
@@ -30,8 +31,11 @@ truststores:
 	if dc := c.TLS.DefaultCertificate; dc == nil || dc.Cert != filepath.Join(dir, "gw.pem") || dc.Key != filepath.Join(dir, "gw-key.pem") {
 		t.Errorf("defaultCertificate %+v", dc)
 	}
+	if a := c.TLS.ACME; a == nil || len(a.Hosts) != 2 || a.Email != "ops@example.com" || a.CA != "https://127.0.0.1:14000/dir" || a.CARoot != filepath.Join(dir, "pebble.pem") {
+		t.Errorf("acme %+v", a)
+	}
 	cf := c.TLS.Certificates["arn:aws:acm:us-east-1:000000000000:certificate/abc"]
-	if cf.Cert != filepath.Join(dir, "certs/api.pem") || cf.Key != "/abs/api-key.pem" || cf.Line != 7 {
+	if cf.Cert != filepath.Join(dir, "certs/api.pem") || cf.Key != "/abs/api-key.pem" || cf.Line != 8 {
 		t.Errorf("certificate files %+v", cf)
 	}
 	if ts := c.Truststores["s3://my-bucket/truststore.pem"]; ts.File != filepath.Join(dir, "truststore.pem") {
@@ -63,6 +67,7 @@ tls:
     "arn:aws:acm:us-east-1:000000000000:certificate/x": {cert: a.pem}
     "arn:aws:acm:us-east-1:000000000000:certificate/y": {cert: a.pem, key: b.pem, chain: c.pem}
   ocsp: true
+  acme: {hosts: ["*.example.com"], ca: "ftp://x"}
 truststores:
   "https://bucket/x.pem": ./x.pem
 `
@@ -77,7 +82,9 @@ truststores:
 		`c.yaml:6:5: tls.certificates.arn:aws:acm:us-east-1:000000000000:certificate/x needs both cert and key`,
 		`c.yaml:7:`, `"chain"`,
 		`c.yaml:8:3:`, `"ocsp"`,
-		`c.yaml:10:3: truststores: "https://bucket/x.pem" is not an s3://bucket/key URI`,
+		`c.yaml:11:3: truststores: "https://bucket/x.pem" is not an s3://bucket/key URI`,
+		`tls.acme.hosts: "*.example.com" is not a host name`,
+		`tls.acme.ca: "ftp://x" is not an http or https URL`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("problems do not contain %q:\n%v", want, err)

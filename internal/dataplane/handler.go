@@ -155,7 +155,10 @@ type exchange struct {
 // cause with the request id.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err error) {
 	ge := gwerr.As(err)
-	if x.body != nil && !x.body.eof.Load() {
+	// Over the memory budget the client did nothing wrong: it gets its 429
+	// as it finishes sending, the rest of its body dropped as it arrives.
+	drain := x.body != nil && !x.body.eof.Load() && x.body.overBudget.Load()
+	if x.body != nil && !x.body.eof.Load() && !drain {
 		// The answer goes out now, not after the rest of a body nobody will
 		// read (net/http would first wait for up to 256 KB more of it).
 		w.Header().Set("Connection", "close")
@@ -175,6 +178,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err 
 		x.out.Throttled = true
 	}
 	gwerr.Write(w, ge)
+	if drain {
+		_ = http.NewResponseController(w).Flush()
+		x.body.discard()
+	}
 }
 
 // finish records what happened: the access log line and the metrics, for
@@ -234,10 +241,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 		return gwerr.Newf(gwerr.RequestEntityTooLarge, "content-length %d is more than %d", r.ContentLength, MaxPayloadBytes)
 	}
 	if r.Body != nil && r.Body != http.NoBody {
-		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes, start: x.start,
+		x.body = &limitedBody{rc: r.Body, left: MaxPayloadBytes, length: r.ContentLength,
 			grace: h.limits.BodyGrace, rate: h.limits.BodyMinRate, budget: &h.budget}
 		x.body.ctl = http.NewResponseController(w)
-		_ = x.body.ctl.SetReadDeadline(x.body.deadline())
 		r.Body = x.body
 	}
 	s := h.snap.Load()
@@ -363,6 +369,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 			}
 			return h.integrationFailed(r, x, err)
 		}
+	}
+	if x.body != nil && !x.body.eof.Load() {
+		// The integration answered without reading the whole body (a
+		// backend's early answer): send the answer now rather than after
+		// net/http has read up to 256 KB more of the body.
+		w.Header().Set("Connection", "close")
 	}
 	h.writeResponse(w, r, st, resp, x.reqID)
 	return nil

@@ -14,7 +14,7 @@ import (
 // value means the defaults below (see docs/security.md).
 type Limits struct {
 	// BodyGrace and BodyMinRate bound how long a request body may take: by
-	// BodyGrace after the request's headers, plus one second per BodyMinRate
+	// BodyGrace after the integration starts reading it, plus one second per BodyMinRate
 	// bytes received, the body must have arrived; a body that falls behind
 	// is cut and answered 408 (a client sending one byte per second is cut
 	// after about BodyGrace). Defaults: 10 s and 64 KiB/s, so a 10 MB body
@@ -96,14 +96,17 @@ var (
 type limitedBody struct {
 	rc   io.ReadCloser
 	left int64 // owned by the single reader
-	// The rate rule: the body must be complete by start + grace + read/rate.
+	// The rate rule: the body must be complete by start + grace + read/rate,
+	// start being the first Read.
 	ctl         *http.ResponseController
-	start       time.Time
+	start       time.Time // owned by the single reader
 	grace       time.Duration
 	rate        int64
 	read        int64 // owned by the single reader
 	budget      *budget
 	weight      int64        // bytes charged per body byte; 0: not buffered
+	length      int64        // the body's Content-Length, -1 if unknown (chunked)
+	prepaid     bool         // the whole length was charged at the first Read
 	charged     atomic.Int64 // released by the handler when the request ends
 	eof         atomic.Bool  // the body was read to its end
 	exceeded    atomic.Bool  // more than MaxPayloadBytes
@@ -123,13 +126,33 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 	if int64(len(p)) > l.left+1 {
 		p = p[:l.left+1]
 	}
+	if l.start.IsZero() {
+		// The clock starts when the integration first reads, not when the
+		// request arrived: an authorizer may take seconds before that, while
+		// the body waits in the socket.
+		l.start = time.Now()
+		if l.ctl != nil {
+			_ = l.ctl.SetReadDeadline(l.deadline())
+		}
+		if l.weight > 0 && l.budget != nil && l.length > 0 {
+			// A body of known length is admitted whole or not at all, so
+			// that concurrent uploads do not each take part of the budget
+			// and all fail.
+			c := l.length * l.weight
+			if !l.budget.acquire(c) {
+				return 0, l.fail(&l.overBudget, errOverBudget)
+			}
+			l.charged.Add(c)
+			l.prepaid = true
+		}
+	}
 	n, err := l.rc.Read(p)
 	l.left -= int64(n)
 	if l.left < 0 {
 		return 0, l.fail(&l.exceeded, errPayloadTooLarge)
 	}
 	if n > 0 {
-		if l.weight > 0 && l.budget != nil {
+		if l.weight > 0 && l.budget != nil && !l.prepaid {
 			c := int64(n) * l.weight
 			if !l.budget.acquire(c) {
 				return 0, l.fail(&l.overBudget, errOverBudget)
@@ -178,6 +201,31 @@ func (l *limitedBody) failed() error {
 }
 
 func (l *limitedBody) Close() error { return l.rc.Close() }
+
+// discard reads the rest of the body and drops it, within the size limit
+// and at the minimum rate, without charging the memory budget: after an
+// early answer, the client can finish sending and read it, rather than
+// being reset in the middle of its upload.
+func (l *limitedBody) discard() {
+	var buf [16 << 10]byte
+	for l.left >= 0 {
+		n, err := l.rc.Read(buf[:])
+		l.left -= int64(n)
+		l.read += int64(n)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				l.eof.Store(true)
+				if l.ctl != nil {
+					_ = l.ctl.SetReadDeadline(time.Time{})
+				}
+			}
+			return
+		}
+		if l.ctl != nil {
+			_ = l.ctl.SetReadDeadline(l.deadline())
+		}
+	}
+}
 
 // buffersBody reports whether integrations of type typ hold the whole
 // request body in memory (Lambda and AWS service integrations build an

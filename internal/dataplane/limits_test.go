@@ -23,8 +23,9 @@ import (
 
 // limitsGateway serves, as the default API, "POST /up" proxied by the real
 // HTTP_PROXY invoker to a backend that reads the whole body before it
-// answers, and "POST /fn" on an integration that buffers the body, as a
-// Lambda integration does. It returns the gateway's address.
+// answers, "POST /fn" on an integration that buffers the body, as a Lambda
+// integration does, and "POST /late", the same after half a second. It
+// returns the gateway's address.
 func limitsGateway(t *testing.T, limits dataplane.Limits) string {
 	t.Helper()
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -43,13 +44,18 @@ func limitsGateway(t *testing.T, limits dataplane.Limits) string {
 		}
 		return &invoke.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(fmt.Sprint(len(b)))), ContentLength: int64(len(fmt.Sprint(len(b))))}, nil
 	})
+	late := invoke.InvokerFunc(func(ctx context.Context, req *invoke.Request) (*invoke.Response, error) {
+		time.Sleep(500 * time.Millisecond) // a slow authorizer, say, before the body is read
+		return buffering.Invoke(ctx, req)
+	})
 	integs := map[string]*snapshot.Integration{
-		"POST /up": {ID: "up", Type: "HTTP_PROXY", Invoker: proxy},
-		"POST /fn": {ID: "fn", Type: "AWS_PROXY", Invoker: buffering},
+		"POST /up":   {ID: "up", Type: "HTTP_PROXY", Invoker: proxy},
+		"POST /fn":   {ID: "fn", Type: "AWS_PROXY", Invoker: buffering},
+		"POST /late": {ID: "late", Type: "AWS_PROXY", Invoker: late},
 	}
 	var keys []*routekey.Key
 	var routes []*snapshot.Route
-	for _, k := range []string{"POST /up", "POST /fn"} {
+	for _, k := range []string{"POST /up", "POST /fn", "POST /late"} {
 		rk, err := routekey.Parse(k)
 		if err != nil {
 			t.Fatal(err)
@@ -138,6 +144,19 @@ func TestSlowBodyIsCut(t *testing.T) {
 			}
 		})
 	}
+	// A body sent at once is not too slow because the integration started
+	// reading it later than the grace.
+	t.Run("read late", func(t *testing.T) {
+		t.Parallel()
+		resp, err := http.Post("http://"+addr+"/late", "text/plain", strings.NewReader(strings.Repeat("l", 64<<10)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("body read after the grace: %d; want 200", resp.StatusCode)
+		}
+	})
 }
 
 // TestBodyErrorsAnsweredAtOnce: a chunked body over the 10 MB quota, or one
@@ -245,5 +264,29 @@ func TestMemoryBudget(t *testing.T) {
 	}
 	if got := post("/fn"); got != http.StatusOK {
 		t.Errorf("buffered body after the budget was released: %d; want 200", got)
+	}
+}
+
+// TestKeepAliveWithBodies: the body limits keep connections alive when
+// bodies are read whole, streamed or buffered, with a length or chunked.
+func TestKeepAliveWithBodies(t *testing.T) {
+	t.Parallel()
+	addr := limitsGateway(t, dataplane.Limits{})
+	for _, path := range []string{"/up", "/fn"} {
+		for _, chunked := range []bool{false, true} {
+			var body io.Reader = strings.NewReader(strings.Repeat("k", 100<<10))
+			if chunked {
+				body = io.MultiReader(body) // no length: sent chunked
+			}
+			resp, err := http.Post("http://"+addr+path, "text/plain", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || string(b) != fmt.Sprint(100<<10) || resp.Close {
+				t.Errorf("POST %s (chunked %v): %d %q, close %v; want 200, the body's length, keep-alive", path, chunked, resp.StatusCode, b, resp.Close)
+			}
+		}
 	}
 }

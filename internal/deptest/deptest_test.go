@@ -88,6 +88,10 @@ var fences = []fence{
 		"internal/app", "internal/cli", "internal/deploy", "internal/dataplane", "internal/integration", "internal/compile",
 		"internal/snapshot", "internal/controlplane", "internal/store", "internal/functions", "internal/config",
 	}, Why: "OpenAPI import and export convert between documents and model definitions only"},
+	{From: "internal/template", Never: []string{
+		"internal/app", "internal/cli", "internal/deploy", "internal/dataplane", "internal/integration", "internal/compile",
+		"internal/snapshot", "internal/controlplane", "internal/store", "internal/config",
+	}, Why: "templates are resolved into model definitions and function settings (through the OpenAPI importer); the gateway wires them, not the reverse"},
 
 	// TLS termination.
 	{From: "internal/listener", Only: []string{"internal/snapshot", "internal/routekey", "internal/invoke"},
@@ -103,13 +107,13 @@ var fences = []fence{
 
 	// Test helpers never reach production code's import graph.
 	{From: "internal", Never: []string{
-		"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/deptest",
+		"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/testbin", "internal/leaktest", "internal/deptest",
 	}, Why: "test harnesses and fakes live in test-only packages that production code never imports"},
 }
 
 // testOnly lists the packages that the last fence exempts from itself: the
 // test helpers may use each other.
-var testOnly = []string{"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/deptest"}
+var testOnly = []string{"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/testbin", "internal/leaktest", "internal/deptest"}
 
 // graph is the module's import graph: package (relative to the module) to
 // its non-test imports (module packages relative, others as they are).

@@ -1,7 +1,9 @@
 // Package functions runs the Lambda functions a gateway's routes point at:
 // local functions, programs that speak the Lambda Runtime API (aws-lambda-go
 // binaries, or any runtime interface client) run and supervised as child
-// processes; and remote functions, called through the Lambda Invoke API (real
+// processes; Node.js and Python functions (Config.Runtime and Handler), run
+// the same way on the machine's own node or python3 through the bootstraps
+// of package runtimes; and remote functions, called through the Lambda Invoke API (real
 // Lambda, `sam local start-lambda`, the runtime interface emulator).
 //
 // A Manager holds the configured functions (New), invokes them (Invoke) and

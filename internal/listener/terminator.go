@@ -32,6 +32,11 @@ type Config struct {
 	// CA signs certificates for every name no configured certificate
 	// covers; nil turns the local CA off (such handshakes then fail).
 	CA *CA
+	// ACME, when set, gets certificates for its public hosts from an ACME
+	// CA (Let's Encrypt by default): a host's own certificate once
+	// obtained, before tls.defaultCertificate and the local CA, after a
+	// custom domain's mapped certificateArn.
+	ACME *ACME
 	// Snapshot returns the snapshot being served, whose custom domains say
 	// which certificate, security policy and truststore a name uses. It
 	// must not be nil.
@@ -73,6 +78,7 @@ type Config struct {
 type Terminator struct {
 	cfg   Config
 	log   *slog.Logger
+	acme  *acmeManager // nil without Config.ACME
 	files atomic.Pointer[fileSet]
 	// configs caches one tls.Config per (certificate, versions,
 	// truststore); it is emptied when files are reloaded.
@@ -84,7 +90,10 @@ type Terminator struct {
 }
 
 type configKey struct {
-	cert  *tls.Certificate
+	cert *tls.Certificate
+	// acme is set instead of cert for a host whose certificate certmagic
+	// manages (renewals replace it; the config asks certmagic each time).
+	acme  bool
 	min   uint16
 	store *Truststore
 }
@@ -101,6 +110,13 @@ func New(cfg Config) (*Terminator, error) {
 		cfg.Now = time.Now
 	}
 	t := &Terminator{cfg: cfg, log: cfg.Logger}
+	if cfg.ACME != nil {
+		m, err := newACME(cfg.ACME)
+		if err != nil {
+			return nil, err
+		}
+		t.acme = m
+	}
 	fs, err := loadFiles(cfg.Default, cfg.Certificates, cfg.Truststores, cfg.Now())
 	if err != nil {
 		return nil, t.nameDomains(err)
@@ -136,7 +152,9 @@ func (t *Terminator) Check(s *snapshot.Snapshot) []string {
 	var out []string
 	for _, d := range allDomains(s) {
 		if d.CertificateARN != "" && fs.certs[d.CertificateARN] == nil {
-			if t.cfg.CA != nil {
+			if t.acme != nil && t.acme.hosts[d.Name] {
+				out = append(out, fmt.Sprintf("domain %s: certificateArn %s is not mapped by tls.certificates in the config file; serving its ACME certificate", d.Name, d.CertificateARN))
+			} else if t.cfg.CA != nil {
 				out = append(out, fmt.Sprintf("domain %s: certificateArn %s is not mapped by tls.certificates in the config file; serving a certificate of the local CA", d.Name, d.CertificateARN))
 			} else {
 				out = append(out, fmt.Sprintf("domain %s: certificateArn %s is not mapped by tls.certificates in the config file and the local CA is off; HTTPS handshakes for it fail", d.Name, d.CertificateARN))
@@ -205,7 +223,16 @@ func (t *Terminator) Reload() error {
 // or renamed into place; changes within 200 ms are taken together) until
 // ctx is done. It returns when the watch cannot start, or when ctx ends.
 // Every reload is logged; a failed one at error level, naming the files.
+//
+// With ACME, Watch also obtains and renews the ACME hosts' certificates
+// for as long as it runs.
 func (t *Terminator) Watch(ctx context.Context) error {
+	if t.acme != nil {
+		if err := t.acme.start(ctx); err != nil {
+			return err
+		}
+		defer t.acme.stop()
+	}
 	files := map[string]bool{}
 	if d := t.cfg.Default; d != nil {
 		files[filepath.Clean(d.Cert)] = true
@@ -249,7 +276,9 @@ func (t *Terminator) Watch(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			if files[filepath.Clean(ev.Name)] && timer == nil {
+			// Kubernetes swaps a mounted secret by renaming a "..data"
+			// symlink; the files themselves report nothing.
+			if (files[filepath.Clean(ev.Name)] || strings.HasPrefix(filepath.Base(ev.Name), "..")) && timer == nil {
 				timer = time.After(200 * time.Millisecond)
 			}
 		case err, ok := <-w.Errors:
@@ -271,6 +300,9 @@ func (t *Terminator) Watch(ctx context.Context) error {
 
 // configForClient is the listener's GetConfigForClient.
 func (t *Terminator) configForClient(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+	if t.acme != nil && challenge(hello) {
+		return t.acme.magic.TLSConfig(), nil
+	}
 	name := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
 	var d *snapshot.Domain
 	if name != "" {
@@ -280,7 +312,10 @@ func (t *Terminator) configForClient(hello *tls.ClientHelloInfo) (*tls.Config, e
 	}
 	fs := t.files.Load()
 	key := configKey{min: tls.VersionTLS12}
-	if d == nil && fs.def != nil {
+	acmeHost := t.acme != nil && t.acme.hosts[name]
+	if d == nil && acmeHost {
+		key.acme = true
+	} else if d == nil && fs.def != nil {
 		key.cert = fs.def
 	} else if d == nil {
 		if t.cfg.CA == nil {
@@ -297,6 +332,8 @@ func (t *Terminator) configForClient(hello *tls.ClientHelloInfo) (*tls.Config, e
 		}
 		if c := fs.certs[d.CertificateARN]; c != nil {
 			key.cert = c
+		} else if acmeHost {
+			key.acme = true
 		} else if t.cfg.CA != nil {
 			c, err := t.cfg.CA.Leaf(d.Name)
 			if err != nil {
@@ -321,16 +358,45 @@ func (t *Terminator) configForClient(hello *tls.ClientHelloInfo) (*tls.Config, e
 		return c.(*tls.Config), nil
 	}
 	c := &tls.Config{
-		Certificates: []tls.Certificate{*key.cert},
-		MinVersion:   key.min,
-		NextProtos:   []string{"h2", "http/1.1"},
+		MinVersion: key.min,
+		NextProtos: []string{"h2", "http/1.1"},
+	}
+	if key.acme {
+		c.GetCertificate = t.acmeCertificate
+	} else {
+		c.Certificates = []tls.Certificate{*key.cert}
 	}
 	if key.store != nil {
 		c.ClientAuth = tls.RequireAndVerifyClientCert
 		c.ClientCAs = key.store.Pool
+		// No resumption into or out of a mutual-TLS domain: every
+		// connection verifies its client certificate against the
+		// domain's truststore as it is now (a ticket from another domain,
+		// or from before a truststore reload, is never honoured).
+		c.SessionTicketsDisabled = true
 	}
 	actual, _ := t.configs.LoadOrStore(key, c)
 	return actual.(*tls.Config), nil
+}
+
+// acmeCertificate is the certificate of an ACME host: certmagic's once
+// obtained; until then (or if it cannot be had) one from the local CA for
+// the host, else tls.defaultCertificate, so that the listener serves
+// meanwhile.
+func (t *Terminator) acmeCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	c, err := t.acme.magic.GetCertificate(hello)
+	if err == nil {
+		return c, nil
+	}
+	name := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
+	t.warnOnce("acme|"+name, "no ACME certificate yet; serving the fallback certificate", "host", name, "err", err)
+	if t.cfg.CA != nil && t.acme.hosts[name] {
+		return t.cfg.CA.Leaf(name)
+	}
+	if def := t.files.Load().def; def != nil {
+		return def, nil
+	}
+	return nil, err
 }
 
 func (t *Terminator) warnOnce(key, msg string, args ...any) {

@@ -551,3 +551,100 @@ func TestDefaultCertificate(t *testing.T) {
 		t.Errorf("a missing default certificate: %v; want an error naming tls.defaultCertificate and the file", err)
 	}
 }
+
+// TestNoResumptionIntoMutualTLS: a session ticket of a domain without
+// mutual TLS does not resume a connection to a mutual-TLS domain (crypto/tls
+// refuses to resume a session without a client certificate where one is
+// required, and the listener issues and accepts no tickets on mutual-TLS
+// domains; this holds if either stays).
+func TestNoResumptionIntoMutualTLS(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := tls.NewLRUClientSessionCache(8)
+	// A session with api.example.com, no client certificate.
+	if _, err := f.handshake(t, &tls.Config{ServerName: "api.example.com", ClientSessionCache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.handshake(t, &tls.Config{ServerName: "api.example.com", ClientSessionCache: cache})
+	if err != nil || !st.DidResume {
+		t.Fatalf("api.example.com did not resume its own session (%v): the test proves nothing", err)
+	}
+	// The same cache, keyed by server name, has nothing for mtls; copy the
+	// api session under mtls's key, as a hostile client would send it.
+	sess, _ := cache.Get("api.example.com")
+	cache.Put("mtls.example.com", sess)
+	if _, err := f.handshake(t, &tls.Config{ServerName: "mtls.example.com", ClientSessionCache: cache}); err == nil {
+		t.Fatal("a ticket of api.example.com reached mtls.example.com without a client certificate")
+	}
+}
+
+// TestWatchFollowsSymlinkSwap: a certificate mounted the way Kubernetes
+// mounts a secret (cert.pem -> ..data/cert.pem, ..data -> a timestamped
+// directory, updated by renaming a new ..data symlink into place) is
+// reloaded when the symlink is swapped.
+func TestWatchFollowsSymlinkSwap(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	nb, na := listenertest.Window()
+	ca := listenertest.NewCA(t, "Domain CA", nb, na, true)
+	version := func(name string) (serial string) {
+		is := ca.Server(t, nb, na, "api.example.com")
+		vdir := filepath.Join(dir, name)
+		if err := os.Mkdir(vdir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		listenertest.WriteFile(t, vdir, "cert.pem", is.CertPEM)
+		listenertest.WriteFile(t, vdir, "key.pem", is.KeyPEM)
+		tmp := filepath.Join(dir, "..data_tmp")
+		if err := os.Symlink(name, tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+			t.Fatal(err)
+		}
+		return is.Pair.Leaf.SerialNumber.String()
+	}
+	first := version("..2026_01")
+	for _, f := range []string{"cert.pem", "key.pem"} {
+		if err := os.Symlink(filepath.Join("..data", f), filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := &snapshot.Snapshot{Domains: map[string]*snapshot.Domain{"api.example.com": {Name: "api.example.com", CertificateARN: arnAPI, SecurityPolicy: "TLS_1_2"}}}
+	term, err := New(Config{
+		Certificates: map[string]CertFiles{arnAPI: {Cert: filepath.Join(dir, "cert.pem"), Key: filepath.Join(dir, "key.pem")}},
+		Snapshot:     func() *snapshot.Snapshot { return snap },
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := func() string {
+		c, err := term.configForClient(&tls.ClientHelloInfo{ServerName: "api.example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Certificates[0].Leaf.SerialNumber.String()
+	}
+	if got := served(); got != first {
+		t.Fatalf("serial %s; want %s", got, first)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- term.Watch(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	// Once the first swap is served, the watch is set up (Watch adds its
+	// directories before its first reload); the second can only be seen
+	// through the watch.
+	for _, v := range []string{"..2026_02", "..2026_03"} {
+		want := version(v)
+		for deadline := time.Now().Add(10 * time.Second); served() != want; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the secret swapped to %s was not served within 10s", v)
+			}
+		}
+	}
+}

@@ -83,6 +83,9 @@ func (l *loader) loadAssembly(src *Source, path, prefix string) {
 			if len(src.Stacks) > 0 && !contains(src.Stacks, id) && !contains(src.Stacks, name) {
 				continue
 			}
+			if src.templateFile != "" && a.Properties.TemplateFile != src.templateFile {
+				continue
+			}
 			if src.StackName != "" && len(order) == 1 {
 				name = src.StackName
 			}

@@ -68,6 +68,10 @@ func (s *stack) function(r *resource, envFile map[string]map[string]string) (Fun
 			return Function{}, false
 		}
 		for _, p := range pairs(v) {
+			if lambdaReserved(p.key.Value) {
+				s.ds.add(s.file, p.key, Error, r.id+".Environment.Variables."+p.key.Value, "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: %s", p.key.Value)
+				continue
+			}
 			str, ok := stringOf(p.val)
 			if !ok {
 				s.ds.add(s.file, p.key, Error, r.id+".Environment.Variables."+p.key.Value, "must be a string, not %s", kindName(p.val))
@@ -264,6 +268,12 @@ func (s *stack) runtime(r *resource, f *Function, meta *yaml.Node) {
 		if buildMethod != "" && buildMethod != "esbuild" && !strings.HasPrefix(buildMethod, "nodejs") && !strings.HasPrefix(buildMethod, "python") {
 			f.Unrunnable = fmt.Sprintf("BuildMethod %s is not run by apigw", buildMethod)
 			return
+		}
+		if buildMethod == "esbuild" {
+			if why := esbuild(f, get(meta, "BuildProperties"), out); why != "" {
+				f.Unrunnable = why
+				return
+			}
 		}
 		if newer, ok := deprecated[rt]; ok {
 			s.ds.add(s.file, get(r.props, "Runtime"), Warning, r.id+".Runtime", "runtime %s is deprecated: AWS blocks creating functions on it; apigw runs it as %s", rt, newer)
@@ -497,4 +507,97 @@ func applyEnvVars(s *stack, r *resource, f *Function, file map[string]map[string
 	} else if m, ok := file[f.Name]; ok {
 		apply(m, f.Name)
 	}
+}
+
+// lambdaReserved reports the environment variables Lambda sets itself and
+// refuses in a function's configuration
+// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+func lambdaReserved(k string) bool {
+	switch k {
+	case "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+		"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+		"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+		"AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+		"AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR":
+		return true
+	}
+	return false
+}
+
+// esbuild sets up a Node.js function with Metadata BuildMethod esbuild:
+// the build bundles the entry points into out, where the function then
+// runs, as sam build does with aws-lambda-builders' esbuild workflow.
+// BuildProperties keys become esbuild flags (Minify: true → --minify,
+// Target: es2020 → --target=es2020, External: [a] → --external:a);
+// --target=es2020, --format=cjs and --minify apply unless given. esbuild is
+// taken from CodeUri's node_modules/.bin, else PATH; apigw does not run npm
+// install.
+func esbuild(f *Function, props *yaml.Node, out string) string {
+	var entries []string
+	args := []string{"--bundle", "--platform=node", "--outdir=" + out}
+	set := map[string]bool{}
+	for _, p := range pairs(props) {
+		k := p.key.Value
+		flag := "--" + kebab(k)
+		set[k] = true
+		switch {
+		case k == "EntryPoints":
+			for _, e := range children(p.val) {
+				v, _ := stringOf(e)
+				entries = append(entries, filepath.Join(f.CodeDir, v))
+			}
+		case p.val.Kind == yaml.SequenceNode:
+			for _, e := range p.val.Content {
+				v, _ := stringOf(e)
+				args = append(args, flag+":"+v)
+			}
+		default:
+			v, _ := stringOf(p.val)
+			switch strings.ToLower(v) {
+			case "true":
+				args = append(args, flag)
+			case "false":
+			default:
+				args = append(args, flag+"="+v)
+			}
+		}
+	}
+	if !set["Target"] {
+		args = append(args, "--target=es2020")
+	}
+	if !set["Format"] {
+		args = append(args, "--format=cjs")
+	}
+	if !set["Minify"] {
+		args = append(args, "--minify")
+	}
+	if len(entries) == 0 {
+		return "BuildMethod esbuild needs Metadata.BuildProperties.EntryPoints"
+	}
+	bin := filepath.Join(f.CodeDir, "node_modules", ".bin", "esbuild")
+	if !fileExists(bin) {
+		bin = "esbuild"
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Sprintf("creating the build directory: %v", err)
+	}
+	f.Build = append(append([]string{bin}, entries...), args...)
+	f.CodeDir = out
+	return ""
+}
+
+// kebab turns a BuildProperties key into an esbuild flag name
+// (MainFields → main-fields).
+func kebab(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

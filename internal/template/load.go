@@ -63,8 +63,9 @@ func Load(srcs []Source, opts Options) (*Set, error) {
 	for i := range srcs {
 		l.loadSource(&srcs[i])
 	}
-	for _, s := range l.stacks {
-		s.prepare()
+	// prepare may add nested stacks, prepared in turn.
+	for i := 0; i < len(l.stacks); i++ {
+		l.stacks[i].prepare()
 	}
 	for _, k := range sortedKeys(l.unknownOverrides) {
 		l.ds.add(l.overrideFile, nil, Error, "", "Parameters: [%s] do not exist in the template", k)
@@ -117,11 +118,30 @@ func (l *loader) loadSource(src *Source) {
 		l.loadAssembly(src, src.Path, "")
 		return
 	}
+	if manifest := filepath.Join(filepath.Dir(src.Path), "manifest.json"); strings.HasSuffix(src.Path, ".template.json") && fileExists(manifest) && len(src.Stacks) == 0 {
+		// One stack of a cloud assembly: served with the manifest's stack
+		// name and parameters.
+		one := *src
+		one.templateFile = filepath.Base(src.Path)
+		l.loadAssembly(&one, manifest, "")
+		return
+	}
 	name := src.StackName
+	scName, scOverrides := l.samconfig(filepath.Dir(src.Path))
+	if name == "" {
+		name = scName
+	}
 	if name == "" {
 		name = "local"
 	}
-	l.loadTemplate(src, src.Path, name, "", src.ParameterOverrides)
+	overrides := scOverrides
+	if overrides == nil {
+		overrides = map[string]string{}
+	}
+	for k, v := range src.ParameterOverrides {
+		overrides[k] = v
+	}
+	l.loadTemplate(src, src.Path, name, "", overrides)
 }
 
 func unwrapPathError(err error) error {
@@ -184,6 +204,7 @@ func (s *stack) prepare() {
 	s.expandIncludes(s.root, 0)
 	s.readResources()
 	s.loadParameters()
+	defer s.nestedStacks()
 	if s.sam {
 		s.samTransform()
 	} else {
@@ -479,4 +500,61 @@ func displayPath(p string) string {
 		return rel
 	}
 	return p
+}
+
+// nestedStacks loads the stack's nested stacks whose templates are local:
+// AWS::CloudFormation::Stack with a local TemplateURL (before `aws
+// cloudformation package`) or CDK asset metadata naming a
+// *.nested.template.json, and AWS::Serverless::Application with a local
+// Location. Each is loaded as stack path Parent/LogicalId with its
+// Parameters (strings); its Outputs are read by Fn::GetAtt X.Outputs.Name.
+func (s *stack) nestedStacks() {
+	for _, r := range s.ofType("AWS::CloudFormation::Stack", "AWS::Serverless::Application") {
+		c := evalCtx{s: s, path: r.id}
+		if _, ok := s.exists(c, r.id); !ok {
+			continue
+		}
+		prop := "TemplateURL"
+		if r.typ == "AWS::Serverless::Application" {
+			prop = "Location"
+		}
+		loc := ""
+		if ap, ok := stringOf(get(get(r.node, "Metadata"), "aws:asset:path")); ok && ap != "" {
+			loc = ap
+		} else if n := get(r.props, prop); n != nil {
+			if n.Kind == yaml.MappingNode && intrinsicName(n) == "" {
+				s.ds.add(s.file, n, Warning, r.id+"."+prop, "applications of the Serverless Application Repository are not loaded locally")
+				continue
+			}
+			v, ok := (evalCtx{s: s, path: r.id + "." + prop}).eval(n)
+			if !ok {
+				continue
+			}
+			loc, _ = stringOf(v)
+		}
+		if loc == "" || strings.HasPrefix(loc, "https://") || strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "s3://") {
+			s.ds.add(s.file, r.key, Warning, r.id, "nested stack template %q is not local; the stack is not loaded (references into it are errors)", loc)
+			continue
+		}
+		params := map[string]string{}
+		for _, p := range pairs(get(r.props, "Parameters")) {
+			v, ok := (evalCtx{s: s, path: r.id + ".Parameters." + p.key.Value}).eval(p.val)
+			if !ok {
+				continue
+			}
+			if v != nil && v.Kind == yaml.SequenceNode {
+				params[p.key.Value] = strings.Join(strList(v), ",")
+				continue
+			}
+			params[p.key.Value], _ = stringOf(v)
+		}
+		path := r.id
+		if s.path != "" {
+			path = s.path + "/" + r.id
+		}
+		child := s.set.loadTemplate(s.src, s.absPath(loc), s.name+"-"+r.id, path, params)
+		if child != nil {
+			child.parent = s
+		}
+	}
 }

@@ -176,6 +176,8 @@ func TestTemplateErrors(t *testing.T) {
 		{"route settings of no route", "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {Name: a, ProtocolType: HTTP}\n" +
 			"  Stage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties: {ApiId: !Ref Api, StageName: s, AutoDeploy: true, RouteSettings: {GET /watchlist: {ThrottlingBurstLimit: 1}}}\n", Source{},
 			[]string{"template.yaml:2:3: Api: Unable to find Route by key GET /watchlist within the provided RouteSettings (stage s)"}},
+		{"reserved variable", fnTemplate("", "          AWS_REGION: x\n"), Source{},
+			[]string{"template.yaml:11:11: Fn.Environment.Variables.AWS_REGION: Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION"}},
 		{"condition cycle", fnTemplate("Conditions:\n  A: !Condition B\n  B: !Condition A\n", "          A: !If [A, x, y]\n"), Source{},
 			[]string{"template.yaml:3:6: Conditions.B: Template error: circular dependency between conditions: A"}},
 	}
@@ -373,5 +375,238 @@ Resources:
 	}
 	if !strings.Contains(diagText(set.Diagnostics), "variable D is not declared") {
 		t.Errorf("no warning for the undeclared variable:\n%s", diagText(set.Diagnostics))
+	}
+}
+
+// TestNestedStack loads a nested stack from a local TemplateURL, passes it
+// parameters and reads its outputs.
+func TestNestedStack(t *testing.T) {
+	t.Parallel()
+	parent := `Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: child.yaml
+      Parameters: {Greeting: !Sub "hello-${AWS::Region}"}
+Outputs:
+  Url:
+    Value: !GetAtt Child.Outputs.Endpoint
+`
+	child := `Parameters:
+  Greeting: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Code: {ZipFile: "x"}
+      Environment: {Variables: {GREETING: !Ref Greeting}}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: child, ProtocolType: HTTP, Target: !GetAtt Fn.Arn}
+Outputs:
+  Endpoint:
+    Value: !Sub "https://${Api}.execute-api.${AWS::Region}.amazonaws.com/"
+`
+	set, err := loadString(t, parent, Source{}, map[string]string{"child.yaml": child})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.APIs) != 1 || set.APIs[0].StackPath != "Child" || set.APIs[0].StackName != "local-Child" {
+		t.Fatalf("APIs %+v", set.APIs)
+	}
+	if env := envOf(t, set, "Fn"); env["GREETING"] != "hello-eu-west-1" {
+		t.Errorf("parameter passed down: %v", env)
+	}
+	var url string
+	for _, o := range set.Outputs {
+		if o.Name == "Url" {
+			url = o.Value
+		}
+	}
+	if want := "https://" + set.APIs[0].Definition.API.APIID + ".execute-api.eu-west-1.amazonaws.com/"; url != want {
+		t.Errorf("parent output %q; want %q", url, want)
+	}
+}
+
+// TestSamconfig reads the stack name and parameter overrides of
+// samconfig.toml, flags winning.
+func TestSamconfig(t *testing.T) {
+	t.Parallel()
+	conf := `version = 0.1
+[default.global.parameters]
+stack_name = "global-name"
+[default.deploy.parameters]
+stack_name = "sam-app"
+parameter_overrides = "A=from-deploy B=\"two words\""
+region = "eu-west-1"
+[default.local_start_api.parameters]
+parameter_overrides = ["B=from-local", "C=c"]
+`
+	tmpl := fnTemplate("Parameters:\n  A: {Type: String}\n  B: {Type: String}\n  C: {Type: String}\n",
+		"          A: !Ref A\n          B: !Ref B\n          C: !Ref C\n          S: !Ref AWS::StackName\n")
+	set, err := loadString(t, tmpl, Source{ParameterOverrides: map[string]string{"C": "flag"}}, map[string]string{"samconfig.toml": conf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envOf(t, set, "Fn")
+	want := map[string]string{"A": "from-deploy", "B": "from-local", "C": "flag", "S": "sam-app"}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s = %q; want %q", k, env[k], v)
+		}
+	}
+}
+
+// TestDefinitionURI imports a local DefinitionUri document as is and warns
+// about an event whose route it lacks.
+func TestDefinitionURI(t *testing.T) {
+	t.Parallel()
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionUri: api.yaml
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      InlineCode: "exports.handler = async () => ({})"
+      Events:
+        Get: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /pets, Method: get}}
+        Missing: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /nope, Method: post}}
+`
+	doc := `openapi: 3.0.1
+info: {title: pets}
+paths:
+  /pets:
+    get:
+      x-amazon-apigateway-integration: {type: aws_proxy, payloadFormatVersion: "2.0", uri: "arn:aws:lambda:eu-west-1:123456789012:function:Fn"}
+`
+	set, err := loadString(t, tmpl, Source{}, map[string]string{"api.yaml": doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.APIs) != 1 || len(set.APIs[0].Definition.Routes) != 1 || set.APIs[0].Definition.API.Name != "pets" {
+		t.Fatalf("APIs %+v", set.APIs)
+	}
+	if !strings.Contains(diagText(set.Diagnostics), "has no route POST /nope") {
+		t.Errorf("no warning for the event without a route:\n%s", diagText(set.Diagnostics))
+	}
+	_, err = loadString(t, tmpl, Source{}, map[string]string{"api.yaml": strings.Replace(doc, `uri: "arn:aws:lambda:eu-west-1:123456789012:function:Fn"`, `uri: {"Fn::Sub": "x"}`, 1)})
+	if err == nil || !strings.Contains(err.Error(), "Intrinsic functions are not supported in external OpenApi definition files") {
+		t.Errorf("intrinsic in a DefinitionUri document: %v", err)
+	}
+}
+
+// TestCloudAssembly loads a cdk.out directory: stacks in dependency order
+// (an export of one imported by the other), a nested assembly (a CDK
+// Stage), asset metadata pointing at local code, manifest parameters and
+// --stack selection.
+func TestCloudAssembly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, content string) {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("cdk.out/manifest.json", `{"version": "36.0.0", "artifacts": {
+  "ApiStack": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+    "properties": {"templateFile": "ApiStack.template.json"}, "dependencies": ["SharedStack", "ApiStack.assets"]},
+  "SharedStack": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+    "properties": {"templateFile": "SharedStack.template.json", "parameters": {"Prefix": "from-manifest"}}},
+  "ApiStack.assets": {"type": "cdk:asset-manifest", "properties": {"file": "ApiStack.assets.json"}},
+  "assembly-Prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Prod"}},
+  "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}}
+}}`)
+	write("cdk.out/SharedStack.template.json", `{"Parameters": {"Prefix": {"Type": "String"}},
+ "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+ "Outputs": {"Name": {"Value": {"Fn::Sub": "${Prefix}-name"}, "Export": {"Name": "shared-name"}}}}`)
+	write("cdk.out/ApiStack.template.json", `{"Resources": {
+  "Handler886CB40B": {"Type": "AWS::Lambda::Function",
+    "Properties": {"Code": {"S3Bucket": {"Fn::Sub": "cdk-assets-${AWS::AccountId}"}, "S3Key": "abc.zip"}, "Handler": "index.handler", "Runtime": "nodejs20.x",
+      "Environment": {"Variables": {"SHARED": {"Fn::ImportValue": "shared-name"}}}},
+    "Metadata": {"aws:cdk:path": "ApiStack/Handler/Resource", "aws:asset:path": "asset.abc", "aws:asset:property": "Code"}},
+  "HttpApiF5A9A8A7": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Name": "HttpApi", "ProtocolType": "HTTP"}},
+  "HttpApiDefaultStage3EEB07D6": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "HttpApiF5A9A8A7"}, "StageName": "$default", "AutoDeploy": true}},
+  "Integ": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {"ApiId": {"Ref": "HttpApiF5A9A8A7"}, "IntegrationType": "AWS_PROXY",
+    "IntegrationUri": {"Fn::GetAtt": ["Handler886CB40B", "Arn"]}, "PayloadFormatVersion": "2.0"}},
+  "Route": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "HttpApiF5A9A8A7"}, "RouteKey": "GET /items",
+    "Target": {"Fn::Join": ["", ["integrations/", {"Ref": "Integ"}]]}}},
+  "Perm": {"Type": "AWS::Lambda::Permission", "Properties": {"FunctionName": {"Fn::GetAtt": ["Handler886CB40B", "Arn"]}, "Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"}}
+}}`)
+	write("cdk.out/asset.abc/index.js", "exports.handler = async () => ({statusCode: 200})\n")
+	write("cdk.out/assembly-Prod/manifest.json", `{"version": "36.0.0", "artifacts": {
+  "ProdApi": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "ProdApi.template.json", "stackName": "Prod-Api"}}}}`)
+	write("cdk.out/assembly-Prod/ProdApi.template.json", `{"Resources": {"Api": {"Type": "AWS::ApiGatewayV2::Api",
+  "Properties": {"Name": "prod", "ProtocolType": "HTTP", "Target": "https://example.com"}}}}`)
+
+	set, err := Load([]Source{{Path: filepath.Join(dir, "cdk.out")}}, Options{DataDir: filepath.Join(dir, ".apigw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.APIs) != 2 || set.APIs[0].StackName != "ApiStack" || set.APIs[1].StackName != "Prod-Api" {
+		t.Fatalf("APIs %+v", set.APIs)
+	}
+	if len(set.APIs[0].Definition.Routes) != 1 || set.APIs[0].Definition.Routes[0].RouteKey != "GET /items" {
+		t.Errorf("routes %+v", set.APIs[0].Definition.Routes)
+	}
+	f := set.Functions[0]
+	if f.CodeDir != filepath.Join(dir, "cdk.out", "asset.abc") || f.Unrunnable != "" || f.Env["SHARED"] != "from-manifest-name" {
+		t.Errorf("function %+v", f)
+	}
+	if strings.Contains(diagText(set.Diagnostics), "warning") {
+		t.Errorf("warnings:\n%s", diagText(set.Diagnostics))
+	}
+	only, err := Load([]Source{{Path: filepath.Join(dir, "cdk.out"), Stacks: []string{"SharedStack", "Prod-Api"}}}, Options{DataDir: filepath.Join(dir, ".apigw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(only.APIs) != 1 || only.APIs[0].StackName != "Prod-Api" {
+		t.Errorf("--stack selection: %+v", only.APIs)
+	}
+	one, err := Load([]Source{{Path: filepath.Join(dir, "cdk.out", "SharedStack.template.json")}}, Options{DataDir: filepath.Join(dir, ".apigw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Outputs) != 1 || one.Outputs[0].StackName != "SharedStack" || one.Outputs[0].Value != "from-manifest-name" {
+		t.Errorf("one *.template.json of the assembly: %+v", one.Outputs)
+	}
+}
+
+// TestEsbuild: a Node.js function with BuildMethod esbuild is bundled into
+// the data dir and runs from there.
+func TestEsbuild(t *testing.T) {
+	t.Parallel()
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties: {Minify: false, Target: es2022, Sourcemap: true, External: [aws-sdk], EntryPoints: [app.ts]}
+    Properties: {Runtime: nodejs20.x, Handler: app.handler, CodeUri: src/}
+`
+	set, err := loadString(t, tmpl, Source{}, map[string]string{"src/app.ts": "export const handler = async () => ({})\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := set.Functions[0]
+	got := strings.Join(f.Build, " ")
+	for _, want := range []string{"esbuild ", "/src/app.ts --bundle --platform=node --outdir=" + f.CodeDir, "--target=es2022", "--sourcemap", "--external:aws-sdk", "--format=cjs"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("build %q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "--minify") || f.Runtime != "nodejs20.x" || !strings.Contains(f.CodeDir, filepath.Join("build", "local", "Fn")) {
+		t.Errorf("function %+v", f)
 	}
 }

@@ -64,7 +64,9 @@ const lastModifiedLayout = "2006-01-02T15:04:05.000-0700"
 // code is its program file: CodeSize, CodeSha256 (base64 of the SHA-256,
 // as Lambda reports it) and LastModified come from that file when it
 // exists; its Runtime is provided.al2023 (a program speaking the Runtime
-// API) and its Handler the program's name. A remote function is described
+// API) and its Handler the program's name. A Node.js or Python function
+// reports its runtime, handler and logging configuration, and no code size
+// or hash (its code is a directory). A remote function is described
 // by its name, ARN and state only.
 func (h *Handler) describe(c functions.Config) functionConfiguration {
 	fc := functionConfiguration{
@@ -87,6 +89,22 @@ func (h *Handler) describe(c functions.Config) functionConfiguration {
 	fc.MemorySize = c.MemorySize
 	if len(c.Env) > 0 {
 		fc.Environment = &environment{Variables: c.Env}
+	}
+	if c.Runtime != "" {
+		// A Node.js or Python function: its code is a directory, not a zip
+		// whose size and hash Lambda would report.
+		fc.Runtime, fc.Handler = c.Runtime, c.Handler
+		if c.LogFormat == "JSON" {
+			level := c.LogLevel
+			if level == "" {
+				level = "INFO"
+			}
+			fc.LoggingConfig["LogFormat"], fc.LoggingConfig["ApplicationLogLevel"], fc.LoggingConfig["SystemLogLevel"] = "JSON", level, "INFO"
+		}
+		if st, err := os.Stat(c.Dir); err == nil {
+			fc.LastModified = st.ModTime().UTC().Format(lastModifiedLayout)
+		}
+		return fc
 	}
 	prog := c.Command[0]
 	fc.Handler = filepath.Base(prog)

@@ -12,9 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +26,8 @@ import (
 
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
+	"github.com/apigwdev/apigw/internal/leaktest"
+	"github.com/apigwdev/apigw/internal/testbin"
 )
 
 var bin string
@@ -35,48 +35,20 @@ var bin string
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "invokeapi-test-bin-")
+	dir, err := testbin.Dir()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
-		"../testdata/fn/echo", "../testdata/fn/sleep", "../testdata/fn/fail")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building test functions:", err)
 		return 1
 	}
 	bin = dir
 	code := m.Run()
 	if code == 0 {
-		if leaked := leakedGoroutines(); leaked != "" {
-			fmt.Fprintln(os.Stderr, "goroutines of package functions still running after every test closed its handler and manager:\n"+leaked)
+		if leaked := leaktest.Leaked(nil, 5*time.Second, "apigw/internal/functions"); len(leaked) > 0 {
+			fmt.Fprintln(os.Stderr, "goroutines of package functions still running after every test closed its handler and manager:\n"+strings.Join(leaked, "\n\n"))
 			return 1
 		}
 	}
 	return code
-}
-
-// leakedGoroutines waits up to 5 s for every goroutine running code of
-// internal/functions to end, and returns the stacks of those that did not.
-func leakedGoroutines() string {
-	var leaked []string
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		leaked = leaked[:0]
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "apigw/internal/functions") && !strings.Contains(g, "leakedGoroutines") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-	}
-	return strings.Join(leaked, "\n\n")
 }
 
 // syncBuffer is a log sink safe for concurrent writes.

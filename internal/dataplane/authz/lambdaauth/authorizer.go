@@ -197,9 +197,21 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 	var d *decision
 	var key string
 	caching := a.ttl > 0 && a.cache != nil
+	shared := a.cache.sharedStore()
 	if caching {
 		key = cacheKey(req.APIID, req.Stage, a.fingerprint, fn.String(), values)
 		d, _ = a.cache.get(key, a.now())
+		if d == nil && shared != nil {
+			// Another node may have the decision (cluster mode). A shared
+			// store that fails is a miss: the authorizer is invoked, never
+			// skipped.
+			if raw, ok := shared.Get(ctx, req.APIID, req.Stage, key); ok {
+				if sd, err := parseResponse(raw, a.v2, a.simple); err == nil {
+					d = sd
+					a.cache.put(key, req.APIID, req.Stage, d, a.now(), a.ttl)
+				}
+			}
+		}
 	}
 	cached := d != nil
 	if cached && req.Record != nil {
@@ -207,18 +219,30 @@ func (a *Authorizer) Authorize(ctx context.Context, req *invoke.Request) (*invok
 	}
 	if d == nil {
 		var err error
-		if d, err = a.invoke(ctx, req, fn, arns[0], values); err != nil {
+		var raw []byte
+		if d, raw, err = a.invoke(ctx, req, fn, arns[0], values); err != nil {
 			return nil, err
 		}
 		if caching {
 			a.cache.put(key, req.APIID, req.Stage, d, a.now(), a.ttl)
+			if shared != nil {
+				shared.Put(ctx, req.APIID, req.Stage, key, raw, a.ttl)
+			}
 		}
 	}
 	return a.apply(ctx, req, fn, d, arns, cached)
 }
 
 // invoke calls the function and parses its answer (steps 3 and 4).
-func (a *Authorizer) invoke(ctx context.Context, req *invoke.Request, fn lambdacall.FunctionRef, arn string, values []string) (*decision, error) {
+// It also returns the function's response, for the shared cache.
+func (a *Authorizer) invoke(ctx context.Context, req *invoke.Request, fn lambdacall.FunctionRef, arn string, values []string) (*decision, []byte, error) {
+	var raw []byte
+	d, err := a.call(ctx, req, fn, arn, values, &raw)
+	return d, raw, err
+}
+
+// call calls the function and parses its answer, setting *raw to it.
+func (a *Authorizer) call(ctx context.Context, req *invoke.Request, fn lambdacall.FunctionRef, arn string, values []string, raw *[]byte) (*decision, error) {
 	var event []byte
 	var err error
 	if a.v2 {
@@ -251,6 +275,7 @@ func (a *Authorizer) invoke(ctx context.Context, req *invoke.Request, fn lambdac
 		}
 		return nil, gwerr.New(gwerr.InternalServerError, fmt.Errorf("lambda authorizer %s: %w", a.id, ferr))
 	}
+	*raw = res.Payload
 	d, err := parseResponse(res.Payload, a.v2, a.simple)
 	if err != nil {
 		return nil, gwerr.New(gwerr.InternalServerError, fmt.Errorf("lambda authorizer %s: function %s: %w", a.id, fn, err))

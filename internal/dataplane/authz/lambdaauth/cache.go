@@ -2,9 +2,11 @@ package lambdaauth
 
 import (
 	"container/list"
+	"context"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +23,8 @@ const DefaultCacheEntries = 10000
 // entries are dropped first) and safe for concurrent use.
 type Cache struct {
 	max int
+	// shared, when set, shares results between the nodes of a cluster.
+	shared atomic.Pointer[sharedBox]
 
 	mu      sync.Mutex
 	entries map[string]*list.Element // guarded by mu
@@ -34,6 +38,31 @@ type cacheEntry struct {
 	decision   *decision
 	expiresAt  time.Time
 	insertedAt time.Time
+}
+
+// Shared keeps authorizer results for every node of a cluster (Redis in
+// cluster mode). Failures are misses: the authorizer is then invoked.
+type Shared interface {
+	// Get returns the function response cached under key for a stage.
+	Get(ctx context.Context, apiID, stage, key string) ([]byte, bool)
+	// Put caches a function response under key for ttl.
+	Put(ctx context.Context, apiID, stage, key string, raw []byte, ttl time.Duration)
+}
+
+type sharedBox struct{ s Shared }
+
+// Share makes the cache look results up in s when it has none, and store
+// new ones there too.
+func (c *Cache) Share(s Shared) { c.shared.Store(&sharedBox{s}) }
+
+func (c *Cache) sharedStore() Shared {
+	if c == nil {
+		return nil
+	}
+	if b := c.shared.Load(); b != nil {
+		return b.s
+	}
+	return nil
 }
 
 // NewCache returns an empty Cache keeping at most maxEntries results

@@ -99,3 +99,8 @@ exports.flood = async () => {
   return 'flooded';
 };
 exports.echo = async (e) => e;
+exports.layer = async () => require('greeting')('node');
+exports.slow = async () => {
+  await new Promise((r) => setTimeout(r, 300));
+  return process.pid;
+};

@@ -144,3 +144,14 @@ def flood(event, context):
     for _ in range(20000):
         sys.stdout.write(line + "\n")
     return "flooded"
+
+
+def layer(event, context):
+    import greeting
+
+    return greeting.greet("python")
+
+
+def slow(event, context):
+    time.sleep(0.3)
+    return os.getpid()
