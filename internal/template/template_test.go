@@ -341,7 +341,7 @@ Resources:
       Events:
         Get: {Type: HttpApi, Properties: {Path: /x, Method: get}}
 `
-	set, err := loadString(t, tmpl, Source{EnvVars: "env.json"}, map[string]string{
+	_, err := loadString(t, tmpl, Source{EnvVars: "env.json"}, map[string]string{
 		"fn/go.mod": "module x\n",
 		"env.json":  `{"Parameters": {"TABLE": "local-table", "UNDECLARED": "x"}, "Fn": {"C": "from-file"}}`,
 	})
@@ -353,7 +353,7 @@ Resources:
 	if err := os.WriteFile(envFile, []byte(`{"Parameters": {"TABLE": "local-table"}, "Fn": {"C": "from-file", "D": "not-declared"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	set, err = loadString(t, tmpl, Source{EnvVars: envFile}, map[string]string{"fn/go.mod": "module x\n"})
+	set, err := loadString(t, tmpl, Source{EnvVars: envFile}, map[string]string{"fn/go.mod": "module x\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
