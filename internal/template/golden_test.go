@@ -2,6 +2,7 @@ package template
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -48,6 +49,15 @@ func normalize(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
+			if strings.HasPrefix(k, "Fn::") {
+				// An intrinsic's arguments are positional.
+				if l, ok := e.([]any); ok {
+					for i, a := range l {
+						l[i] = normalize(a)
+					}
+					continue
+				}
+			}
 			x[k] = normalize(e)
 		}
 	case []any:
@@ -110,5 +120,79 @@ func compareWithTranslator(t *testing.T, in, out string) {
 	wj, _ := json.MarshalIndent(want, "", "  ")
 	if string(gj) != string(wj) {
 		t.Errorf("SAM transform of %s differs from the translator's output:\n--- got\n%s\n--- want\n%s", in, gj, wj)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/sam")
+
+// TestSAMTransformGolden compares the SAM transform of our own inputs
+// (testdata/sam/*.yaml, features the translator fixtures of the corpus do
+// not cover) with golden files; run with -update to rewrite them, and
+// review the diff against SAM's documented behaviour.
+func TestSAMTransformGolden(t *testing.T) {
+	t.Parallel()
+	inputs, _ := filepath.Glob("testdata/sam/*.yaml")
+	if len(inputs) == 0 {
+		t.Fatal("no input in testdata/sam")
+	}
+	for _, in := range inputs {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			t.Parallel()
+			got, err := json.MarshalIndent(normalize(transformed(t, in)), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			golden := strings.TrimSuffix(in, ".yaml") + ".golden.json"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("SAM transform of %s differs from %s (run go test -update and review the diff):\n%s", in, golden, got)
+			}
+		})
+	}
+}
+
+// TestSAMFeaturesServed loads testdata/sam/features.yaml through every
+// phase: the conditional function's route exists only when its condition
+// holds, and stage settings reach the stage.
+func TestSAMFeaturesServed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env    string
+		routes string
+	}{
+		{"dev", "GET /pets/{petId}"},
+		{"prod", "ANY /admin,GET /pets/{petId}"},
+	} {
+		path, _ := filepath.Abs("testdata/sam/features.yaml")
+		set, err := Load([]Source{{Path: path, ParameterOverrides: map[string]string{"Env": tc.env}}}, Options{DataDir: t.TempDir(), UnrunnableWarn: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := set.APIs[0]
+		var keys []string
+		for _, r := range a.Definition.Routes {
+			keys = append(keys, r.RouteKey)
+		}
+		sort.Strings(keys)
+		if strings.Join(keys, ",") != tc.routes {
+			t.Errorf("Env=%s: routes %v; want %s", tc.env, keys, tc.routes)
+		}
+		st := a.Stages[0]
+		if st.StageName != "v1" || st.StageVariables["mode"] != "local" || *st.RouteSettings["GET /pets/{petId}"].ThrottlingBurstLimit != 10 || !a.Definition.API.DisableExecuteAPIEndpoint || a.Definition.API.Name != "pets-api" {
+			t.Errorf("Env=%s: API %+v, stage %+v", tc.env, a.Definition.API, st)
+		}
+		if !strings.Contains(diagText(set.Diagnostics), "custom domains declared in templates are not served yet") {
+			t.Errorf("no warning for the domain:\n%s", diagText(set.Diagnostics))
+		}
 	}
 }

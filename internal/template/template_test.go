@@ -341,7 +341,7 @@ Resources:
       Events:
         Get: {Type: HttpApi, Properties: {Path: /x, Method: get}}
 `
-	set, err := loadString(t, tmpl, Source{EnvVars: "env.json"}, map[string]string{
+	_, err := loadString(t, tmpl, Source{EnvVars: "env.json"}, map[string]string{
 		"fn/go.mod": "module x\n",
 		"env.json":  `{"Parameters": {"TABLE": "local-table", "UNDECLARED": "x"}, "Fn": {"C": "from-file"}}`,
 	})
@@ -353,7 +353,7 @@ Resources:
 	if err := os.WriteFile(envFile, []byte(`{"Parameters": {"TABLE": "local-table"}, "Fn": {"C": "from-file", "D": "not-declared"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	set, err = loadString(t, tmpl, Source{EnvVars: envFile}, map[string]string{"fn/go.mod": "module x\n"})
+	set, err := loadString(t, tmpl, Source{EnvVars: envFile}, map[string]string{"fn/go.mod": "module x\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -579,5 +579,34 @@ func TestCloudAssembly(t *testing.T) {
 	}
 	if len(one.Outputs) != 1 || one.Outputs[0].StackName != "SharedStack" || one.Outputs[0].Value != "from-manifest-name" {
 		t.Errorf("one *.template.json of the assembly: %+v", one.Outputs)
+	}
+}
+
+// TestEsbuild: a Node.js function with BuildMethod esbuild is bundled into
+// the data dir and runs from there.
+func TestEsbuild(t *testing.T) {
+	t.Parallel()
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties: {Minify: false, Target: es2022, Sourcemap: true, External: [aws-sdk], EntryPoints: [app.ts]}
+    Properties: {Runtime: nodejs20.x, Handler: app.handler, CodeUri: src/}
+`
+	set, err := loadString(t, tmpl, Source{}, map[string]string{"src/app.ts": "export const handler = async () => ({})\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := set.Functions[0]
+	got := strings.Join(f.Build, " ")
+	for _, want := range []string{"esbuild ", "/src/app.ts --bundle --platform=node --outdir=" + f.CodeDir, "--target=es2022", "--sourcemap", "--external:aws-sdk", "--format=cjs"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("build %q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "--minify") || f.Runtime != "nodejs20.x" || !strings.Contains(f.CodeDir, filepath.Join("build", "local", "Fn")) {
+		t.Errorf("function %+v", f)
 	}
 }
