@@ -178,6 +178,10 @@ func TestTemplateErrors(t *testing.T) {
 			[]string{"template.yaml:2:3: Api: Unable to find Route by key GET /watchlist within the provided RouteSettings (stage s)"}},
 		{"reserved variable", fnTemplate("", "          AWS_REGION: x\n"), Source{},
 			[]string{"template.yaml:11:11: Fn.Environment.Variables.AWS_REGION: Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION"}},
+		{"depends on nothing", "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    DependsOn: [Nope]\n", Source{},
+			[]string{"template.yaml:4:17: T.DependsOn: Template format error: Unresolved resource dependencies [Nope] in the Resources block of the template"}},
+		{"output of nothing", "Resources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n  O: {Value: !GetAtt Nope.Arn}\n", Source{},
+			[]string{"template.yaml:5:14: Outputs.O: Template error: instance of Fn::GetAtt references undefined resource Nope"}},
 		{"condition cycle", fnTemplate("Conditions:\n  A: !Condition B\n  B: !Condition A\n", "          A: !If [A, x, y]\n"), Source{},
 			[]string{"template.yaml:3:6: Conditions.B: Template error: circular dependency between conditions: A"}},
 	}
