@@ -614,3 +614,63 @@ Resources:
 		t.Errorf("function %+v", f)
 	}
 }
+
+// TestMakefileBuild: BuildMethod makefile runs make build-LogicalId with
+// ARTIFACTS_DIR, as sam build does, and the function runs the bootstrap
+// it leaves there.
+func TestMakefileBuild(t *testing.T) {
+	t.Parallel()
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: makefile}
+    Properties: {Runtime: provided.al2023, Handler: bootstrap, CodeUri: fn/}
+`
+	set, err := loadString(t, tmpl, Source{}, map[string]string{"fn/Makefile": "build-Fn:\n\tcp bootstrap $(ARTIFACTS_DIR)/\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := set.Functions[0]
+	if len(f.Build) != 5 || f.Build[0] != "make" || f.Build[3] != "build-Fn" || !strings.HasPrefix(f.Build[4], "ARTIFACTS_DIR=") {
+		t.Fatalf("build %v", f.Build)
+	}
+	out := strings.TrimPrefix(f.Build[4], "ARTIFACTS_DIR=")
+	if st, err := os.Stat(out); err != nil || !st.IsDir() {
+		t.Errorf("ARTIFACTS_DIR %s not created: %v", out, err)
+	}
+	if len(f.Command) != 1 || f.Command[0] != filepath.Join(out, "bootstrap") {
+		t.Errorf("command %v", f.Command)
+	}
+}
+
+// TestStageVariableFunction: an integration naming its function through a
+// stage variable is resolved per request, not checked at load.
+func TestStageVariableFunction(t *testing.T) {
+	t.Parallel()
+	tmpl := `Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: a, ProtocolType: HTTP}
+  Integ:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      PayloadFormatVersion: "2.0"
+      IntegrationUri: !Sub "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${!stageVariables.fn}"
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Api, RouteKey: GET /x, Target: !Sub "integrations/${Integ}"}
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Api, StageName: $default, AutoDeploy: true, StageVariables: {fn: pets}}
+`
+	set, err := loadString(t, tmpl, Source{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uri := set.APIs[0].Definition.Integrations[0].IntegrationURI; uri != "arn:aws:lambda:eu-west-1:123456789012:function:${stageVariables.fn}" {
+		t.Errorf("integration URI %q", uri)
+	}
+}
