@@ -614,3 +614,32 @@ Resources:
 		t.Errorf("function %+v", f)
 	}
 }
+
+// TestMakefileBuild: BuildMethod makefile runs make build-LogicalId with
+// ARTIFACTS_DIR, as sam build does, and the function runs the bootstrap
+// it leaves there.
+func TestMakefileBuild(t *testing.T) {
+	t.Parallel()
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: makefile}
+    Properties: {Runtime: provided.al2023, Handler: bootstrap, CodeUri: fn/}
+`
+	set, err := loadString(t, tmpl, Source{}, map[string]string{"fn/Makefile": "build-Fn:\n\tcp bootstrap $(ARTIFACTS_DIR)/\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := set.Functions[0]
+	if len(f.Build) != 5 || f.Build[0] != "make" || f.Build[3] != "build-Fn" || !strings.HasPrefix(f.Build[4], "ARTIFACTS_DIR=") {
+		t.Fatalf("build %v", f.Build)
+	}
+	out := strings.TrimPrefix(f.Build[4], "ARTIFACTS_DIR=")
+	if st, err := os.Stat(out); err != nil || !st.IsDir() {
+		t.Errorf("ARTIFACTS_DIR %s not created: %v", out, err)
+	}
+	if len(f.Command) != 1 || f.Command[0] != filepath.Join(out, "bootstrap") {
+		t.Errorf("command %v", f.Command)
+	}
+}
