@@ -108,7 +108,7 @@ func (g *Gateway) adminAuth(next http.Handler) http.Handler {
 }
 
 // adminOpen reports whether r is to an admin path that needs no signature:
-// GET /_health, GET /metrics and the local OIDC issuer (whose keys JWT
+// GET /_health, GET /metrics, GET /_cluster and the local OIDC issuer (whose keys JWT
 // verifiers fetch unsigned). Only clean paths qualify: anything else is left
 // to the signature check (or the mux's redirect to the clean path).
 func adminOpen(r *http.Request) bool {
@@ -117,7 +117,7 @@ func adminOpen(r *http.Request) bool {
 		return false
 	}
 	switch {
-	case p == "/_health", p == "/metrics":
+	case p == "/_health", p == "/metrics", p == "/_cluster":
 		return true
 	case strings.HasPrefix(p, issuer.PathPrefix+"/"):
 		return true

@@ -37,7 +37,10 @@ func (g *Gateway) newAuthorizers() error {
 // listener's address followed by /_issuer, so that `apigw token` can mint
 // tokens that JWT routes verify offline. Its keys live in the data dir.
 func (g *Gateway) issuerHandler() http.Handler {
-	is, err := issuer.Open(g.cfg.DataDir, g.AdminURL()+issuer.PathPrefix, issuer.Options{})
+	open := func() (*issuer.Issuer, error) {
+		return issuer.Open(g.cfg.DataDir, g.AdminURL()+issuer.PathPrefix, issuer.Options{})
+	}
+	is, err := g.openSharedIssuer(open)
 	if err != nil {
 		g.log.Error("local OIDC issuer disabled", "err", err)
 		return http.NotFoundHandler()

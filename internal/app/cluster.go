@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/apigwdev/apigw/internal/dataplane/throttle"
 	"github.com/apigwdev/apigw/internal/dataplane/throttle/redisquota"
 	"github.com/apigwdev/apigw/internal/deploy"
+	"github.com/apigwdev/apigw/internal/issuer"
 	"github.com/apigwdev/apigw/internal/store/etcd"
 )
 
@@ -188,4 +190,39 @@ func (g *Gateway) clusterThrottle() compile.ClusterThrottle {
 		return nil
 	}
 	return g.cp.quota
+}
+
+// openSharedIssuer opens the local OIDC issuer with the cluster's keys in
+// cluster mode: the keys etcd holds, or this node's own (created by open)
+// made the cluster's when etcd has none yet, so that a token minted through
+// any node verifies on every node. Outside cluster mode, or with etcd
+// unreachable, it is open as is.
+func (g *Gateway) openSharedIssuer(open func() (*issuer.Issuer, error)) (*issuer.Issuer, error) {
+	if g.cp == nil || g.cp.node == nil {
+		return open()
+	}
+	n := g.cp.node
+	dir := filepath.Join(g.cfg.DataDir, issuer.KeyDir)
+	found, err := n.PullIssuerKeys(dir)
+	if err != nil {
+		g.log.Warn("local OIDC issuer: using this node's own keys", "err", err)
+	}
+	is, err := open()
+	if err != nil || found {
+		return is, err
+	}
+	won, err := n.PushIssuerKeys(dir)
+	if err != nil {
+		g.log.Warn("local OIDC issuer: keys not shared with the cluster", "err", err)
+		return is, nil
+	}
+	if won {
+		return is, nil
+	}
+	// Another node shared its keys first: use them.
+	if _, err := n.PullIssuerKeys(dir); err != nil {
+		g.log.Warn("local OIDC issuer: using this node's own keys", "err", err)
+		return is, nil
+	}
+	return open()
 }

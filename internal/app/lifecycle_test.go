@@ -17,6 +17,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
+	"github.com/apigwdev/apigw/internal/leaktest"
 	"github.com/apigwdev/apigw/internal/store"
 )
 
@@ -67,40 +68,13 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// leakCheck records the goroutines and function processes that exist now;
-// its check method fails the test if new ones of the gateway remain.
+// leakCheck records the goroutines that exist now; its check method fails
+// the test if new ones of the gateway remain, among other resources.
 type leakCheck struct {
-	goroutines map[int]bool
+	goroutines leaktest.Snapshot
 }
 
-func newLeakCheck() *leakCheck {
-	ids := map[int]bool{}
-	for id := range goroutines() {
-		ids[id] = true
-	}
-	return &leakCheck{goroutines: ids}
-}
-
-// goroutines returns every goroutine's stack by id.
-func goroutines() map[int]string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := map[int]string{}
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		head, _, _ := strings.Cut(g, " [")
-		if id, err := strconv.Atoi(strings.TrimPrefix(head, "goroutine ")); err == nil {
-			out[id] = g
-		}
-	}
-	return out
-}
+func newLeakCheck() *leakCheck { return &leakCheck{goroutines: leaktest.Take()} }
 
 // check fails t if, within a few seconds, goroutines of this module's
 // packages started since newLeakCheck are still running, or a process of the
@@ -108,21 +82,7 @@ func goroutines() map[int]string {
 // the store of dataDir cannot be opened.
 func (lc *leakCheck) check(t *testing.T, dataDir string, addrs ...string) {
 	t.Helper()
-	var leaked []string
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		leaked = leaked[:0]
-		for id, stack := range goroutines() {
-			if !lc.goroutines[id] && strings.Contains(stack, "github.com/apigwdev/apigw/internal/") &&
-				!strings.Contains(stack, "internal/app_test.(*leakCheck)") {
-				leaked = append(leaked, stack)
-			}
-		}
-		if len(leaked) == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	leaked := leaktest.Leaked(lc.goroutines, 10*time.Second, "github.com/apigwdev/apigw/internal/")
 	for _, s := range leaked {
 		t.Errorf("goroutine left running:\n%s", s)
 	}

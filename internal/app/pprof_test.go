@@ -1,16 +1,15 @@
 package app_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/apigwdev/apigw/internal/app"
 	"github.com/apigwdev/apigw/internal/config"
+	"github.com/apigwdev/apigw/internal/gatewaytest"
 )
 
 // startPprof starts a gateway with no APIs, with or without --pprof, and
@@ -22,21 +21,7 @@ func startPprof(t *testing.T, on bool) string {
 	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(dir, ".apigw")}); err != nil {
 		t.Fatal(err)
 	}
-	g, err := app.New(cfg, app.Options{Stderr: io.Discard, ShutdownTimeout: 5 * time.Second, Pprof: on})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Start(); err != nil {
-		g.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := g.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	g, _ := gatewaytest.StartApp(t, cfg, app.Options{Pprof: on})
 	return g.AdminURL()
 }
 

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -295,25 +294,7 @@ func TestRuntimeWatch(t *testing.T) {
 	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(cfgDir, ".apigw")}); err != nil {
 		t.Fatal(err)
 	}
-	logs := &gatewaytest.LogBuffer{}
-	g, err := app.New(cfg, app.Options{Stderr: logs, Logger: slog.New(slog.NewTextHandler(logs, nil)), ShutdownTimeout: 5 * time.Second, Watch: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Start(); err != nil {
-		g.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := g.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("gateway log:\n%s", logs.String())
-		}
-	})
+	g, _ := gatewaytest.StartApp(t, cfg, app.Options{Watch: true})
 	get := func() string {
 		resp, err := http.Get(g.DataURL() + "/version")
 		if err != nil {

@@ -1,9 +1,7 @@
 package app_test
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -100,25 +98,7 @@ apis:
 	if err := cfg.Apply(config.Overrides{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: filepath.Join(cfgDir, ".apigw")}); err != nil {
 		t.Fatal(err)
 	}
-	logs := &gatewaytest.LogBuffer{}
-	g, err := app.New(cfg, app.Options{Stderr: logs, Logger: slog.New(slog.NewTextHandler(logs, nil)), ShutdownTimeout: 5 * time.Second, Watch: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Start(); err != nil {
-		g.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := g.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("gateway log:\n%s", logs.String())
-		}
-	})
+	g, logs := gatewaytest.StartApp(t, cfg, app.Options{Watch: true})
 
 	get := func(query string) (int, string) {
 		resp, err := http.Get(g.DataURL() + "/version" + query)

@@ -25,6 +25,7 @@ Usage:
   apigw ca [flags]                 print the local CA's certificate (PEM) to trust for HTTPS
   apigw invoke NAME [--event F|-]  run one function once, like sam local invoke
   apigw generate-event KIND        print a sample event (http-api-v2, http-api-v1, authorizer-v2, authorizer-v1)
+  apigw cluster status [--admin URL]  a cluster node's view of the cluster (GET /_cluster)
   apigw version                    print the version, commit and Go release
 
 Every command answers -h with its flags, e.g. "apigw serve -h".
@@ -50,6 +51,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return generateEvent(args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
+	case "cluster":
+		return clusterCommand(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return versionCommand(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":

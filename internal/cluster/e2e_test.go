@@ -23,6 +23,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/apigwdev/apigw/internal/app"
+	"github.com/apigwdev/apigw/internal/cli"
 	"github.com/apigwdev/apigw/internal/cluster"
 	"github.com/apigwdev/apigw/internal/clustertest"
 	"github.com/apigwdev/apigw/internal/config"
@@ -223,6 +224,36 @@ func TestClusterPropagation(t *testing.T) {
 			t.Fatalf("/_cluster = %+v; want 3 members at the latest revision", st)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+
+	// The local OIDC issuer's keys are the cluster's: every node serves the
+	// same key set, so a token minted through one verifies on all.
+	var jwks []string
+	for _, n := range nodes {
+		resp, err := http.Get(n.admin + "/_issuer/.well-known/jwks.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `"kid"`) {
+			t.Fatalf("%s: jwks %d %s", n.name, resp.StatusCode, b)
+		}
+		jwks = append(jwks, string(b))
+	}
+	if jwks[0] != jwks[1] || jwks[0] != jwks[2] {
+		t.Errorf("nodes serve different issuer keys:\n%s", strings.Join(jwks, "\n"))
+	}
+
+	// apigw cluster status prints the same as a table.
+	var out, errOut strings.Builder
+	if code := cli.Main([]string{"cluster", "status", "--admin", nodes[0].admin}, &out, &errOut); code != 0 {
+		t.Fatalf("apigw cluster status: %d %s", code, errOut.String())
+	}
+	for _, want := range []string{"node      gw-1", "from etcd", "redis     reachable", "gw-2", "gw-3", nodes[1].data} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("apigw cluster status lacks %q:\n%s", want, out.String())
+		}
 	}
 
 	if _, err := nodes[2].client.DeleteApi(context.Background(), &apigatewayv2.DeleteApiInput{ApiId: &apiID}); err != nil {

@@ -145,61 +145,27 @@ func (d *decoder) fields(n *yaml.Node, where string, known []string, handle func
 		return false
 	}
 	for _, p := range pairs(n) {
-		key := p.key.Value
+		key := p.Key.Value
 		if !contains(known, key) {
 			msg := fmt.Sprintf("unknown key %q in %s", key, where)
 			if s := suggest(key, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
-			d.errf(p.key, "%s", msg)
+			d.errf(p.Key, "%s", msg)
 			continue
 		}
-		handle(key, p.key, p.val)
+		handle(key, p.Key, p.Val)
 	}
 	return true
 }
 
-type pair struct{ key, val *yaml.Node }
+// pair is one key/value entry of a YAML mapping.
+type pair = yamlnode.Pair
 
 // pairs returns a mapping's entries with merge keys ("<<") expanded;
-// explicit entries win over merged ones.
-func pairs(n *yaml.Node) []pair {
-	var out []pair
-	seen := map[string]bool{}
-	var merges []*yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
-		if v == nil {
-			continue
-		}
-		if k.Tag == "!!merge" {
-			merges = append(merges, v)
-			continue
-		}
-		seen[k.Value] = true
-		out = append(out, pair{k, v})
-	}
-	for _, m := range merges {
-		srcs := []*yaml.Node{m}
-		if m.Kind == yaml.SequenceNode {
-			srcs = m.Content
-		}
-		for _, s := range srcs {
-			s = deref(s)
-			if s == nil || s.Kind != yaml.MappingNode {
-				continue
-			}
-			for i := 0; i+1 < len(s.Content); i += 2 {
-				k, v := s.Content[i], deref(s.Content[i+1])
-				if v != nil && k.Tag != "!!merge" && !seen[k.Value] {
-					seen[k.Value] = true
-					out = append(out, pair{k, v})
-				}
-			}
-		}
-	}
-	return out
-}
+// explicit entries win over merged ones (yamlnode.Pairs: the same rules as
+// OpenAPI documents).
+func pairs(n *yaml.Node) []pair { return yamlnode.Pairs(n) }
 
 func contains(list []string, s string) bool {
 	for _, x := range list {
@@ -353,12 +319,12 @@ func (d *decoder) strMap(n *yaml.Node, what string) (map[string]string, map[stri
 		return out, keys
 	}
 	for _, p := range pairs(n) {
-		if p.val.Kind != yaml.ScalarNode || isNull(p.val) {
-			d.errf(p.val, "%s.%s must be a string, not %s", what, p.key.Value, kindName(p.val))
+		if p.Val.Kind != yaml.ScalarNode || isNull(p.Val) {
+			d.errf(p.Val, "%s.%s must be a string, not %s", what, p.Key.Value, kindName(p.Val))
 			continue
 		}
-		out[p.key.Value] = p.val.Value
-		keys[p.key.Value] = p.key
+		out[p.Key.Value] = p.Val.Value
+		keys[p.Key.Value] = p.Key
 	}
 	return out, keys
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/runtimes"
 	"github.com/apigwdev/apigw/internal/model"
+	"github.com/apigwdev/apigw/internal/yamlnode"
 )
 
 var (
@@ -127,17 +128,17 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 	}
 	known := []string{"command", "runtime", "handler", "interpreter", "runtimeClient", "logFormat", "logLevel", "layers", "build", "dir", "env", "timeout", "memorySize", "concurrency", "endpoint", "remoteName"}
 	for _, p := range pairs(n) {
-		name := p.key.Value
+		name := p.Key.Value
 		if msg := checkFunctionName(name); msg != "" {
-			d.errf(p.key, "functions: %s", msg)
+			d.errf(p.Key, "functions: %s", msg)
 		}
 		where := "functions." + name
 		f := Function{Name: name, Dir: d.dir, Timeout: functions.DefaultTimeout, MemorySize: functions.DefaultMemorySize,
-			Concurrency: functions.DefaultConcurrency, Line: p.key.Line, Column: p.key.Column}
+			Concurrency: functions.DefaultConcurrency, Line: p.Key.Line, Column: p.Key.Column}
 		localOnly := map[string]*yaml.Node{}
 		runtimeOnly := map[string]*yaml.Node{}
 		var remoteNameKey *yaml.Node
-		ok := d.fields(p.val, where, known, func(key string, k, v *yaml.Node) {
+		ok := d.fields(p.Val, where, known, func(key string, k, v *yaml.Node) {
 			what := where + "." + key
 			switch key {
 			case "command":
@@ -248,12 +249,12 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 		if !ok {
 			continue
 		}
-		hasCmd, hasEnd, hasRt := lookup(p.val, "command") != nil, lookup(p.val, "endpoint") != nil, lookup(p.val, "runtime") != nil
+		hasCmd, hasEnd, hasRt := lookup(p.Val, "command") != nil, lookup(p.Val, "endpoint") != nil, lookup(p.Val, "runtime") != nil
 		switch {
 		case btoi(hasCmd)+btoi(hasEnd)+btoi(hasRt) > 1:
-			d.errf(p.key, "%s: set exactly one of command, endpoint and runtime", where)
+			d.errf(p.Key, "%s: set exactly one of command, endpoint and runtime", where)
 		case !hasCmd && !hasEnd && !hasRt:
-			d.errf(p.key, "%s: set runtime and handler (a Node.js or Python function), command (a program speaking the Lambda Runtime API) or endpoint (a Lambda Invoke API)", where)
+			d.errf(p.Key, "%s: set runtime and handler (a Node.js or Python function), command (a program speaking the Lambda Runtime API) or endpoint (a Lambda Invoke API)", where)
 		case hasEnd:
 			for key, kn := range localOnly {
 				d.errf(kn, "%s: %s applies only to local functions (command or runtime)", where, key)
@@ -265,11 +266,11 @@ func (d *decoder) functions(n *yaml.Node, c *Config) {
 			for key, kn := range runtimeOnly {
 				d.errf(kn, "%s: %s applies only to functions with a runtime", where, key)
 			}
-		} else if hk := lookup(p.val, "handler"); hk == nil {
-			d.errf(p.key, "%s: handler is required with runtime (for example app.handler)", where)
+		} else if hk := lookup(p.Val, "handler"); hk == nil {
+			d.errf(p.Key, "%s: handler is required with runtime (for example app.handler)", where)
 		} else if f.LogLevel != "" {
 			if err := runtimes.CheckLogging(f.LogFormat, f.LogLevel); err != nil {
-				d.errf(lookup(p.val, "logLevel"), "%s.logLevel: %v", where, err)
+				d.errf(lookup(p.Val, "logLevel"), "%s.logLevel: %v", where, err)
 			}
 		}
 		c.Functions[name] = f
@@ -284,17 +285,7 @@ func btoi(b bool) int {
 }
 
 // lookup returns the value of key in mapping n, or nil.
-func lookup(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for _, p := range pairs(n) {
-		if p.key.Value == key {
-			return p.val
-		}
-	}
-	return nil
-}
+func lookup(n *yaml.Node, key string) *yaml.Node { return yamlnode.Lookup(n, key) }
 
 // seq checks that n is a list and returns its entries.
 func (d *decoder) seq(n *yaml.Node, what string) []*yaml.Node {
@@ -400,10 +391,10 @@ func (d *decoder) stages(n *yaml.Node) []Stage {
 					return
 				}
 				for _, p := range pairs(v) {
-					field := model.FieldKey("routeSettings", p.key.Value)
-					locs[field] = p.key
-					if rs := d.routeSettings(p.val, what+"."+p.key.Value, field, locs); rs != nil {
-						s.RouteSettings[p.key.Value] = *rs
+					field := model.FieldKey("routeSettings", p.Key.Value)
+					locs[field] = p.Key
+					if rs := d.routeSettings(p.Val, what+"."+p.Key.Value, field, locs); rs != nil {
+						s.RouteSettings[p.Key.Value] = *rs
 					}
 				}
 			case "accessLogSettings":
@@ -579,7 +570,7 @@ func plain(n *yaml.Node, depth int) any {
 	case yaml.MappingNode:
 		m := map[string]any{}
 		for _, p := range pairs(n) {
-			m[p.key.Value] = plain(p.val, depth+1)
+			m[p.Key.Value] = plain(p.Val, depth+1)
 		}
 		return m
 	case yaml.SequenceNode:
@@ -691,13 +682,13 @@ func (d *decoder) privateTargets(n *yaml.Node, c *Config) {
 		return
 	}
 	for _, p := range pairs(n) {
-		arn := p.key.Value
+		arn := p.Key.Value
 		if !model.ValidPrivateIntegrationURI(arn) || strings.Contains(arn, "?") {
-			d.errf(p.key, "privateTargets: %q is not a load balancer listener ARN or a Cloud Map service ARN", arn)
+			d.errf(p.Key, "privateTargets: %q is not a load balancer listener ARN or a Cloud Map service ARN", arn)
 		}
-		t := PrivateTarget{Line: p.key.Line, Column: p.key.Column}
+		t := PrivateTarget{Line: p.Key.Line, Column: p.Key.Column}
 		where := "privateTargets entry"
-		ok := d.fields(p.val, where, []string{"instances", "dns", "healthCheck"}, func(key string, _, v *yaml.Node) {
+		ok := d.fields(p.Val, where, []string{"instances", "dns", "healthCheck"}, func(key string, _, v *yaml.Node) {
 			switch key {
 			case "instances":
 				l, _ := d.strList(v, "privateTargets.instances")
@@ -747,7 +738,7 @@ func (d *decoder) privateTargets(n *yaml.Node, c *Config) {
 			continue
 		}
 		if (t.Instances == nil) == (t.DNS == "") {
-			d.errf(p.key, "privateTargets: set either instances or dns for %s", arn)
+			d.errf(p.Key, "privateTargets: set either instances or dns for %s", arn)
 		}
 		c.PrivateTargets[arn] = t
 	}

@@ -90,12 +90,12 @@ func (d *decoder) tls(n *yaml.Node, c *Config) {
 				return
 			}
 			for _, p := range pairs(v) {
-				arn := p.key.Value
+				arn := p.Key.Value
 				if !strings.HasPrefix(arn, "arn:") {
-					d.errf(p.key, "tls.certificates: %q is not an ARN (arn:aws:acm:region:account:certificate/id)", arn)
+					d.errf(p.Key, "tls.certificates: %q is not an ARN (arn:aws:acm:region:account:certificate/id)", arn)
 					continue
 				}
-				if f, ok := d.certFiles(p.key, p.val, "tls.certificates."+arn); ok {
+				if f, ok := d.certFiles(p.Key, p.Val, "tls.certificates."+arn); ok {
 					c.TLS.Certificates[arn] = f
 				}
 			}

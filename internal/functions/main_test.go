@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/apigwdev/apigw/internal/functions"
+	"github.com/apigwdev/apigw/internal/leaktest"
 	"github.com/apigwdev/apigw/internal/testbin"
 )
 
@@ -38,33 +38,12 @@ func runTests(m *testing.M) int {
 	bin = dir
 	code := m.Run()
 	if code == 0 {
-		if leaked := leakedGoroutines(); leaked != "" {
-			fmt.Fprintln(os.Stderr, "goroutines of package functions still running after every Manager closed:\n"+leaked)
+		if leaked := leaktest.Leaked(nil, 5*time.Second, "apigw/internal/functions"); len(leaked) > 0 {
+			fmt.Fprintln(os.Stderr, "goroutines of package functions still running after every Manager closed:\n"+strings.Join(leaked, "\n\n"))
 			return 1
 		}
 	}
 	return code
-}
-
-// leakedGoroutines waits up to 5 s for every goroutine running code of
-// internal/functions to end (every test closes its Manager), and returns the
-// stacks of those that did not.
-func leakedGoroutines() string {
-	var leaked []string
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		leaked = leaked[:0]
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "apigw/internal/functions") && !strings.Contains(g, "leakedGoroutines") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-	}
-	return strings.Join(leaked, "\n\n")
 }
 
 // fn returns the path of the built test function name.

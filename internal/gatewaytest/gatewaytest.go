@@ -75,17 +75,47 @@ func TryStart(t testing.TB, files Files) (*Gateway, error) {
 	if err := cfg.Apply(over); err != nil {
 		return nil, err
 	}
-	buf := &LogBuffer{}
-	logger := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ag, err := app.New(cfg, app.Options{Stderr: buf, Logger: logger, ShutdownTimeout: 5 * time.Second})
+	ag, buf, err := TryStartApp(t, cfg, app.Options{})
 	if err != nil {
 		return nil, err
 	}
-	if err := ag.Start(); err != nil {
-		ag.Close()
-		return nil, err
+	return &Gateway{DataURL: ag.DataURL(), AdminURL: ag.AdminURL(), TLSURL: ag.TLSURL(), Dir: dir, g: ag, log: buf}, nil
+}
+
+// StartApp starts an app.Gateway for cfg (its listeners as cfg gives them:
+// use 127.0.0.1:0) with opts, and shuts it down when the test ends. Unless
+// opts sets them, the gateway logs at debug level into the returned buffer,
+// which is printed if the test fails, and ShutdownTimeout is 5 s. It is for
+// tests that need app.Options or the *app.Gateway itself; others use Start.
+func StartApp(t testing.TB, cfg *config.Config, opts app.Options) (*app.Gateway, *LogBuffer) {
+	t.Helper()
+	g, buf, err := TryStartApp(t, cfg, opts)
+	if err != nil {
+		t.Fatalf("starting gateway: %v", err)
 	}
-	gw := &Gateway{DataURL: ag.DataURL(), AdminURL: ag.AdminURL(), TLSURL: ag.TLSURL(), Dir: dir, g: ag, log: buf}
+	return g, buf
+}
+
+// TryStartApp is StartApp returning the error instead of failing the test.
+func TryStartApp(t testing.TB, cfg *config.Config, opts app.Options) (*app.Gateway, *LogBuffer, error) {
+	t.Helper()
+	buf := &LogBuffer{}
+	if opts.Stderr == nil {
+		opts.Stderr = buf
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if opts.ShutdownTimeout == 0 {
+		opts.ShutdownTimeout = 5 * time.Second
+	}
+	ag, err := app.New(cfg, opts)
+	if err != nil {
+		return nil, buf, err
+	}
+	if err := ag.Start(); err != nil {
+		return nil, buf, err // Start released everything
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -96,7 +126,7 @@ func TryStart(t testing.TB, files Files) (*Gateway, error) {
 			t.Logf("gateway log:\n%s", buf.String())
 		}
 	})
-	return gw, nil
+	return ag, buf, nil
 }
 
 // Log returns what the gateway logged so far.

@@ -152,7 +152,9 @@ func (t *Terminator) Check(s *snapshot.Snapshot) []string {
 	var out []string
 	for _, d := range allDomains(s) {
 		if d.CertificateARN != "" && fs.certs[d.CertificateARN] == nil {
-			if t.cfg.CA != nil {
+			if t.acme != nil && t.acme.hosts[d.Name] {
+				out = append(out, fmt.Sprintf("domain %s: certificateArn %s is not mapped by tls.certificates in the config file; serving its ACME certificate", d.Name, d.CertificateARN))
+			} else if t.cfg.CA != nil {
 				out = append(out, fmt.Sprintf("domain %s: certificateArn %s is not mapped by tls.certificates in the config file; serving a certificate of the local CA", d.Name, d.CertificateARN))
 			} else {
 				out = append(out, fmt.Sprintf("domain %s: certificateArn %s is not mapped by tls.certificates in the config file and the local CA is off; HTTPS handshakes for it fail", d.Name, d.CertificateARN))

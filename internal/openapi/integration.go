@@ -25,8 +25,8 @@ func (im *importer) sharedIntegrations(n *yaml.Node) {
 		return
 	}
 	for _, p := range pairs(n) {
-		id := im.integration(p.val, "component "+p.key.Value, p.key)
-		im.shared[p.key.Value] = &sharedIntegration{id: id}
+		id := im.integration(p.Val, "component "+p.Key.Value, p.Key)
+		im.shared[p.Key.Value] = &sharedIntegration{id: id}
 	}
 }
 
@@ -42,8 +42,8 @@ func (im *importer) operationIntegration(n *yaml.Node, routeKey string) string {
 		return im.integration(n, "route "+routeKey, n)
 	}
 	for _, p := range pairs(n) {
-		if p.key.Value != "$ref" {
-			im.warnf(p.key, "%s ignored: members beside $ref in x-amazon-apigateway-integration are not used", p.key.Value)
+		if p.Key.Value != "$ref" {
+			im.warnf(p.Key, "%s ignored: members beside $ref in x-amazon-apigateway-integration are not used", p.Key.Value)
 		}
 	}
 	s, ok := im.str(ref, "$ref")
@@ -112,60 +112,60 @@ func (im *importer) integration(n *yaml.Node, name string, at *yaml.Node) string
 	}
 	im.loc(res, id, "integrationType", typeNode)
 	for _, p := range pairs(n) {
-		k := p.key.Value
+		k := p.Key.Value
 		field := k
 		switch k {
 		case "type":
 			continue
 		case "httpMethod":
 			field = "integrationMethod"
-			s, _ := im.str(p.val, k)
+			s, _ := im.str(p.Val, k)
 			in.IntegrationMethod = strings.ToUpper(s)
 		case "uri":
 			field = "integrationUri"
-			in.IntegrationURI, _ = im.str(p.val, k)
+			in.IntegrationURI, _ = im.str(p.Val, k)
 		case "payloadFormatVersion":
-			v, ok := versionText(p.val)
+			v, ok := versionText(p.Val)
 			if !ok {
-				im.errorf(p.val, "payloadFormatVersion must be \"1.0\" or \"2.0\"")
+				im.errorf(p.Val, "payloadFormatVersion must be \"1.0\" or \"2.0\"")
 				im.bad[locKey{res, id, k}] = true
 			}
 			in.PayloadFormatVersion = v
 		case "connectionType":
-			s, _ := im.str(p.val, k)
+			s, _ := im.str(p.Val, k)
 			in.ConnectionType = strings.ToUpper(s)
 		case "connectionId":
-			in.ConnectionID, _ = im.str(p.val, k)
+			in.ConnectionID, _ = im.str(p.Val, k)
 		case "integrationSubtype":
-			in.IntegrationSubtype, _ = im.str(p.val, k)
+			in.IntegrationSubtype, _ = im.str(p.Val, k)
 		case "credentials":
 			field = "credentialsArn"
-			in.CredentialsARN, _ = im.str(p.val, k)
+			in.CredentialsARN, _ = im.str(p.Val, k)
 		case "description":
-			in.Description, _ = im.str(p.val, k)
+			in.Description, _ = im.str(p.Val, k)
 		case "timeoutInMillis":
-			v, ok := intValue(p.val)
+			v, ok := intValue(p.Val)
 			if !ok {
-				im.errorf(p.val, "timeoutInMillis must be an integer number of milliseconds")
+				im.errorf(p.Val, "timeoutInMillis must be an integer number of milliseconds")
 				im.bad[locKey{res, id, k}] = true
 			}
 			in.TimeoutInMillis = v
 		case "requestParameters":
-			in.RequestParameters, _ = im.strMap(p.val, k, res, id, k)
+			in.RequestParameters, _ = im.strMap(p.Val, k, res, id, k)
 		case "responseParameters":
-			in.ResponseParameters = im.responseParameters(p.val, id)
+			in.ResponseParameters = im.responseParameters(p.Val, id)
 		case "tlsConfig":
-			in.TLSConfig = im.tlsConfig(p.val, id)
+			in.TLSConfig = im.tlsConfig(p.Val, id)
 		default:
 			switch {
 			case restOnlyIntegrationMember(k):
-				im.infof(p.key, "%s of %s ignored: it is supported only for REST APIs", k, name)
+				im.infof(p.Key, "%s of %s ignored: it is supported only for REST APIs", k, name)
 			default:
-				im.unexpected(p.key, "x-amazon-apigateway-integration")
+				im.unexpected(p.Key, "x-amazon-apigateway-integration")
 			}
 			continue
 		}
-		im.loc(res, id, field, p.val)
+		im.loc(res, id, field, p.Val)
 	}
 	im.integrationDefaults(&in)
 	im.def.Integrations = append(im.def.Integrations, in)
@@ -203,10 +203,10 @@ func (im *importer) responseParameters(n *yaml.Node, id string) map[string]map[s
 	}
 	out := map[string]map[string]string{}
 	for _, p := range pairs(n) {
-		code := p.key.Value
+		code := p.Key.Value
 		field := model.FieldKey("responseParameters", code)
-		im.loc(res, id, field, p.key)
-		m, ok := im.strMap(p.val, "responseParameters."+code, res, id, field)
+		im.loc(res, id, field, p.Key)
+		m, ok := im.strMap(p.Val, "responseParameters."+code, res, id, field)
 		if !ok && m == nil {
 			im.bad[locKey{res, id, field}] = true
 			continue
@@ -223,13 +223,13 @@ func (im *importer) tlsConfig(n *yaml.Node, id string) *model.TLSConfig {
 	}
 	tc := &model.TLSConfig{}
 	for _, p := range pairs(n) {
-		switch p.key.Value {
+		switch p.Key.Value {
 		case "serverNameToVerify":
-			tc.ServerNameToVerify, _ = im.str(p.val, "tlsConfig.serverNameToVerify")
+			tc.ServerNameToVerify, _ = im.str(p.Val, "tlsConfig.serverNameToVerify")
 		case "insecureSkipVerification":
-			im.infof(p.key, "tlsConfig.insecureSkipVerification ignored: it is supported only for REST APIs")
+			im.infof(p.Key, "tlsConfig.insecureSkipVerification ignored: it is supported only for REST APIs")
 		default:
-			im.unexpected(p.key, "tlsConfig")
+			im.unexpected(p.Key, "tlsConfig")
 		}
 	}
 	return tc

@@ -10,82 +10,17 @@ import (
 )
 
 // pair is one key/value entry of a YAML mapping.
-type pair struct {
-	key, val *yaml.Node
-}
-
-// maxMergeDepth bounds nested YAML merge keys ("<<").
-const maxMergeDepth = 8
+type pair = yamlnode.Pair
 
 // deref follows YAML aliases to the anchored node.
 func deref(n *yaml.Node) *yaml.Node { return yamlnode.Deref(n) }
 
-// pairs returns the entries of mapping n in document order, with YAML merge
-// keys ("<<: *anchor") expanded: merged entries come after the explicit
-// ones and never override them. n must be a mapping.
-func pairs(n *yaml.Node) []pair {
-	budget := maxMergedEntries
-	return mergePairs(n, 0, map[string]bool{}, &budget)
-}
-
-// maxMergedEntries bounds the entries one mapping may gain through merge
-// keys, so that nested aliases cannot blow up.
-const maxMergedEntries = 10000
-
-func mergePairs(n *yaml.Node, depth int, seen map[string]bool, budget *int) []pair {
-	var out []pair
-	var merges []*yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
-		if v == nil {
-			continue
-		}
-		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-			merges = append(merges, v)
-			continue
-		}
-		seen[k.Value] = true
-		out = append(out, pair{k, v})
-	}
-	if depth >= maxMergeDepth {
-		return out
-	}
-	for _, m := range merges {
-		srcs := []*yaml.Node{m}
-		if m.Kind == yaml.SequenceNode {
-			srcs = m.Content
-		}
-		for _, s := range srcs {
-			s = deref(s)
-			if s == nil || s.Kind != yaml.MappingNode {
-				continue
-			}
-			for _, p := range mergePairs(s, depth+1, map[string]bool{}, budget) {
-				if *budget--; *budget < 0 {
-					return out
-				}
-				if !seen[p.key.Value] {
-					seen[p.key.Value] = true
-					out = append(out, p)
-				}
-			}
-		}
-	}
-	return out
-}
+// pairs returns the entries of mapping n, merge keys expanded
+// (yamlnode.Pairs).
+func pairs(n *yaml.Node) []pair { return yamlnode.Pairs(n) }
 
 // lookup returns the value of key in mapping n, or nil.
-func lookup(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for _, p := range pairs(n) {
-		if p.key.Value == key {
-			return p.val
-		}
-	}
-	return nil
-}
+func lookup(n *yaml.Node, key string) *yaml.Node { return yamlnode.Lookup(n, key) }
 
 // isNull reports whether n is an explicit YAML/JSON null.
 func isNull(n *yaml.Node) bool { return yamlnode.IsNull(n) }

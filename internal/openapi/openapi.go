@@ -486,22 +486,22 @@ func (im *importer) strMap(n *yaml.Node, what, resource, id, field string) (map[
 	out := make(map[string]string)
 	ok := true
 	for _, p := range pairs(n) {
-		if p.val.Kind != yaml.ScalarNode {
-			if fn := intrinsic(p.val); fn != "" {
-				im.intrinsicError(p.val, what+"."+p.key.Value, fn)
+		if p.Val.Kind != yaml.ScalarNode {
+			if fn := intrinsic(p.Val); fn != "" {
+				im.intrinsicError(p.Val, what+"."+p.Key.Value, fn)
 			} else {
-				im.errorf(p.val, "%s.%s must be a string, not %s", what, p.key.Value, kindName(p.val))
+				im.errorf(p.Val, "%s.%s must be a string, not %s", what, p.Key.Value, kindName(p.Val))
 			}
-			im.bad[locKey{resource, id, model.FieldKey(field, p.key.Value)}] = true
+			im.bad[locKey{resource, id, model.FieldKey(field, p.Key.Value)}] = true
 			ok = false
 			continue
 		}
-		v, _ := im.text(p.val)
-		if isNull(p.val) {
+		v, _ := im.text(p.Val)
+		if isNull(p.Val) {
 			v = ""
 		}
-		out[p.key.Value] = v
-		im.loc(resource, id, model.FieldKey(field, p.key.Value), p.key)
+		out[p.Key.Value] = v
+		im.loc(resource, id, model.FieldKey(field, p.Key.Value), p.Key)
 	}
 	return out, ok
 }

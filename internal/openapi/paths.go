@@ -27,10 +27,10 @@ func (im *importer) paths(n *yaml.Node) {
 		return
 	}
 	for _, p := range pairs(n) {
-		if im.extension(p.key, "paths") {
+		if im.extension(p.Key, "paths") {
 			continue
 		}
-		im.pathItem(p.key, p.val)
+		im.pathItem(p.Key, p.Val)
 	}
 }
 
@@ -56,7 +56,7 @@ func (im *importer) pathItem(key, item *yaml.Node) {
 		}
 	}
 	for _, p := range pairs(item) {
-		k := p.key.Value
+		k := p.Key.Value
 		var method string
 		switch k {
 		case "get", "put", "post", "delete", "options", "head", "patch":
@@ -64,15 +64,15 @@ func (im *importer) pathItem(key, item *yaml.Node) {
 		case anyMethod:
 			method = routekey.MethodAny
 		case "trace":
-			im.errorf(p.key, "method TRACE of path %s is not supported by HTTP APIs", path)
+			im.errorf(p.Key, "method TRACE of path %s is not supported by HTTP APIs", path)
 			continue
 		case "summary", "description", "servers", "parameters":
 			continue
 		case "$ref":
-			im.errorf(p.key, "path item $ref is not supported; define the operations of %s inline", path)
+			im.errorf(p.Key, "path item $ref is not supported; define the operations of %s inline", path)
 			continue
 		default:
-			im.unexpected(p.key, "path item "+path)
+			im.unexpected(p.Key, "path item "+path)
 			continue
 		}
 		if !pathOK {
@@ -80,13 +80,13 @@ func (im *importer) pathItem(key, item *yaml.Node) {
 		}
 		if isDefault {
 			if method != routekey.MethodAny {
-				im.errorf(p.key, "%s supports only %s (the $default route), not %s", path, anyMethod, k)
+				im.errorf(p.Key, "%s supports only %s (the $default route), not %s", path, anyMethod, k)
 				continue
 			}
-			im.operation(model.DefaultRouteKey, key, p.key, p.val, true)
+			im.operation(model.DefaultRouteKey, key, p.Key, p.Val, true)
 			continue
 		}
-		im.operation(method+" "+routePath, key, p.key, p.val, false)
+		im.operation(method+" "+routePath, key, p.Key, p.Val, false)
 	}
 }
 
@@ -121,40 +121,40 @@ func (im *importer) operation(routeKey string, pathKey, methodKey, op *yaml.Node
 	security := im.rootSecurity
 	var auth *yaml.Node
 	for _, p := range pairs(op) {
-		switch p.key.Value {
+		switch p.Key.Value {
 		case "operationId":
-			s, ok := im.str(p.val, "operationId")
+			s, ok := im.str(p.Val, "operationId")
 			if !ok {
 				continue
 			}
 			if s == "" || len([]rune(s)) > 64 {
-				im.warnf(p.val, "operationId of %s not kept as the route's operationName: it must be 1 to 64 characters long", routeKey)
+				im.warnf(p.Val, "operationId of %s not kept as the route's operationName: it must be 1 to 64 characters long", routeKey)
 				continue
 			}
 			r.OperationName = s
-			im.loc(res, id, "operationName", p.val)
+			im.loc(res, id, "operationName", p.Val)
 		case "security":
-			security = p.val
+			security = p.Val
 		case "x-amazon-apigateway-auth":
-			auth = p.val
+			auth = p.Val
 		case "x-amazon-apigateway-integration":
-			if iid := im.operationIntegration(p.val, routeKey); iid != "" {
+			if iid := im.operationIntegration(p.Val, routeKey); iid != "" {
 				r.Target = "integrations/" + iid
-				im.loc(res, id, "target", p.val)
+				im.loc(res, id, "target", p.Val)
 			}
 		case "isDefaultRoute":
-			b, ok := boolValue(p.val)
+			b, ok := boolValue(p.Val)
 			switch {
 			case !ok:
-				im.errorf(p.val, "isDefaultRoute must be a boolean")
+				im.errorf(p.Val, "isDefaultRoute must be a boolean")
 			case b && !isDefault:
-				im.warnf(p.key, "isDefaultRoute ignored on %s: the $default route is the path %s", routeKey, defaultPath)
+				im.warnf(p.Key, "isDefaultRoute ignored on %s: the $default route is the path %s", routeKey, defaultPath)
 			}
 		case "requestBody":
-			im.infof(p.key, "requestBody of %s ignored: HTTP APIs do not validate request bodies", routeKey)
+			im.infof(p.Key, "requestBody of %s ignored: HTTP APIs do not validate request bodies", routeKey)
 		case "tags", "summary", "description", "externalDocs", "parameters", "responses", "callbacks", "deprecated", "servers":
 		default:
-			im.unexpected(p.key, "operation "+routeKey)
+			im.unexpected(p.Key, "operation "+routeKey)
 		}
 	}
 	im.security(&r, security, auth)

@@ -32,30 +32,30 @@ func (im *importer) document(root *yaml.Node) {
 	}
 	var paths, components *yaml.Node
 	for _, p := range pairs(root) {
-		switch p.key.Value {
+		switch p.Key.Value {
 		case "openapi":
 		case "info":
-			im.info(p.val)
+			im.info(p.Val)
 		case "servers":
-			im.servers(p.val)
+			im.servers(p.Val)
 		case "paths":
-			paths = p.val
-			im.loc(model.ResourceAPI, "", "routes", p.key)
+			paths = p.Val
+			im.loc(model.ResourceAPI, "", "routes", p.Key)
 		case "components":
-			components = p.val
+			components = p.Val
 		case "tags":
-			im.tags(p.val)
+			im.tags(p.Val)
 		case "security":
-			im.rootSecurity = p.val
+			im.rootSecurity = p.Val
 		case "externalDocs":
 		case "x-amazon-apigateway-cors":
-			im.cors(p.val)
+			im.cors(p.Val)
 		case "x-amazon-apigateway-importexport-version":
-			if v, ok := versionText(p.val); !ok || v != "1.0" {
-				im.errorf(p.val, "unsupported x-amazon-apigateway-importexport-version %q; the only supported version is 1.0", p.val.Value)
+			if v, ok := versionText(p.Val); !ok || v != "1.0" {
+				im.errorf(p.Val, "unsupported x-amazon-apigateway-importexport-version %q; the only supported version is 1.0", p.Val.Value)
 			}
 		default:
-			im.unexpected(p.key, "the document root")
+			im.unexpected(p.Key, "the document root")
 		}
 	}
 	if lookup(root, "info") == nil {
@@ -95,19 +95,19 @@ func (im *importer) info(n *yaml.Node) {
 	}
 	a := &im.def.API
 	for _, p := range pairs(n) {
-		switch p.key.Value {
+		switch p.Key.Value {
 		case "title":
-			a.Name, _ = im.str(p.val, "info.title")
-			im.loc(model.ResourceAPI, "", "name", p.val)
+			a.Name, _ = im.str(p.Val, "info.title")
+			im.loc(model.ResourceAPI, "", "name", p.Val)
 		case "description":
-			a.Description, _ = im.str(p.val, "info.description")
-			im.loc(model.ResourceAPI, "", "description", p.val)
+			a.Description, _ = im.str(p.Val, "info.description")
+			im.loc(model.ResourceAPI, "", "description", p.Val)
 		case "version":
-			a.Version, _ = im.str(p.val, "info.version")
-			im.loc(model.ResourceAPI, "", "version", p.val)
+			a.Version, _ = im.str(p.Val, "info.version")
+			im.loc(model.ResourceAPI, "", "version", p.Val)
 		case "termsOfService", "contact", "license":
 		default:
-			im.unexpected(p.key, "info")
+			im.unexpected(p.Key, "info")
 		}
 	}
 	if lookup(n, "title") == nil {
@@ -128,17 +128,17 @@ func (im *importer) servers(n *yaml.Node) {
 			continue
 		}
 		for _, p := range pairs(s) {
-			switch p.key.Value {
+			switch p.Key.Value {
 			case "url", "description", "variables":
 			case "x-amazon-apigateway-endpoint-configuration":
 				if endpointSeen {
-					im.warnf(p.key, "x-amazon-apigateway-endpoint-configuration is taken from the first server that has one; this one is ignored")
+					im.warnf(p.Key, "x-amazon-apigateway-endpoint-configuration is taken from the first server that has one; this one is ignored")
 					continue
 				}
 				endpointSeen = true
-				im.endpointConfiguration(p.val)
+				im.endpointConfiguration(p.Val)
 			default:
-				im.unexpected(p.key, "servers entry")
+				im.unexpected(p.Key, "servers entry")
 			}
 		}
 		if i == 0 {
@@ -152,18 +152,18 @@ func (im *importer) endpointConfiguration(n *yaml.Node) {
 		return
 	}
 	for _, p := range pairs(n) {
-		switch p.key.Value {
+		switch p.Key.Value {
 		case "disableExecuteApiEndpoint":
-			b, ok := boolValue(p.val)
+			b, ok := boolValue(p.Val)
 			if !ok {
-				im.errorf(p.val, "disableExecuteApiEndpoint must be a boolean")
+				im.errorf(p.Val, "disableExecuteApiEndpoint must be a boolean")
 				continue
 			}
 			im.def.API.DisableExecuteAPIEndpoint = b
 		case "vpcEndpointIds":
-			im.warnf(p.key, "vpcEndpointIds ignored: private endpoints are supported only for REST APIs")
+			im.warnf(p.Key, "vpcEndpointIds ignored: private endpoints are supported only for REST APIs")
 		default:
-			im.unexpected(p.key, "x-amazon-apigateway-endpoint-configuration")
+			im.unexpected(p.Key, "x-amazon-apigateway-endpoint-configuration")
 		}
 	}
 }
@@ -176,9 +176,9 @@ func (im *importer) serverBasePath(s *yaml.Node) string {
 	defaults := map[string]string{}
 	if vars != nil && vars.Kind == yaml.MappingNode {
 		for _, p := range pairs(vars) {
-			if d := lookup(p.val, "default"); d != nil {
+			if d := lookup(p.Val, "default"); d != nil {
 				v, _ := im.text(d)
-				defaults[p.key.Value] = v
+				defaults[p.Key.Value] = v
 			}
 		}
 		if bp, ok := defaults["basePath"]; ok {
@@ -245,15 +245,15 @@ func (im *importer) tags(n *yaml.Node) {
 		var name, value string
 		var nameNode *yaml.Node
 		for _, p := range pairs(t) {
-			switch p.key.Value {
+			switch p.Key.Value {
 			case "name":
-				name, _ = im.str(p.val, "tag name")
-				nameNode = p.val
+				name, _ = im.str(p.Val, "tag name")
+				nameNode = p.Val
 			case "x-amazon-apigateway-tag-value":
-				value, _ = im.str(p.val, "x-amazon-apigateway-tag-value")
+				value, _ = im.str(p.Val, "x-amazon-apigateway-tag-value")
 			case "description", "externalDocs":
 			default:
-				im.unexpected(p.key, "tags entry")
+				im.unexpected(p.Key, "tags entry")
 			}
 		}
 		if nameNode == nil {
@@ -274,15 +274,15 @@ func (im *importer) cors(n *yaml.Node) {
 	const f = "corsConfiguration"
 	im.loc(model.ResourceAPI, "", f, n)
 	for _, p := range pairs(n) {
-		field := f + "." + p.key.Value
-		im.loc(model.ResourceAPI, "", field, p.val)
-		switch p.key.Value {
+		field := f + "." + p.Key.Value
+		im.loc(model.ResourceAPI, "", field, p.Val)
+		switch p.Key.Value {
 		case "allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders":
-			l, _ := im.strList(p.val, "x-amazon-apigateway-cors."+p.key.Value)
-			for i, c := range p.val.Content {
+			l, _ := im.strList(p.Val, "x-amazon-apigateway-cors."+p.Key.Value)
+			for i, c := range p.Val.Content {
 				im.loc(model.ResourceAPI, "", model.FieldKey(field, itoa(i)), c)
 			}
-			switch p.key.Value {
+			switch p.Key.Value {
 			case "allowOrigins":
 				c.AllowOrigins = l
 			case "allowMethods":
@@ -293,21 +293,21 @@ func (im *importer) cors(n *yaml.Node) {
 				c.ExposeHeaders = l
 			}
 		case "allowCredentials":
-			b, ok := boolValue(p.val)
+			b, ok := boolValue(p.Val)
 			if !ok {
-				im.errorf(p.val, "x-amazon-apigateway-cors.allowCredentials must be a boolean")
+				im.errorf(p.Val, "x-amazon-apigateway-cors.allowCredentials must be a boolean")
 				continue
 			}
 			c.AllowCredentials = &b
 		case "maxAge":
-			v, ok := intValue(p.val)
+			v, ok := intValue(p.Val)
 			if !ok {
-				im.errorf(p.val, "x-amazon-apigateway-cors.maxAge must be an integer number of seconds")
+				im.errorf(p.Val, "x-amazon-apigateway-cors.maxAge must be an integer number of seconds")
 				continue
 			}
 			c.MaxAge = &v
 		default:
-			im.unexpected(p.key, "x-amazon-apigateway-cors")
+			im.unexpected(p.Key, "x-amazon-apigateway-cors")
 		}
 	}
 	im.def.API.CORSConfiguration = c
@@ -322,18 +322,18 @@ func (im *importer) components(n *yaml.Node) {
 		return
 	}
 	for _, p := range pairs(n) {
-		switch p.key.Value {
+		switch p.Key.Value {
 		case "securitySchemes":
-			im.securitySchemes(p.val)
+			im.securitySchemes(p.Val)
 		case "x-amazon-apigateway-integrations":
-			im.sharedIntegrations(p.val)
+			im.sharedIntegrations(p.Val)
 		case "schemas":
-			if p.val.Kind == yaml.MappingNode && len(p.val.Content) > 0 {
-				im.infof(p.key, "components.schemas ignored: HTTP APIs have no models and do not validate requests")
+			if p.Val.Kind == yaml.MappingNode && len(p.Val.Content) > 0 {
+				im.infof(p.Key, "components.schemas ignored: HTTP APIs have no models and do not validate requests")
 			}
 		case "responses", "parameters", "examples", "requestBodies", "headers", "links", "callbacks":
 		default:
-			im.unexpected(p.key, "components")
+			im.unexpected(p.Key, "components")
 		}
 	}
 }

@@ -45,23 +45,23 @@ func (im *importer) securitySchemes(n *yaml.Node) {
 		return
 	}
 	for _, p := range pairs(n) {
-		name := p.key.Value
+		name := p.Key.Value
 		s := &scheme{}
 		im.schemes[name] = s
-		if !im.mapping(p.val, "security scheme "+name) {
+		if !im.mapping(p.Val, "security scheme "+name) {
 			s.kind = schemeBroken
 			continue
 		}
 		var ext, authtype *yaml.Node
-		for _, q := range pairs(p.val) {
-			switch q.key.Value {
+		for _, q := range pairs(p.Val) {
+			switch q.Key.Value {
 			case "type", "description", "name", "in", "scheme", "bearerFormat", "flows", "openIdConnectUrl":
 			case "x-amazon-apigateway-authorizer":
-				ext = q.val
+				ext = q.Val
 			case "x-amazon-apigateway-authtype":
-				authtype = q.val
+				authtype = q.Val
 			default:
-				im.unexpected(q.key, "security scheme "+name)
+				im.unexpected(q.Key, "security scheme "+name)
 			}
 		}
 		at := ""
@@ -76,7 +76,7 @@ func (im *importer) securitySchemes(n *yaml.Node) {
 				s.kind = schemeBroken
 				continue
 			}
-			s.kind, s.authorizerID = im.authorizer(name, p.key, p.val, ext)
+			s.kind, s.authorizerID = im.authorizer(name, p.Key, p.Val, ext)
 		case at == "awssigv4":
 			s.kind = schemeIAM
 		case authtype != nil:
@@ -114,48 +114,48 @@ func (im *importer) authorizer(name string, key, schemeNode, n *yaml.Node) (sche
 	}
 	im.loc(res, id, "authorizerType", typeNode)
 	for _, p := range pairs(n) {
-		k := p.key.Value
+		k := p.Key.Value
 		field := k
 		switch k {
 		case "type":
 			continue
 		case "identitySource":
-			a.IdentitySource = im.identitySource(p.val, id)
+			a.IdentitySource = im.identitySource(p.Val, id)
 		case "jwtConfiguration":
-			a.JWTConfiguration = im.jwtConfiguration(p.val, id)
+			a.JWTConfiguration = im.jwtConfiguration(p.Val, id)
 		case "authorizerUri":
-			a.AuthorizerURI, _ = im.str(p.val, k)
+			a.AuthorizerURI, _ = im.str(p.Val, k)
 		case "authorizerCredentials":
 			field = "authorizerCredentialsArn"
-			a.AuthorizerCredentialsARN, _ = im.str(p.val, k)
+			a.AuthorizerCredentialsARN, _ = im.str(p.Val, k)
 		case "authorizerPayloadFormatVersion":
-			v, ok := versionText(p.val)
+			v, ok := versionText(p.Val)
 			if !ok {
-				im.errorf(p.val, "authorizerPayloadFormatVersion must be \"1.0\" or \"2.0\"")
+				im.errorf(p.Val, "authorizerPayloadFormatVersion must be \"1.0\" or \"2.0\"")
 				im.bad[locKey{res, id, k}] = true
 			}
 			a.AuthorizerPayloadFormatVersion = v
 		case "authorizerResultTtlInSeconds":
-			v, ok := intValue(p.val)
+			v, ok := intValue(p.Val)
 			if !ok {
-				im.errorf(p.val, "authorizerResultTtlInSeconds must be an integer number of seconds")
+				im.errorf(p.Val, "authorizerResultTtlInSeconds must be an integer number of seconds")
 				continue
 			}
 			a.AuthorizerResultTTLInSeconds = &v
 		case "enableSimpleResponses":
-			b, ok := boolValue(p.val)
+			b, ok := boolValue(p.Val)
 			if !ok {
-				im.errorf(p.val, "enableSimpleResponses must be a boolean")
+				im.errorf(p.Val, "enableSimpleResponses must be a boolean")
 				continue
 			}
 			a.EnableSimpleResponses = b
 		case "identityValidationExpression":
-			a.IdentityValidationExpression, _ = im.str(p.val, k)
+			a.IdentityValidationExpression, _ = im.str(p.Val, k)
 		default:
-			im.unexpected(p.key, "x-amazon-apigateway-authorizer")
+			im.unexpected(p.Key, "x-amazon-apigateway-authorizer")
 			continue
 		}
-		im.loc(res, id, field, p.val)
+		im.loc(res, id, field, p.Val)
 	}
 	if kind == schemeJWT {
 		im.jwtDefaults(&a, schemeNode)
@@ -237,22 +237,22 @@ func (im *importer) jwtConfiguration(n *yaml.Node, id string) *model.JWTConfigur
 	}
 	jc := &model.JWTConfiguration{}
 	for _, p := range pairs(n) {
-		switch p.key.Value {
+		switch p.Key.Value {
 		case "issuer":
-			jc.Issuer, _ = im.str(p.val, "jwtConfiguration.issuer")
-			im.loc(res, id, "jwtConfiguration.issuer", p.val)
+			jc.Issuer, _ = im.str(p.Val, "jwtConfiguration.issuer")
+			im.loc(res, id, "jwtConfiguration.issuer", p.Val)
 		case "audience":
-			l, ok := im.strList(p.val, "jwtConfiguration.audience")
+			l, ok := im.strList(p.Val, "jwtConfiguration.audience")
 			if !ok {
 				im.bad[locKey{res, id, "jwtConfiguration.audience"}] = true
 			}
 			jc.Audience = l
-			im.loc(res, id, "jwtConfiguration.audience", p.val)
-			for i, c := range p.val.Content {
+			im.loc(res, id, "jwtConfiguration.audience", p.Val)
+			for i, c := range p.Val.Content {
 				im.loc(res, id, model.FieldKey("jwtConfiguration.audience", itoa(i)), c)
 			}
 		default:
-			im.unexpected(p.key, "jwtConfiguration")
+			im.unexpected(p.Key, "jwtConfiguration")
 		}
 	}
 	return jc
@@ -292,7 +292,7 @@ func (im *importer) security(r *model.Route, n *yaml.Node, auth *yaml.Node) {
 		im.errorf(req, "the security requirement of route %s names %d schemes; HTTP API routes support exactly one", r.RouteKey, len(ps))
 		return
 	}
-	name, scopesNode := ps[0].key.Value, ps[0].val
+	name, scopesNode := ps[0].Key.Value, ps[0].Val
 	s := im.schemes[name]
 	if s == nil && name == noneScheme {
 		// SAM's encoding of an event's Auth.Authorizer NONE: the route is
@@ -300,7 +300,7 @@ func (im *importer) security(r *model.Route, n *yaml.Node, auth *yaml.Node) {
 		return
 	}
 	if s == nil {
-		im.errorf(ps[0].key, "security scheme %q is not defined in components.securitySchemes", name)
+		im.errorf(ps[0].Key, "security scheme %q is not defined in components.securitySchemes", name)
 		return
 	}
 	scopes, _ := im.strList(scopesNode, "scopes of "+name)
@@ -309,7 +309,7 @@ func (im *importer) security(r *model.Route, n *yaml.Node, auth *yaml.Node) {
 		return
 	}
 	if r.AuthorizationType == model.AuthIAM && s.kind != schemeIAM {
-		im.errorf(ps[0].key, "route %s has both x-amazon-apigateway-auth AWS_IAM and security scheme %s; HTTP API routes support exactly one authorization", r.RouteKey, name)
+		im.errorf(ps[0].Key, "route %s has both x-amazon-apigateway-auth AWS_IAM and security scheme %s; HTTP API routes support exactly one authorization", r.RouteKey, name)
 		return
 	}
 	switch s.kind {
@@ -325,13 +325,13 @@ func (im *importer) security(r *model.Route, n *yaml.Node, auth *yaml.Node) {
 	case schemeIAM:
 		r.AuthorizationType = model.AuthIAM
 	case schemePlain:
-		im.warnf(ps[0].key, "route %s imported without authorization: security scheme %s has no x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4", r.RouteKey, name)
+		im.warnf(ps[0].Key, "route %s imported without authorization: security scheme %s has no x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype awsSigv4", r.RouteKey, name)
 		return
 	case schemeBroken:
 		return
 	}
-	im.loc(res, r.RouteID, "authorizationType", ps[0].key)
-	im.loc(res, r.RouteID, "authorizerId", ps[0].key)
+	im.loc(res, r.RouteID, "authorizationType", ps[0].Key)
+	im.loc(res, r.RouteID, "authorizerId", ps[0].Key)
 	im.loc(res, r.RouteID, "authorizationScopes", scopesNode)
 	for i, c := range scopesNode.Content {
 		im.loc(res, r.RouteID, model.FieldKey("authorizationScopes", itoa(i)), c)
@@ -345,8 +345,8 @@ func (im *importer) iamAuth(r *model.Route, n *yaml.Node) {
 	}
 	t := lookup(n, "type")
 	for _, p := range pairs(n) {
-		if p.key.Value != "type" {
-			im.unexpected(p.key, "x-amazon-apigateway-auth")
+		if p.Key.Value != "type" {
+			im.unexpected(p.Key, "x-amazon-apigateway-auth")
 		}
 	}
 	if t == nil {

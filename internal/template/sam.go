@@ -17,7 +17,7 @@ import (
 
 // SAM's property lists.
 var (
-	samHttpAPIProps = set_("Auth", "AccessLogSettings", "StageVariables", "Tags", "CorsConfiguration",
+	samHTTPAPIProps = set_("Auth", "AccessLogSettings", "StageVariables", "Tags", "CorsConfiguration",
 		"DefaultRouteSettings", "Domain", "RouteSettings", "FailOnWarnings", "PropagateTags", "StageName",
 		"DefinitionBody", "DefinitionUri", "Name", "Description", "DisableExecuteApiEndpoint")
 	samFunctionProps = set_("Handler", "Runtime", "CodeUri", "DeadLetterQueue", "Description", "MemorySize",
@@ -38,7 +38,7 @@ var (
 		"EphemeralStorage", "FunctionUrlConfig", "RuntimeManagementConfig", "LoggingConfig", "RecursiveLoop",
 		"SourceKMSKeyArn", "TenancyConfig", "DurableConfig", "CapacityProviderConfig", "FunctionScalingConfig",
 		"PublishToLatestPublished", "VersionDeletionPolicy"}
-	globalHttpAPIProps = []string{"Auth", "AccessLogSettings", "StageVariables", "Tags", "CorsConfiguration",
+	globalHTTPAPIProps = []string{"Auth", "AccessLogSettings", "StageVariables", "Tags", "CorsConfiguration",
 		"DefaultRouteSettings", "Domain", "RouteSettings", "FailOnWarnings", "PropagateTags"}
 	globalSections    = []string{"Api", "CapacityProvider", "Function", "HttpApi", "LayerVersion", "SimpleTable", "StateMachine", "WebSocketApi"}
 	httpAPIEventProps = set_("ApiId", "Path", "Method", "Auth", "PayloadFormatVersion", "TimeoutInMillis", "RouteSettings", "Stage")
@@ -68,7 +68,7 @@ func (s *stack) samTransform() {
 	apis := s.ofType("AWS::Serverless::HttpApi")
 	// Unknown properties first: SAM refuses the resource.
 	for _, r := range apis {
-		s.checkProps(r, samHttpAPIProps)
+		s.checkProps(r, samHTTPAPIProps)
 	}
 	for _, r := range functions {
 		s.checkProps(r, samFunctionProps)
@@ -154,7 +154,7 @@ func (s *stack) applyGlobals(functions, apis []*resource) {
 		case "Function":
 			allowed, targets = globalFunctionProps, functions
 		case "HttpApi":
-			allowed, targets = globalHttpAPIProps, apis
+			allowed, targets = globalHTTPAPIProps, apis
 		default:
 			continue
 		}

@@ -47,7 +47,7 @@ func (s *stack) httpAPI(r *resource) {
 	}
 	ok := true
 	if cors := s.paramRefs(get(props, "CorsConfiguration")); cors != nil {
-		ok = s.samCors(r, body, cors) && ok
+		ok = s.samCORS(r, body, cors) && ok
 	}
 	if auth := get(props, "Auth"); auth != nil && !isNull(auth) {
 		ok = s.samAuth(r, body, auth) && ok
@@ -242,7 +242,7 @@ func (s *stack) paramRefs(n *yaml.Node) *yaml.Node {
 }
 
 // samCors is SAM's _add_cors.
-func (s *stack) samCors(r *resource, body, cors *yaml.Node) bool {
+func (s *stack) samCORS(r *resource, body, cors *yaml.Node) bool {
 	errf := func(format string, args ...any) bool {
 		s.ds.add(s.file, cors, Error, r.id+".CorsConfiguration", format, args...)
 		return false
@@ -258,7 +258,7 @@ func (s *stack) samCors(r *resource, body, cors *yaml.Node) bool {
 	case cors.Kind == yaml.ScalarNode && cors.ShortTag() == "!!bool":
 		conf = mapNode(cors, "allowOrigins", seqNode(cors, strNode(cors, "*")))
 	case intrinsicName(cors) != "":
-		conf = renameCorsKeys(clone(cors))
+		conf = renameCORSKeys(clone(cors))
 		if intrinsicName(conf) != "" {
 			// An intrinsic whose value is the whole configuration: kept as
 			// the extension's value, resolved in P3.
@@ -308,9 +308,9 @@ func (s *stack) samCors(r *resource, body, cors *yaml.Node) bool {
 	return true
 }
 
-// renameCorsKeys renames SAM's CORS keys to the extension's, anywhere in
+// renameCORSKeys renames SAM's CORS keys to the extension's, anywhere in
 // an intrinsic (SAM does it on the JSON text).
-func renameCorsKeys(n *yaml.Node) *yaml.Node {
+func renameCORSKeys(n *yaml.Node) *yaml.Node {
 	if n == nil {
 		return nil
 	}
@@ -323,7 +323,7 @@ func renameCorsKeys(n *yaml.Node) *yaml.Node {
 		}
 	}
 	for _, c := range n.Content {
-		renameCorsKeys(c)
+		renameCORSKeys(c)
 	}
 	return n
 }
@@ -527,8 +527,8 @@ func (s *stack) samAuthorizer(r *resource, name string, a *yaml.Node) (*yaml.Nod
 		return mapNode(a, "type", "oauth2", "x-amazon-apigateway-authorizer",
 			mapNode(a, "jwtConfiguration", lower, "identitySource", get(a, "IdentitySource"), "type", "jwt")), true
 	}
-	fnArn := get(a, "FunctionArn")
-	if fnArn == nil {
+	fnARN := get(a, "FunctionArn")
+	if fnARN == nil {
 		return errf(a, "%s Lambda Authorizer must define 'FunctionArn'.", name)
 	}
 	pfv := get(a, "AuthorizerPayloadFormatVersion")
@@ -536,9 +536,9 @@ func (s *stack) samAuthorizer(r *resource, name string, a *yaml.Node) (*yaml.Nod
 		return errf(a, "%s Lambda Authorizer must define 'AuthorizerPayloadFormatVersion'.", name)
 	}
 	ext := mapNode(a, "type", "request")
-	set(ext, "authorizerUri", mapNode(fnArn, "Fn::Sub", seqNode(fnArn,
-		strNode(fnArn, "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${__FunctionArn__}/invocations"),
-		mapNode(fnArn, "__FunctionArn__", fnArn))))
+	set(ext, "authorizerUri", mapNode(fnARN, "Fn::Sub", seqNode(fnARN,
+		strNode(fnARN, "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${__FunctionArn__}/invocations"),
+		mapNode(fnARN, "__FunctionArn__", fnARN))))
 	if role := get(a, "FunctionInvokeRole"); role != nil {
 		if v, _ := scalar(role); v != "NONE" {
 			set(ext, "authorizerCredentials", role)
@@ -578,7 +578,7 @@ func (s *stack) samAuthorizer(r *resource, name string, a *yaml.Node) (*yaml.Nod
 		}
 	}
 	if dp, _ := boolOf(get(a, "EnableFunctionDefaultPermissions")); dp {
-		s.authorizerPermissions = append(s.authorizerPermissions, fnArn)
+		s.authorizerPermissions = append(s.authorizerPermissions, fnARN)
 	}
 	return mapNode(a, "type", "apiKey", "name", "Unused", "in", "header", "x-amazon-apigateway-authorizer", ext), true
 }

@@ -178,6 +178,10 @@ func TestTemplateErrors(t *testing.T) {
 			[]string{"template.yaml:2:3: Api: Unable to find Route by key GET /watchlist within the provided RouteSettings (stage s)"}},
 		{"reserved variable", fnTemplate("", "          AWS_REGION: x\n"), Source{},
 			[]string{"template.yaml:11:11: Fn.Environment.Variables.AWS_REGION: Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION"}},
+		{"depends on nothing", "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    DependsOn: [Nope]\n", Source{},
+			[]string{"template.yaml:4:17: T.DependsOn: Template format error: Unresolved resource dependencies [Nope] in the Resources block of the template"}},
+		{"output of nothing", "Resources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n  O: {Value: !GetAtt Nope.Arn}\n", Source{},
+			[]string{"template.yaml:5:14: Outputs.O: Template error: instance of Fn::GetAtt references undefined resource Nope"}},
 		{"condition cycle", fnTemplate("Conditions:\n  A: !Condition B\n  B: !Condition A\n", "          A: !If [A, x, y]\n"), Source{},
 			[]string{"template.yaml:3:6: Conditions.B: Template error: circular dependency between conditions: A"}},
 	}
@@ -341,7 +345,7 @@ Resources:
       Events:
         Get: {Type: HttpApi, Properties: {Path: /x, Method: get}}
 `
-	set, err := loadString(t, tmpl, Source{EnvVars: "env.json"}, map[string]string{
+	_, err := loadString(t, tmpl, Source{EnvVars: "env.json"}, map[string]string{
 		"fn/go.mod": "module x\n",
 		"env.json":  `{"Parameters": {"TABLE": "local-table", "UNDECLARED": "x"}, "Fn": {"C": "from-file"}}`,
 	})
@@ -353,7 +357,7 @@ Resources:
 	if err := os.WriteFile(envFile, []byte(`{"Parameters": {"TABLE": "local-table"}, "Fn": {"C": "from-file", "D": "not-declared"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	set, err = loadString(t, tmpl, Source{EnvVars: envFile}, map[string]string{"fn/go.mod": "module x\n"})
+	set, err := loadString(t, tmpl, Source{EnvVars: envFile}, map[string]string{"fn/go.mod": "module x\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -579,5 +583,63 @@ func TestCloudAssembly(t *testing.T) {
 	}
 	if len(one.Outputs) != 1 || one.Outputs[0].StackName != "SharedStack" || one.Outputs[0].Value != "from-manifest-name" {
 		t.Errorf("one *.template.json of the assembly: %+v", one.Outputs)
+	}
+}
+
+// TestEsbuild: a Node.js function with BuildMethod esbuild is bundled into
+// the data dir and runs from there.
+func TestEsbuild(t *testing.T) {
+	t.Parallel()
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties: {Minify: false, Target: es2022, Sourcemap: true, External: [aws-sdk], EntryPoints: [app.ts]}
+    Properties: {Runtime: nodejs20.x, Handler: app.handler, CodeUri: src/}
+`
+	set, err := loadString(t, tmpl, Source{}, map[string]string{"src/app.ts": "export const handler = async () => ({})\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := set.Functions[0]
+	got := strings.Join(f.Build, " ")
+	for _, want := range []string{"esbuild ", "/src/app.ts --bundle --platform=node --outdir=" + f.CodeDir, "--target=es2022", "--sourcemap", "--external:aws-sdk", "--format=cjs"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("build %q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "--minify") || f.Runtime != "nodejs20.x" || !strings.Contains(f.CodeDir, filepath.Join("build", "local", "Fn")) {
+		t.Errorf("function %+v", f)
+	}
+}
+
+// TestMakefileBuild: BuildMethod makefile runs make build-LogicalId with
+// ARTIFACTS_DIR, as sam build does, and the function runs the bootstrap
+// it leaves there.
+func TestMakefileBuild(t *testing.T) {
+	t.Parallel()
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: makefile}
+    Properties: {Runtime: provided.al2023, Handler: bootstrap, CodeUri: fn/}
+`
+	set, err := loadString(t, tmpl, Source{}, map[string]string{"fn/Makefile": "build-Fn:\n\tcp bootstrap $(ARTIFACTS_DIR)/\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := set.Functions[0]
+	if len(f.Build) != 5 || f.Build[0] != "make" || f.Build[3] != "build-Fn" || !strings.HasPrefix(f.Build[4], "ARTIFACTS_DIR=") {
+		t.Fatalf("build %v", f.Build)
+	}
+	out := strings.TrimPrefix(f.Build[4], "ARTIFACTS_DIR=")
+	if st, err := os.Stat(out); err != nil || !st.IsDir() {
+		t.Errorf("ARTIFACTS_DIR %s not created: %v", out, err)
+	}
+	if len(f.Command) != 1 || f.Command[0] != filepath.Join(out, "bootstrap") {
+		t.Errorf("command %v", f.Command)
 	}
 }

@@ -58,3 +58,80 @@ func Deref(n *yaml.Node) *yaml.Node {
 	}
 	return n
 }
+
+// Pair is one key/value entry of a YAML mapping.
+type Pair struct {
+	Key, Val *yaml.Node
+}
+
+// maxMergeDepth bounds nested YAML merge keys ("<<").
+const maxMergeDepth = 8
+
+// maxMergedEntries bounds the entries one mapping may gain through merge
+// keys, so that nested aliases cannot blow up.
+const maxMergedEntries = 10000
+
+// Pairs returns the entries of mapping n in document order, aliases
+// followed, with YAML merge keys ("<<: *anchor", "<<: [*a, *b]") expanded:
+// merged entries come after the explicit ones and never override them, and
+// merges nest up to 8 levels and 10,000 entries. The config file and OpenAPI
+// documents read mappings through it, so that both accept the same YAML.
+func Pairs(n *yaml.Node) []Pair {
+	budget := maxMergedEntries
+	return mergePairs(n, 0, map[string]bool{}, &budget)
+}
+
+func mergePairs(n *yaml.Node, depth int, seen map[string]bool, budget *int) []Pair {
+	var out []Pair
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], Deref(n.Content[i+1])
+		if v == nil {
+			continue
+		}
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		seen[k.Value] = true
+		out = append(out, Pair{k, v})
+	}
+	if depth >= maxMergeDepth {
+		return out
+	}
+	for _, m := range merges {
+		srcs := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			srcs = m.Content
+		}
+		for _, s := range srcs {
+			s = Deref(s)
+			if s == nil || s.Kind != yaml.MappingNode {
+				continue
+			}
+			for _, p := range mergePairs(s, depth+1, map[string]bool{}, budget) {
+				if *budget--; *budget < 0 {
+					return out
+				}
+				if !seen[p.Key.Value] {
+					seen[p.Key.Value] = true
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Lookup returns the value of key in mapping n (merge keys expanded), or nil.
+func Lookup(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for _, p := range Pairs(n) {
+		if p.Key.Value == key {
+			return p.Val
+		}
+	}
+	return nil
+}

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/functions/invokeapi"
+	"github.com/apigwdev/apigw/internal/leaktest"
 	"github.com/apigwdev/apigw/internal/testbin"
 )
 
@@ -43,32 +43,12 @@ func run(m *testing.M) int {
 	bin = dir
 	code := m.Run()
 	if code == 0 {
-		if leaked := leakedGoroutines(); leaked != "" {
-			fmt.Fprintln(os.Stderr, "goroutines of package functions still running after every test closed its handler and manager:\n"+leaked)
+		if leaked := leaktest.Leaked(nil, 5*time.Second, "apigw/internal/functions"); len(leaked) > 0 {
+			fmt.Fprintln(os.Stderr, "goroutines of package functions still running after every test closed its handler and manager:\n"+strings.Join(leaked, "\n\n"))
 			return 1
 		}
 	}
 	return code
-}
-
-// leakedGoroutines waits up to 5 s for every goroutine running code of
-// internal/functions to end, and returns the stacks of those that did not.
-func leakedGoroutines() string {
-	var leaked []string
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		leaked = leaked[:0]
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "apigw/internal/functions") && !strings.Contains(g, "leakedGoroutines") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-	}
-	return strings.Join(leaked, "\n\n")
 }
 
 // syncBuffer is a log sink safe for concurrent writes.

@@ -10,7 +10,9 @@
 // per request: it leases tokens in batches with one script call, and
 // spends them locally with an atomic decrement. When a node's lease runs
 // low (a quarter of a batch left) it leases the next batch in the
-// background; a request that finds no token left while the next batch is
+// background (after a lease that came back short, not before half a
+// window has passed: a node at the limit calls Redis about 40 times a
+// second); a request that finds no token left while the next batch is
 // on its way is refused, as the limit would refuse it.
 //
 // A batch is the tokens the node's share of the rate brings in
@@ -178,6 +180,10 @@ type Bucket struct {
 	// starved is set when Redis granted less than a lease asked: the
 	// limit is being reached, and nothing is spent ahead of a lease.
 	starved atomic.Bool
+	// notBefore (unix nanoseconds) holds the next lease back after a short
+	// one, so that a node at the limit asks Redis a few dozen times a
+	// second, not once per request.
+	notBefore atomic.Int64
 
 	localMu sync.Mutex
 	local   *throttle.Bucket // guarded by localMu: the fallback bucket
@@ -227,6 +233,9 @@ func (b *Bucket) Allow() bool {
 // lease asks Redis for the next batch in the background, unless one is on
 // its way.
 func (b *Bucket) lease() {
+	if nb := b.notBefore.Load(); nb != 0 && time.Now().UnixNano() < nb {
+		return
+	}
 	if !b.pending.CompareAndSwap(false, true) {
 		return
 	}
@@ -242,6 +251,11 @@ func (b *Bucket) lease() {
 			return
 		}
 		b.starved.Store(n < want)
+		if n < want {
+			b.notBefore.Store(time.Now().Add(LeaseWindow / 2).UnixNano())
+		} else {
+			b.notBefore.Store(0)
+		}
 		if n > 0 {
 			b.tokens.Add(n)
 			b.leased.Store(time.Now().UnixNano())
