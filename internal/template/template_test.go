@@ -643,3 +643,34 @@ Resources:
 		t.Errorf("command %v", f.Command)
 	}
 }
+
+// TestStageVariableFunction: an integration naming its function through a
+// stage variable is resolved per request, not checked at load.
+func TestStageVariableFunction(t *testing.T) {
+	t.Parallel()
+	tmpl := `Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: a, ProtocolType: HTTP}
+  Integ:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      PayloadFormatVersion: "2.0"
+      IntegrationUri: !Sub "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${!stageVariables.fn}"
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Api, RouteKey: GET /x, Target: !Sub "integrations/${Integ}"}
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Api, StageName: $default, AutoDeploy: true, StageVariables: {fn: pets}}
+`
+	set, err := loadString(t, tmpl, Source{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uri := set.APIs[0].Definition.Integrations[0].IntegrationURI; uri != "arn:aws:lambda:eu-west-1:123456789012:function:${stageVariables.fn}" {
+		t.Errorf("integration URI %q", uri)
+	}
+}
