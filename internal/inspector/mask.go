@@ -56,7 +56,7 @@ func (r *Recorder) maskerFor(e *entry) *masker {
 	headers := []http.Header{e.reqHeader, e.respHeader}
 	targets := []string{e.requestURI}
 	if ir := e.rec.Integration; ir != nil {
-		headers = append(headers, ir.RequestHeader, ir.ResponseHeader)
+		headers = append(headers, requestHeader(ir), ir.ResponseHeader)
 		targets = append(targets, ir.Target)
 	}
 	for _, h := range headers {

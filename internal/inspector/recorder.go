@@ -175,6 +175,10 @@ func (rec *recording) Finish(req *invoke.Request, out *invoke.Outcome, authoriza
 		e.apiID, e.stage, e.routeKey = req.APIID, req.Stage, req.RouteKey
 		e.authorizer = req.Authorizer
 	}
+	// The ring keeps the entry, and with it this recording: let go of the
+	// request and the response writer, which hold the connection's
+	// buffers and the request's context.
+	rec.req, rec.body, rec.w.ResponseWriter = nil, nil, nil
 	rec.r.push(e)
 }
 

@@ -2,6 +2,7 @@ package inspector
 
 import (
 	"encoding/base64"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -129,6 +130,14 @@ type GatewayError struct {
 	IntegrationError string `json:"integrationError,omitempty"`
 }
 
+// requestHeader is the header an integration sent.
+func requestHeader(ir *invoke.IntegrationRecord) http.Header {
+	if ir.RequestHeaderFunc != nil {
+		return ir.RequestHeaderFunc()
+	}
+	return ir.RequestHeader
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // summary renders e's summary.
@@ -181,7 +190,7 @@ func (e *entry) detail(m *masker) *Detail {
 		d.Integration = &Integration{
 			Type:   ir.Type,
 			Target: m.text(ir.Target),
-			Request: Message{Method: ir.Method, URL: m.text(ir.Target), Headers: m.header(ir.RequestHeader),
+			Request: Message{Method: ir.Method, URL: m.text(ir.Target), Headers: m.header(requestHeader(ir)),
 				Body: body(m, ir.RequestBody, int64(len(ir.RequestBody)))},
 			Response: Message{Status: ir.Status, Headers: m.header(ir.ResponseHeader),
 				Body: body(m, ir.ResponseBody, int64(len(ir.ResponseBody)))},

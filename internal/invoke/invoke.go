@@ -219,6 +219,11 @@ type IntegrationRecord struct {
 	// Method and RequestHeader are the HTTP backend request's (HTTP_PROXY).
 	Method        string
 	RequestHeader http.Header
+	// RequestHeaderFunc, when not nil, stands for RequestHeader: the
+	// inspector calls it when the record is read, after the request, so
+	// that recording does not build a header map per request. It must
+	// only read.
+	RequestHeaderFunc func() http.Header
 	// RequestBody is the event sent to the function, or the service call's
 	// parameters as JSON. An HTTP backend gets the client's body.
 	RequestBody []byte

@@ -104,6 +104,7 @@ func newAPIMetrics(r *Registry, bounds []float64) *apiMetrics {
 			r.register(name, d.help+scope, typ, labels, &apiFamily{m: m, name: name, routes: routes, word: d.word, buckets: d.buckets})
 		}
 	}
+	registerCloudWatch(r, m)
 	return m
 }
 

@@ -333,3 +333,51 @@ func BenchmarkRecord(b *testing.B) {
 		})
 	}
 }
+
+func TestCloudWatchNames(t *testing.T) {
+	t.Parallel()
+	r := NewRegistry(Options{LatencyBuckets: []float64{0.01, 0.1, 1}})
+	ok := &invoke.Outcome{Status: 200, RequestLength: 10, ResponseLength: 90, Latency: 5 * time.Millisecond, IntegrationLatency: 3 * time.Millisecond}
+	denied := &invoke.Outcome{Status: 403, ResponseLength: 23, Latency: 50 * time.Millisecond, IntegrationLatency: -1}
+	failed := &invoke.Outcome{Status: 503, Latency: 2 * time.Second, IntegrationLatency: -1}
+	r.Record(req("a1", "dev", "GET /pets/{id}"), ok, true)
+	r.Record(req("a1", "dev", "GET /pets/{id}"), denied, true)
+	r.Record(req("a1", "dev", "$default"), failed, false)
+
+	e := scrape(t, r)
+	dev := `{ApiId="a1",Stage="dev"}`
+	route := `{ApiId="a1",Route="GET /pets/{id}",Stage="dev"}`
+	want := map[string]float64{
+		"aws_apigateway_Count" + dev:                                                             3,
+		"aws_apigateway_4xx" + dev:                                                               1,
+		"aws_apigateway_5xx" + dev:                                                               1,
+		"aws_apigateway_DataProcessed" + dev:                                                     100 + 23,
+		"aws_apigateway_Latency_count" + dev:                                                     3,
+		"aws_apigateway_Latency_sum" + dev:                                                       5 + 50 + 2000,
+		`aws_apigateway_Latency_bucket{ApiId="a1",Stage="dev",le="10"}`:                          1,
+		`aws_apigateway_Latency_bucket{ApiId="a1",Stage="dev",le="100"}`:                         2,
+		`aws_apigateway_Latency_bucket{ApiId="a1",Stage="dev",le="+Inf"}`:                        3,
+		"aws_apigateway_IntegrationLatency_count" + dev:                                          1,
+		"aws_apigateway_IntegrationLatency_sum" + dev:                                            3,
+		"aws_apigateway_Count" + route:                                                           2,
+		"aws_apigateway_4xx" + route:                                                             1,
+		"aws_apigateway_5xx" + route:                                                             0,
+		`aws_apigateway_Latency_bucket{ApiId="a1",Route="GET /pets/{id}",Stage="dev",le="+Inf"}`: 2,
+	}
+	for k, v := range want {
+		got, ok := e.samples[k]
+		if !ok {
+			t.Errorf("missing %s", k)
+			continue
+		}
+		if diff := got - v; diff > 1e-9 || diff < -1e-9 {
+			t.Errorf("%s = %v; want %v", k, got, v)
+		}
+	}
+	if _, ok := e.samples[`aws_apigateway_Count{ApiId="a1",Route="$default",Stage="dev"}`]; ok {
+		t.Error("a request without detailed metrics has a Route series")
+	}
+	if e.types["aws_apigateway_Latency"] != "histogram" || e.types["aws_apigateway_4xx"] != "counter" {
+		t.Errorf("types = %v", e.types)
+	}
+}

@@ -16,7 +16,8 @@ func (s *stack) needPermission(r *resource, uri string, hasRole bool, what strin
 		return
 	}
 	name := functionNameOf(uri)
-	if name == "" {
+	if name == "" || strings.Contains(uri, "${stageVariables.") {
+		// A function named by a stage variable is resolved per request.
 		return
 	}
 	s.set.invokes = append(s.set.invokes, invoke{s: s, r: r, fn: name, what: what})

@@ -239,6 +239,11 @@ func (s *stack) runtime(r *resource, f *Function, meta *yaml.Node) {
 			}
 			f.Command = []string{filepath.Join(out, binary)}
 		case "makefile":
+			// sam build creates ARTIFACTS_DIR before it runs make.
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				f.Unrunnable = fmt.Sprintf("creating the build directory: %v", err)
+				return
+			}
 			f.Build = []string{"make", "-f", filepath.Join(f.CodeDir, "Makefile"), "build-" + r.id, "ARTIFACTS_DIR=" + out}
 			f.Command = []string{filepath.Join(out, binary)}
 		case "":

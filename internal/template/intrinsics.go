@@ -34,6 +34,12 @@ func (c evalCtx) errorf(n *yaml.Node, format string, args ...any) {
 	c.s.ds.add(c.s.fileOf(n), n, sev, c.path, format, args...)
 }
 
+// fatalf reports an error CloudFormation gives for the whole template
+// (an undefined resource), even where other errors only print (Outputs).
+func (c evalCtx) fatalf(n *yaml.Node, format string, args ...any) {
+	c.s.ds.add(c.s.fileOf(n), n, Error, c.path, format, args...)
+}
+
 func (c evalCtx) warnf(n *yaml.Node, format string, args ...any) {
 	c.s.ds.add(c.s.fileOf(n), n, Warning, c.path, format, args...)
 }

@@ -56,7 +56,7 @@ func (s *stack) ref(c evalCtx, at *yaml.Node, name string) (*yaml.Node, bool) {
 	if strings.HasPrefix(name, "AWS::") {
 		v, ok := s.pseudo(name, at)
 		if !ok && name != "AWS::NoValue" {
-			c.errorf(at, "Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", name)
+			c.fatalf(at, "Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", name)
 			return nil, false
 		}
 		return v, true
@@ -83,7 +83,7 @@ func (s *stack) ref(c evalCtx, at *yaml.Node, name string) (*yaml.Node, bool) {
 	}
 	r, ok := s.exists(c, name)
 	if !ok {
-		c.errorf(at, "Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", name)
+		c.fatalf(at, "Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", name)
 		return nil, false
 	}
 	return s.refOf(c, at, r)
@@ -229,12 +229,12 @@ func (s *stack) functionName(c evalCtx, r *resource) (string, bool) {
 // getAtt resolves Fn::GetAtt id.attr.
 func (s *stack) getAtt(c evalCtx, at *yaml.Node, id, attr string) (*yaml.Node, bool) {
 	if _, isParam := s.params[id]; isParam {
-		c.errorf(at, "Template error: instance of Fn::GetAtt references undefined resource %s", id)
+		c.fatalf(at, "Template error: instance of Fn::GetAtt references undefined resource %s", id)
 		return nil, false
 	}
 	r, ok := s.exists(c, id)
 	if !ok {
-		c.errorf(at, "Template error: instance of Fn::GetAtt references undefined resource %s", id)
+		c.fatalf(at, "Template error: instance of Fn::GetAtt references undefined resource %s", id)
 		return nil, false
 	}
 	if v, ok := s.src.Attributes[id+"."+attr]; ok {

@@ -424,6 +424,19 @@ func (s *stack) readResources() {
 		s.resources[id] = &resource{id: id, typ: typ, key: p.key, node: p.val, props: props}
 		s.order = append(s.order, id)
 	}
+	for _, id := range s.order {
+		r := s.resources[id]
+		dep := get(r.node, "DependsOn")
+		names := children(dep)
+		if dep != nil && dep.Kind == yaml.ScalarNode {
+			names = []*yaml.Node{dep}
+		}
+		for _, n := range names {
+			if v, _ := scalar(n); s.resources[v] == nil {
+				s.ds.add(s.file, n, Error, id+".DependsOn", "Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", v)
+			}
+		}
+	}
 	if len(s.order) > 500 {
 		s.ds.add(s.file, res, Warning, "", "CloudFormation rejects templates with more than 500 resources")
 	}

@@ -178,6 +178,10 @@ func TestTemplateErrors(t *testing.T) {
 			[]string{"template.yaml:2:3: Api: Unable to find Route by key GET /watchlist within the provided RouteSettings (stage s)"}},
 		{"reserved variable", fnTemplate("", "          AWS_REGION: x\n"), Source{},
 			[]string{"template.yaml:11:11: Fn.Environment.Variables.AWS_REGION: Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION"}},
+		{"depends on nothing", "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    DependsOn: [Nope]\n", Source{},
+			[]string{"template.yaml:4:17: T.DependsOn: Template format error: Unresolved resource dependencies [Nope] in the Resources block of the template"}},
+		{"output of nothing", "Resources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n  O: {Value: !GetAtt Nope.Arn}\n", Source{},
+			[]string{"template.yaml:5:14: Outputs.O: Template error: instance of Fn::GetAtt references undefined resource Nope"}},
 		{"condition cycle", fnTemplate("Conditions:\n  A: !Condition B\n  B: !Condition A\n", "          A: !If [A, x, y]\n"), Source{},
 			[]string{"template.yaml:3:6: Conditions.B: Template error: circular dependency between conditions: A"}},
 	}
@@ -608,5 +612,65 @@ Resources:
 	}
 	if strings.Contains(got, "--minify") || f.Runtime != "nodejs20.x" || !strings.Contains(f.CodeDir, filepath.Join("build", "local", "Fn")) {
 		t.Errorf("function %+v", f)
+	}
+}
+
+// TestMakefileBuild: BuildMethod makefile runs make build-LogicalId with
+// ARTIFACTS_DIR, as sam build does, and the function runs the bootstrap
+// it leaves there.
+func TestMakefileBuild(t *testing.T) {
+	t.Parallel()
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: makefile}
+    Properties: {Runtime: provided.al2023, Handler: bootstrap, CodeUri: fn/}
+`
+	set, err := loadString(t, tmpl, Source{}, map[string]string{"fn/Makefile": "build-Fn:\n\tcp bootstrap $(ARTIFACTS_DIR)/\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := set.Functions[0]
+	if len(f.Build) != 5 || f.Build[0] != "make" || f.Build[3] != "build-Fn" || !strings.HasPrefix(f.Build[4], "ARTIFACTS_DIR=") {
+		t.Fatalf("build %v", f.Build)
+	}
+	out := strings.TrimPrefix(f.Build[4], "ARTIFACTS_DIR=")
+	if st, err := os.Stat(out); err != nil || !st.IsDir() {
+		t.Errorf("ARTIFACTS_DIR %s not created: %v", out, err)
+	}
+	if len(f.Command) != 1 || f.Command[0] != filepath.Join(out, "bootstrap") {
+		t.Errorf("command %v", f.Command)
+	}
+}
+
+// TestStageVariableFunction: an integration naming its function through a
+// stage variable is resolved per request, not checked at load.
+func TestStageVariableFunction(t *testing.T) {
+	t.Parallel()
+	tmpl := `Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: a, ProtocolType: HTTP}
+  Integ:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      PayloadFormatVersion: "2.0"
+      IntegrationUri: !Sub "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${!stageVariables.fn}"
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Api, RouteKey: GET /x, Target: !Sub "integrations/${Integ}"}
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Api, StageName: $default, AutoDeploy: true, StageVariables: {fn: pets}}
+`
+	set, err := loadString(t, tmpl, Source{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uri := set.APIs[0].Definition.Integrations[0].IntegrationURI; uri != "arn:aws:lambda:eu-west-1:123456789012:function:${stageVariables.fn}" {
+		t.Errorf("integration URI %q", uri)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -48,9 +49,10 @@ type Options struct {
 
 // Tracer traces requests: a dataplane.Tracer. It is safe for concurrent use.
 type Tracer struct {
-	tp   *sdktrace.TracerProvider
-	tr   trace.Tracer
-	prop propagation.TraceContext
+	tp    *sdktrace.TracerProvider
+	tr    trace.Tracer
+	prop  propagation.TraceContext
+	ratio float64
 }
 
 // New builds a Tracer exporting to opts.Endpoint.
@@ -72,11 +74,13 @@ func New(opts Options) (*Tracer, error) {
 	}
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithBatcher(exp, batch...),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(opts.SampleRatio))),
+		// A request without a parent was sampled at the ratio by
+		// StartRequest already, before any span work.
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
 		sdktrace.WithIDGenerator(xrayIDs{}),
 		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(opts.ServiceName))),
 	)
-	return &Tracer{tp: tp, tr: tp.Tracer("github.com/apigwdev/apigw", trace.WithSchemaURL(semconv.SchemaURL))}, nil
+	return &Tracer{tp: tp, tr: tp.Tracer("github.com/apigwdev/apigw", trace.WithSchemaURL(semconv.SchemaURL)), ratio: opts.SampleRatio}, nil
 }
 
 // Shutdown exports every finished span and stops the exporter.
@@ -94,6 +98,11 @@ func (t *Tracer) StartRequest(r *http.Request) (*http.Request, dataplane.Request
 	ctx := r.Context()
 	if r.Header["Traceparent"] != nil {
 		ctx = t.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
+	}
+	if !trace.SpanContextFromContext(ctx).IsValid() && t.ratio < 1 && rand.Float64() >= t.ratio {
+		// Not sampled: decided before any span exists, so that the
+		// requests left out cost a random number.
+		return r, nil
 	}
 	ctx, span := t.tr.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer))
 	if !span.IsRecording() {

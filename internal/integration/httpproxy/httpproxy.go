@@ -245,12 +245,24 @@ func (i *Invoker) classify(parent context.Context, op string, err error) error {
 // recordRequest describes out for the request inspector: the header as sent
 // (with Host), the body being the client's.
 func recordRequest(out *http.Request, oh *outboundHeader) *invoke.IntegrationRecord {
-	h := oh.Header()
-	if v := h[headerUserAgent]; len(v) == 1 && v[0] == "" {
-		delete(h, headerUserAgent) // the marker that keeps the transport's own out
-	}
-	h["Host"] = []string{out.Host}
-	return &invoke.IntegrationRecord{Type: "HTTP_PROXY", Target: out.URL.String(), Method: out.Method, RequestHeader: h}
+	rr := &recordedHeader{oh: *oh, host: out.Host}
+	return &invoke.IntegrationRecord{Type: "HTTP_PROXY", Target: out.URL.String(), Method: out.Method, RequestHeaderFunc: rr.header}
+}
+
+// recordedHeader keeps the outbound header's view (the client's header and
+// the gateway's fields) until the inspector reads it: one copy per
+// recorded request instead of a map.
+type recordedHeader struct {
+	oh   outboundHeader
+	host string
+}
+
+// header builds the header as sent, with Host.
+func (rr *recordedHeader) header() http.Header {
+	h := make(http.Header, len(rr.oh.in)+rr.oh.n+1)
+	rr.oh.Each(func(k string, vv []string) { h[k] = vv })
+	h["Host"] = []string{rr.host}
+	return h
 }
 
 // recordResponse completes ir with the backend's status and header (kept,
