@@ -674,3 +674,27 @@ func TestStageVariableFunction(t *testing.T) {
 		t.Errorf("integration URI %q", uri)
 	}
 }
+
+// TestCrossRegionFunction: an integration naming a function of another
+// region is served by the local function of that name, with a warning.
+func TestCrossRegionFunction(t *testing.T) {
+	t.Parallel()
+	tmpl := `Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: pets, Runtime: nodejs20.x, Handler: index.handler, Code: {ZipFile: "x"}}
+  Perm:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: pets, Action: lambda:InvokeFunction, Principal: apigateway.amazonaws.com}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: a, ProtocolType: HTTP, Target: "arn:aws:lambda:us-west-2:123456789012:function:pets"}
+`
+	set, err := loadString(t, tmpl, Source{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(diagText(set.Diagnostics), "warning: Api: route $default calls function pets of region us-west-2, account 123456789012") {
+		t.Errorf("diagnostics:\n%s", diagText(set.Diagnostics))
+	}
+}
