@@ -15,8 +15,10 @@
 # measures, for --duration at each of --conns, plain HTTP and HTTPS through
 # each proxy; then the cost of a full handshake: wrk with "Connection: close",
 # one new TCP connection and full TLS handshake per request (wrk resumes no
-# sessions), at the highest connection count. The rows of the two proxies
-# alternate. Prints a markdown table.
+# sessions), at the highest connection count. With h2load (Debian's
+# nghttp2-client, installed too), HTTP/2 over TLS: one stream per connection
+# at each of --conns, and 64 streams on 4 connections. The rows of the two
+# proxies alternate. Prints markdown tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -52,6 +54,7 @@ if [ "$INSTALL" = 1 ]; then
 	command -v wrk >/dev/null || missing+=(wrk)
 	command -v nginx >/dev/null || missing+=(nginx-light)
 	command -v openssl >/dev/null || missing+=(openssl)
+	command -v h2load >/dev/null || missing+=(nghttp2-client)
 	if [ ${#missing[@]} -gt 0 ]; then
 		sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
 		log "installing ${missing[*]} with apt-get"
@@ -206,6 +209,32 @@ done
 MEASURE_CONNS=$MAXCONNS measure "nginx-handshake" "https://localhost:$NGINX_TLS_PORT/r9/items/42" -H "Connection: close"
 MEASURE_CONNS=$MAXCONNS measure "apigw-handshake" "https://localhost:$APIGW_TLS_PORT/r9/items/42" -H "Connection: close"
 
+# HTTP/2: h2load prints req/s, and the mean request time ("time for request:
+# min max mean sd"); it has no percentiles. "NAME CONNS STREAMS RPS MEAN_MS FAILED".
+H2RESULTS=$T/h2results
+: >"$H2RESULTS"
+[[ $DURATION =~ ^([0-9]+)s?$ ]] && DUR_S=${BASH_REMATCH[1]} || DUR_S=5
+measure_h2() { # NAME URL CONNS STREAMS
+	local out
+	$PIN_WRK h2load -t1 -c"$3" -m"$4" -D 1 "$2" >/dev/null 2>&1 || true
+	out=$($PIN_WRK h2load -t1 -c"$3" -m"$4" -D "$DUR_S" "$2" 2>&1)
+	echo "$out" | grep -q 'Application protocol: h2' || { echo "bench: $1 did not negotiate h2:" >&2; echo "$out" >&2; exit 1; }
+	echo "$1 $3 $4 $(echo "$out" | awk '
+		/^finished in/ { rps = $4 }
+		/^requests:/ { failed = $10 }
+		/^time for request:/ { mean = $5; if (mean ~ /us$/) { sub("us", "", mean); mean /= 1000 } else if (mean ~ /ms$/) { sub("ms", "", mean) } else { sub("s", "", mean); mean *= 1000 } }
+		END { printf "%.0f %.2f %d", rps, mean, failed }')" >>"$H2RESULTS"
+	log "$(tail -1 "$H2RESULTS")"
+}
+if command -v h2load >/dev/null; then
+	for c in $CONNS; do
+		measure_h2 nginx "https://localhost:$NGINX_TLS_PORT/r9/items/42" "$c" 1
+		measure_h2 apigw "https://localhost:$APIGW_TLS_PORT/r9/items/42" "$c" 1
+	done
+	measure_h2 nginx "https://localhost:$NGINX_TLS_PORT/r9/items/42" 4 16
+	measure_h2 apigw "https://localhost:$APIGW_TLS_PORT/r9/items/42" 4 16
+fi
+
 # --- report
 echo
 echo "\`bench/tls.sh --duration $DURATION --conns \"$CONNS\"\`, $(date -u +%F), $NCPU CPUs ($CPU_MODEL), $(go env GOVERSION), $(nginx -v 2>&1 | sed 's/.*: //'), $(openssl version | cut -d' ' -f1-2), wrk (1 thread, HTTP/1.1)."
@@ -233,3 +262,19 @@ awk '
 			printf "| %s | %d | %d | %.2f | %.2f | %d | %s | %s | %s |\n", label, c[i], rps[i], p50[i] / 1000, p99[i] / 1000, err[i], vsplain, vsnginx, added
 		}
 	}' "$RESULTS"
+if [ -s "$H2RESULTS" ]; then
+	echo
+	echo "HTTP/2 over TLS (h2load $(h2load --version | awk '{ print $2 }'), 1 thread; h2load reports no percentiles):"
+	echo
+	echo "| target | connections | streams each | req/s | mean ms | failed | req/s vs nginx |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	awk '
+		{ n[NR] = $1; c[NR] = $2; m[NR] = $3; r[NR] = $4; mean[NR] = $5; f[NR] = $6; key[$1 " " $2 " " $3] = NR }
+		END {
+			for (i = 1; i <= NR; i++) {
+				k = key["nginx " c[i] " " m[i]]; v = ""
+				if (n[i] != "nginx" && k) v = sprintf("%.2f", r[i] / r[k])
+				printf "| %s h2 | %d | %d | %d | %.2f | %d | %s |\n", n[i], c[i], m[i], r[i], mean[i], f[i], v
+			}
+		}' "$H2RESULTS"
+fi

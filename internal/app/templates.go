@@ -61,9 +61,10 @@ func loadTemplates(cfg *config.Config, adminURL string, w io.Writer) (*config.Co
 	}
 	for _, f := range set.Functions {
 		if own, ok := out.Functions[f.Name]; ok {
-			// The config's entry says how the function runs (§ escape
-			// hatch for runtimes apigw does not run); the template's
-			// environment stays under the config's.
+			// The config's entry says how the function runs (the escape
+			// hatch for runtimes apigw does not run, docs/configuration.md
+			// "Templates"); the template's environment stays under the
+			// config's.
 			env := maps.Clone(f.Env)
 			maps.Copy(env, own.Env)
 			own.Env = env

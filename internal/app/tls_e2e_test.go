@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -328,6 +329,38 @@ func TestHTTPSListener(t *testing.T) {
 		resp.Body.Close()
 		if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Errorf("a streamed 10 MB + 1 byte body over %s: status %d; want 413 over HTTP/2", resp.Proto, resp.StatusCode)
+		}
+	})
+
+	t.Run("h2 keeps one connection across requests", func(t *testing.T) {
+		t.Parallel()
+		var dials atomic.Int32
+		c := g.httpsClient(t, "h2")
+		tr := c.Transport.(*http.Transport)
+		dial := tr.DialContext
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return dial(ctx, network, addr)
+		}
+		for i := range 5 {
+			// GETs to an HTTP proxy (which reads no request body) and a
+			// POST to a function.
+			req, _ := http.NewRequest("GET", host+"/ctx", nil)
+			if i == 4 {
+				req, _ = http.NewRequest("POST", host+"/v2/whoami", strings.NewReader(`{"a":1}`))
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.ProtoMajor != 2 {
+				t.Fatalf("request %d: %s %d", i, resp.Proto, resp.StatusCode)
+			}
+		}
+		if n := dials.Load(); n != 1 {
+			t.Errorf("5 HTTP/2 requests took %d connections; want 1 (a GOAWAY after each answer?)", n)
 		}
 	})
 

@@ -133,7 +133,7 @@ func (h *Handler) quickCreate(def *model.Definition, target, routeKey, credentia
 
 // setQuickTarget points a managed integration at target: a Lambda function
 // ARN makes an AWS_PROXY integration (POST, payload 2.0); an HTTP URL an
-// HTTP_PROXY integration (ANY, payload 1.0; undocumented by AWS, our choice: docs/compatibility.md#management-api but consistent with
+// HTTP_PROXY integration (ANY, payload 1.0; undocumented by AWS, our choice: docs/compatibility.md#management-api, but consistent with
 // the CLI examples).
 func setQuickTarget(in *model.Integration, target string) error {
 	in.IntegrationURI = target

@@ -13,7 +13,7 @@ func (h *Handler) domainNotFound(name string) *awserr.Error {
 }
 
 // domainARN is a domain name's ARN (by the scheme of the apis form;
-// undocumented by AWS, our choice: docs/compatibility.md#management-api beyond it).
+// undocumented by AWS beyond it, our choice: docs/compatibility.md#management-api).
 func (h *Handler) domainARN(name string) string {
 	return "arn:aws:apigateway:" + h.region + "::/domainnames/" + name
 }

@@ -148,7 +148,7 @@ func (h *Handler) getIntegration(w http.ResponseWriter, r *http.Request) error {
 // /v2/apis/{apiId}/integrations/{integrationId} → 200 Integration.
 // requestParameters merge by key, "" removing one; responseParameters
 // merge by status code, an empty map removing one (the Terraform AWS
-// provider relies on both; undocumented by AWS, our choice: docs/compatibility.md#management-api beyond that).
+// provider relies on both; undocumented by AWS beyond that, our choice: docs/compatibility.md#management-api).
 func (h *Handler) updateIntegration(w http.ResponseWriter, r *http.Request) error {
 	apiID, id := r.PathValue("apiId"), r.PathValue("integrationId")
 	p, err := members(r)

@@ -26,7 +26,7 @@ const (
 	// maxResults. AWS's default is not documented (undocumented by AWS; our choice: docs/compatibility.md#management-api); 100 keeps
 	// un-paginated callers of small APIs complete.
 	DefaultPageSize = 100
-	// MaxPageSize caps maxResults (undocumented by AWS, our choice: docs/compatibility.md#management-api on AWS).
+	// MaxPageSize caps maxResults (undocumented by AWS, our choice: docs/compatibility.md#management-api).
 	MaxPageSize = 500
 	// MaxBodyBytes bounds a request body (ImportApi carries whole OpenAPI
 	// documents).

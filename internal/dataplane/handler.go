@@ -161,7 +161,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, x *exchange, err 
 	if x.body != nil && !x.body.eof.Load() && !drain {
 		// The answer goes out now, not after the rest of a body nobody will
 		// read (net/http would first wait for up to 256 KB more of it).
-		w.Header().Set("Connection", "close")
+		closeAfterAnswer(w, r)
 	}
 	if x.stage != nil && x.stage.CORS != nil {
 		x.stage.CORS.Apply(r.Header, w.Header())
@@ -374,7 +374,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, x *exchange) err
 		// The integration answered without reading the whole body (a
 		// backend's early answer): send the answer now rather than after
 		// net/http has read up to 256 KB more of the body.
-		w.Header().Set("Connection", "close")
+		closeAfterAnswer(w, r)
 	}
 	h.writeResponse(w, r, st, resp, x.reqID)
 	return nil
@@ -585,3 +585,15 @@ func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // handler. net/http reads up to 4 KiB more before it refuses a request
 // itself (431).
 const ServerMaxHeaderBytes = 16 << 10
+
+// closeAfterAnswer asks net/http to close an HTTP/1.x connection after the
+// answer instead of reading the rest of the request body first. HTTP/2 needs
+// no such thing (the rest of the stream is reset, the connection carries
+// on), and there "Connection: close" would make the server end the whole
+// connection with a GOAWAY: every HTTP/2 request whose body the integration
+// did not read (any GET) would cost a new connection and TLS handshake.
+func closeAfterAnswer(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 1 {
+		w.Header().Set("Connection", "close")
+	}
+}

@@ -7,8 +7,9 @@ import (
 
 func TestLeaked(t *testing.T) {
 	before := Take()
-	stop := make(chan struct{})
-	go parked(stop)
+	started, stop := make(chan struct{}), make(chan struct{})
+	go parked(started, stop)
+	<-started
 	if got := Leaked(before, 50*time.Millisecond, "internal/leaktest.parked"); len(got) != 1 {
 		t.Fatalf("found %d leaked goroutines; want the parked one", len(got))
 	}
@@ -18,4 +19,7 @@ func TestLeaked(t *testing.T) {
 	}
 }
 
-func parked(stop chan struct{}) { <-stop }
+func parked(started, stop chan struct{}) {
+	close(started)
+	<-stop
+}

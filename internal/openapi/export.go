@@ -157,7 +157,7 @@ const extPrefix = "x-amazon-apigateway-"
 // so that Import of the result gives the same routes, integrations, authorizers and
 // CORS configuration back.
 //
-// What it leaves out or does differently from AWS (undocumented by AWS, our choice: docs/compatibility.md#openapi-import details):
+// What it leaves out or does differently from AWS (details undocumented by AWS, our choice: docs/compatibility.md#openapi-import):
 // an integration several routes share is written once under
 // components.x-amazon-apigateway-integrations as sharedIntegration_{id}
 // and referenced with $ref (AWS inlines a copy per route, which a

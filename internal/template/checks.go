@@ -20,25 +20,35 @@ func (s *stack) needPermission(r *resource, uri string, hasRole bool, what strin
 		// A function named by a stage variable is resolved per request.
 		return
 	}
+	if _, region, account := functionOf(uri); region != s.set.opts.Region || account != s.set.opts.AccountID {
+		s.ds.add(s.file, r.key, Warning, r.id, "%s calls function %s of region %s, account %s: on AWS a call to another region or account (served here by the local function)", what, name, region, account)
+	}
 	s.set.invokes = append(s.set.invokes, invoke{s: s, r: r, fn: name, what: what})
 }
 
 // functionNameOf returns the function name of a Lambda ARN or an
 // apigateway lambda:path invocation URI, "" otherwise.
 func functionNameOf(uri string) string {
+	name, _, _ := functionOf(uri)
+	return name
+}
+
+// functionOf returns the function name, region and account of a Lambda
+// ARN or invocation URI.
+func functionOf(uri string) (name, region, account string) {
 	if i := strings.Index(uri, ":lambda:path/"); i >= 0 {
 		rest := uri[i+len(":lambda:path/"):]
 		j := strings.Index(rest, "/functions/")
 		if j < 0 {
-			return ""
+			return "", "", ""
 		}
 		uri = strings.TrimSuffix(strings.TrimSuffix(rest[j+len("/functions/"):], "/invocations"), "/response-streaming-invocations")
 	}
 	parts := strings.Split(uri, ":")
 	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "function" {
-		return ""
+		return "", "", ""
 	}
-	return parts[6]
+	return parts[6], parts[3], parts[4]
 }
 
 // invoke is a use of a function by an API.

@@ -674,3 +674,58 @@ func TestStageVariableFunction(t *testing.T) {
 		t.Errorf("integration URI %q", uri)
 	}
 }
+
+// TestCrossRegionFunction: an integration naming a function of another
+// region is served by the local function of that name, with a warning.
+func TestCrossRegionFunction(t *testing.T) {
+	t.Parallel()
+	tmpl := `Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: pets, Runtime: nodejs20.x, Handler: index.handler, Code: {ZipFile: "x"}}
+  Perm:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: pets, Action: lambda:InvokeFunction, Principal: apigateway.amazonaws.com}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: a, ProtocolType: HTTP, Target: "arn:aws:lambda:us-west-2:123456789012:function:pets"}
+`
+	set, err := loadString(t, tmpl, Source{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(diagText(set.Diagnostics), "warning: Api: route $default calls function pets of region us-west-2, account 123456789012") {
+		t.Errorf("diagnostics:\n%s", diagText(set.Diagnostics))
+	}
+}
+
+// TestDefaultAPI: the only API is the default; with several, defaultApi
+// picks one, and a name that is not an API is an error.
+func TestDefaultAPI(t *testing.T) {
+	t.Parallel()
+	two := `Resources:
+  A:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: a, ProtocolType: HTTP, Target: https://a.example.com}
+  B:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: b, ProtocolType: HTTP, Target: https://b.example.com}
+`
+	set, err := loadString(t, two, Source{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.APIs[0].Default || set.APIs[1].Default || !strings.Contains(diagText(set.Diagnostics), "no default API") {
+		t.Errorf("two APIs without defaultApi: %v %v\n%s", set.APIs[0].Default, set.APIs[1].Default, diagText(set.Diagnostics))
+	}
+	set, err = loadString(t, two, Source{DefaultAPI: "B"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.APIs[0].Default || !set.APIs[1].Default {
+		t.Errorf("defaultApi B: %v %v", set.APIs[0].Default, set.APIs[1].Default)
+	}
+	if _, err := loadString(t, two, Source{DefaultAPI: "C"}, nil); err == nil || !strings.Contains(err.Error(), "default API C is not an HTTP API of the templates") {
+		t.Errorf("defaultApi C: %v", err)
+	}
+}

@@ -47,7 +47,7 @@ func errThrottled(cause error) *apiError {
 
 // errTooLarge is RequestTooLargeException with Lambda's message, which
 // quotes 6291456 bytes (6 MiB) for synchronous invocations even though the
-// enforced limit is 6291556 (undocumented by AWS, our choice: docs/compatibility.md#local-functions for asynchronous ones).
+// enforced limit is 6291556 (undocumented by AWS for asynchronous ones, our choice: docs/compatibility.md#local-functions).
 func errTooLarge(operation string, cause error) *apiError {
 	limit := 6291456
 	if operation == "InvokeAsync" {

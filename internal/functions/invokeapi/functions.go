@@ -32,7 +32,7 @@ type Catalog interface {
 // What a local gateway cannot know (a role, layers, a VPC) is left out.
 type functionConfiguration struct {
 	FunctionName     string            `json:"FunctionName"`
-	FunctionArn      string            `json:"FunctionArn"`
+	FunctionARN      string            `json:"FunctionArn"`
 	Runtime          string            `json:"Runtime,omitempty"`
 	Handler          string            `json:"Handler,omitempty"`
 	CodeSize         int64             `json:"CodeSize"`
@@ -71,7 +71,7 @@ const lastModifiedLayout = "2006-01-02T15:04:05.000-0700"
 func (h *Handler) describe(c functions.Config) functionConfiguration {
 	fc := functionConfiguration{
 		FunctionName:     c.Name,
-		FunctionArn:      functions.FunctionARN(h.opts.Region, h.opts.AccountID, c.Name, ""),
+		FunctionARN:      functions.FunctionARN(h.opts.Region, h.opts.AccountID, c.Name, ""),
 		Version:          "$LATEST",
 		TracingConfig:    map[string]string{"Mode": "PassThrough"},
 		State:            "Active",

@@ -170,7 +170,7 @@ func (h *Handler) invoke(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	if len(payload) == 0 {
 		// An invocation without a payload gets an empty JSON object, as
-		// `aws lambda invoke` without --payload does (undocumented by AWS, our choice: docs/compatibility.md#local-functions detail).
+		// `aws lambda invoke` without --payload does (detail undocumented by AWS, our choice: docs/compatibility.md#local-functions).
 		payload = []byte("{}")
 	}
 	in := &functions.Invocation{

@@ -56,7 +56,7 @@ func (s Spec) Command() []string {
 			argv = append(argv, "--max-semi-space-size="+strconv.Itoa(m/10/2), "--max-old-space-size="+strconv.Itoa(m-m/10))
 		}
 		if s.Client == ClientAWS {
-			argv = append(argv, filepath.Join(s.TaskRoot, awsNodeClient), s.Handler)
+			argv = append(argv, AWSNodeClient(s.TaskRoot), s.Handler)
 		} else {
 			argv = append(argv, filepath.Join(s.RuntimeDir, NodeBootstrap))
 		}

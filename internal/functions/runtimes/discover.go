@@ -169,9 +169,8 @@ func checkClient(ctx context.Context, r Runtime, in Interpreter, o DiscoverOptio
 		return nil
 	}
 	if r.Language == Node {
-		p := filepath.Join(o.Dir, awsNodeClient)
-		if _, err := os.Stat(p); err != nil {
-			return fmt.Errorf("runtimeClient aws: %s is missing (npm install aws-lambda-ric in %s)", p, o.Dir)
+		if AWSNodeClient(o.Dir) == "" {
+			return fmt.Errorf("runtimeClient aws: %s is missing (npm install aws-lambda-ric in %s)", filepath.Join(o.Dir, "node_modules", "aws-lambda-ric"), o.Dir)
 		}
 		return nil
 	}
@@ -185,9 +184,18 @@ func checkClient(ctx context.Context, r Runtime, in Interpreter, o DiscoverOptio
 	return nil
 }
 
-// awsNodeClient is the entry point of AWS's Node.js runtime interface
-// client, relative to the code directory.
-const awsNodeClient = "node_modules/aws-lambda-ric/bin/index.mjs"
+// AWSNodeClient returns the entry point of AWS's Node.js runtime interface
+// client installed in dir (node_modules/aws-lambda-ric/bin/index.mjs up to
+// version 3, index.mjs from version 4), or "" when it is not installed.
+func AWSNodeClient(dir string) string {
+	for _, p := range []string{"bin/index.mjs", "index.mjs"} {
+		f := filepath.Join(dir, "node_modules", "aws-lambda-ric", p)
+		if _, err := os.Stat(f); err == nil {
+			return f
+		}
+	}
+	return ""
+}
 
 // The probes print the version and the interpreter's own executable.
 const (

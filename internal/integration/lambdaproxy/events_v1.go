@@ -166,7 +166,7 @@ func BuildEventV1(req *invoke.Request, body []byte) ([]byte, error) {
 //   - JWT: {"claims":{...},"scopes":null|[...]}.
 //   - Lambda: the context's keys at the top level, their JSON types kept, plus
 //     "principalId" when the authorizer returned one (the REST-compatible
-//     layout; undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy for HTTP APIs, including whether values are
+//     layout; undocumented by AWS for HTTP APIs, our choice: docs/compatibility.md#lambda-proxy, including whether values are
 //     stringified; REST's integrationLatency is not added).
 //   - IAM: no authorizer object; the caller's identity is in
 //     requestContext.identity.

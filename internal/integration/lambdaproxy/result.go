@@ -105,7 +105,7 @@ func ParseResultV2(payload []byte) (*invoke.Response, error) {
 // headers and multiValueHeaders are merged: for a name in both, the headers
 // value comes first, then the multi values (REST orders multi first). When
 // the same name and value appear in both, the value is sent once, from
-// multiValueHeaders, as AWS documents for REST APIs (undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy for HTTP
+// multiValueHeaders, as AWS documents for REST APIs (undocumented by AWS for HTTP, our choice: docs/compatibility.md#lambda-proxy
 // APIs). statusCode, header values, body, isBase64Encoded and the default
 // content-type follow the rules of ParseResultV2. cookies is not part of 1.0
 // and, like every unknown key, is ignored.

@@ -149,7 +149,7 @@ func (t *FunctionTemplate) Static() (ref FunctionRef, ok bool) {
 // returns the function to call.
 //
 // A variable the stage does not define becomes the empty string, as REST APIs
-// do (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html: undocumented by AWS, our choice: docs/compatibility.md#lambda-proxy for HTTP APIs, recommended). A name
+// do (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html: undocumented by AWS for HTTP APIs, our choice: docs/compatibility.md#lambda-proxy, recommended). A name
 // variable whose value is "name:qualifier" supplies the qualifier when the URI
 // has none. A result that is not a valid function name or qualifier is an
 // error wrapping ErrFunctionNotFound: the client gets what AWS answers for a

@@ -39,6 +39,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -144,12 +146,10 @@ func Open(opts Options) (*Store, error) {
 		Password:    opts.Password,
 		TLS:         opts.TLS,
 		Logger:      zap.NewNop(),
-		// Fail the first connection within DialTimeout rather than
-		// retrying in the background.
 		// Reconnect within a second of etcd coming back (gRPC's default
 		// backoff grows to two minutes): a node resumes its watch, and
 		// writes through it succeed, promptly after an outage.
-		DialOptions: []grpc.DialOption{grpc.WithBlock(), grpc.WithConnectParams(grpc.ConnectParams{
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
 		})},
 		PermitWithoutStream: true,
@@ -165,10 +165,43 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		cancel()
 		cli.Close()
+		if herr := probeTLS(opts); herr != nil {
+			return nil, fmt.Errorf("etcd at %s: TLS failed (check cluster.etcd.tls and https:// endpoints): %w", where, herr)
+		}
 		return nil, describe(where, err)
 	}
 	s.rev.Store(rev)
 	return s, nil
+}
+
+// probeTLS returns the handshake error of the first https endpoint that
+// accepts a TCP connection but fails TLS (gRPC reports such failures as a
+// timeout only), or nil.
+func probeTLS(opts Options) error {
+	for _, e := range opts.Endpoints {
+		u, err := url.Parse(e)
+		if err != nil || u.Scheme != "https" {
+			continue
+		}
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if opts.TLS != nil {
+			cfg = opts.TLS.Clone()
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = u.Hostname()
+		}
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", u.Host, cfg)
+		if err == nil {
+			c.Close()
+			continue
+		}
+		var opErr *net.OpError
+		if errors.As(err, &opErr) && opErr.Op == "dial" {
+			continue // not reachable at all: not a TLS problem
+		}
+		return err
+	}
+	return nil
 }
 
 // describe turns a connection failure into an error naming the endpoints

@@ -2,8 +2,11 @@ package etcd_test
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -176,5 +179,42 @@ func TestKeys(t *testing.T) {
 		if !ok || kind != store.KindRoute || scope != tc.scope || id != tc.id {
 			t.Errorf("ParseKey(Key(%q, %q)) = %s %q %q %v (key %s)", tc.scope, tc.id, kind, scope, id, ok, k)
 		}
+	}
+}
+
+// TestWrongCredentialsAndTLS checks that an etcd refusing the credentials,
+// or spoken to over TLS when it serves plain HTTP, says so.
+func TestWrongCredentialsAndTLS(t *testing.T) {
+	srv := clustertest.StartEtcd(t)
+	post := func(path, body string) {
+		t.Helper()
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
+		}
+	}
+	post("/v3/auth/user/add", `{"name":"root","password":"right"}`)
+	post("/v3/auth/user/grant", `{"user":"root","role":"root"}`)
+	post("/v3/auth/enable", `{}`)
+
+	_, err := etcd.Open(etcd.Options{Endpoints: []string{srv.URL}, Username: "root", Password: "wrong", DialTimeout: 2 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "refused the credentials") || !strings.Contains(err.Error(), srv.URL) {
+		t.Errorf("wrong password: %v; want an error saying etcd at %s refused the credentials", err, srv.URL)
+	}
+	s, err := etcd.Open(etcd.Options{Endpoints: []string{srv.URL}, Username: "root", Password: "right", Prefix: clustertest.Prefix()})
+	if err != nil {
+		t.Fatalf("right password: %v", err)
+	}
+	s.Close()
+
+	tlsURL := "https://" + strings.TrimPrefix(srv.URL, "http://")
+	_, err = etcd.Open(etcd.Options{Endpoints: []string{tlsURL}, TLS: &tls.Config{MinVersion: tls.VersionTLS12}, DialTimeout: 2 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "TLS") {
+		t.Errorf("TLS to a plain etcd: %v; want an error saying TLS failed", err)
 	}
 }

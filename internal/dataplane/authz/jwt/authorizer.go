@@ -31,7 +31,7 @@ type Options struct {
 	OmitChallengeOnMissingToken bool
 	// PreferSCP reads the token's scopes from scp before scope. By default
 	// scope, the standard claim (RFC 8693, RFC 9068), is read first (
-	// undocumented by AWS, our choice: docs/compatibility.md#jwt precedence).
+	// precedence undocumented by AWS, our choice: docs/compatibility.md#jwt).
 	PreferSCP bool
 }
 

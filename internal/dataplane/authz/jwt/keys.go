@@ -242,7 +242,7 @@ func (c *Cache) Reset() {
 
 // DiscoveryURL returns the OpenID Connect discovery document URL of an
 // issuer: the issuer with one trailing "/" removed, followed by
-// /.well-known/openid-configuration (undocumented by AWS, our choice: docs/compatibility.md#jwt normalization, as
+// /.well-known/openid-configuration (normalization undocumented by AWS, our choice: docs/compatibility.md#jwt, as
 // suggested).
 func DiscoveryURL(issuer string) string {
 	return strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"

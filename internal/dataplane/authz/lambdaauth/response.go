@@ -43,7 +43,7 @@ func badResponse(format string, args ...any) *ResponseError {
 //   - it must be one JSON object;
 //   - simple responses (payload 2.0 with enableSimpleResponses) need
 //     isAuthorized, a JSON boolean;
-//   - IAM policy responses need principalId, a string (undocumented by AWS, our choice: docs/compatibility.md#lambda-authorizers whether AWS
+//   - IAM policy responses need principalId, a string (undocumented by AWS, our choice: docs/compatibility.md#lambda-authorizers; whether AWS
 //     requires it; SAM CLI does), and policyDocument, a policy of the
 //     identity-policy grammar (iam.ParsePolicy, conservative: a Condition or
 //     policy variable never allows and always denies);
