@@ -136,7 +136,7 @@ func (s *stack) domains(set *Set, apis map[string]*resource) {
 			d.Name.DomainNameConfigurations = append(d.Name.DomainNameConfigurations, model.DomainNameConfiguration{
 				CertificateARN: str(dc, "CertificateArn"), EndpointType: ep, DomainNameStatus: "AVAILABLE",
 				APIGatewayDomainName: "d-" + physicalID(s.name, s.path, r.id, 10) + ".execute-api." + s.set.opts.Region + ".amazonaws.com",
-				HostedZoneID: "Z000000LOCAL", SecurityPolicy: "TLS_1_2",
+				HostedZoneID:         "Z000000LOCAL", SecurityPolicy: "TLS_1_2",
 			})
 		}
 		if get(p, "MutualTlsAuthentication") != nil {
