@@ -19,9 +19,15 @@ bin="$tools/bin"
 db="$tools/vulndb-$VULNDB_VERSION"
 mkdir -p "$bin"
 
-if [ ! -x "$bin/govulncheck" ] || ! "$bin/govulncheck" -version 2>/dev/null | grep -q "${GOVULNCHECK_VERSION}"; then
-	echo "vulncheck.sh: installing govulncheck $GOVULNCHECK_VERSION" >&2
-	GOBIN="$bin" go install "golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK_VERSION"
+# govulncheck type-checks the code with the go/types it was built with: it
+# must be built by the release toolchain to read code for that release.
+gvc="$bin/govulncheck-$GOVULNCHECK_VERSION-$RELEASE_GO"
+if [ ! -x "$gvc" ]; then
+	echo "vulncheck.sh: installing govulncheck $GOVULNCHECK_VERSION built with $RELEASE_GO" >&2
+	tmp=$(mktemp -d)
+	GOTOOLCHAIN=$RELEASE_GO GOBIN="$tmp" go install "golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK_VERSION"
+	mv "$tmp/govulncheck" "$gvc"
+	rm -rf "$tmp"
 fi
 
 if [ ! -f "$db/index/db.json" ]; then
@@ -37,4 +43,4 @@ if [ ! -f "$db/index/db.json" ]; then
 fi
 
 echo "vulncheck.sh: govulncheck $GOVULNCHECK_VERSION, database of $VULNDB_VERSION, toolchain $RELEASE_GO" >&2
-GOTOOLCHAIN=$RELEASE_GO exec "$bin/govulncheck" -db "file://$db" "${@:-./...}"
+GOTOOLCHAIN=$RELEASE_GO exec "$gvc" -db "file://$db" "${@:-./...}"

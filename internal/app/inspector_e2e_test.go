@@ -104,6 +104,19 @@ func TestInspectorRecordsRequests(t *testing.T) {
 	if fnResp.Status != 200 || !strings.Contains(fnResp.Body, secretBearer) {
 		t.Fatalf("Lambda route: %d %s (the echo function should have seen the token)", fnResp.Status, fnResp.Body)
 	}
+	// Untraced, the function still gets a trace header, as Lambda passes
+	// one on every invocation: the event's trace id, not sampled.
+	var reply struct {
+		Event   struct{ Headers map[string]string } `json:"event"`
+		Env     map[string]string                   `json:"env"`
+		TraceID string                              `json:"traceId"`
+	}
+	if err := json.Unmarshal([]byte(fnResp.Body), &reply); err != nil {
+		t.Fatal(err)
+	}
+	if want := reply.Event.Headers["x-amzn-trace-id"] + ";Sampled=0"; reply.TraceID != want || reply.Env["_X_AMZN_TRACE_ID"] != want {
+		t.Errorf("untraced function: Lambda-Runtime-Trace-Id %q, _X_AMZN_TRACE_ID %q; want %q", reply.TraceID, reply.Env["_X_AMZN_TRACE_ID"], want)
+	}
 	missing := gw.Do(t, "GET", "", "/nowhere", nil)
 	if missing.Status != 404 {
 		t.Fatalf("unrouted request: %d", missing.Status)

@@ -144,7 +144,6 @@ func Compile(in *Input, deps Deps) (*snapshot.Snapshot, []string, error) {
 		AccountID: in.AccountID,
 		APIs:      make(map[string]*snapshot.API, len(in.APIs)),
 		Domains:   make(map[string]*snapshot.Domain, len(in.Domains)),
-		Built:     time.Now(),
 	}
 	for i := range in.APIs {
 		a := &in.APIs[i]

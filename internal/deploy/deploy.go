@@ -30,7 +30,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/controlplane"
@@ -455,7 +454,6 @@ func (d *Deployer) swapLocked(touched map[string]bool) {
 		AccountID: d.opts.AccountID,
 		APIs:      make(map[string]*snapshot.API, len(d.apis)),
 		Domains:   make(map[string]*snapshot.Domain, len(d.domains)),
-		Built:     time.Now(),
 	}
 	var defaults []string
 	for id, e := range d.apis {

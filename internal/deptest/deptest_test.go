@@ -107,13 +107,13 @@ var fences = []fence{
 
 	// Test helpers never reach production code's import graph.
 	{From: "internal", Never: []string{
-		"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/testbin", "internal/leaktest", "internal/deptest",
+		"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/clustertest", "internal/testbin", "internal/leaktest", "internal/docstest", "internal/deptest",
 	}, Why: "test harnesses and fakes live in test-only packages that production code never imports"},
 }
 
 // testOnly lists the packages that the last fence exempts from itself: the
 // test helpers may use each other.
-var testOnly = []string{"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/testbin", "internal/leaktest", "internal/deptest"}
+var testOnly = []string{"internal/gatewaytest", "internal/goldentest", "internal/store/storetest", "internal/listener/listenertest", "internal/clustertest", "internal/testbin", "internal/leaktest", "internal/docstest", "internal/deptest"}
 
 // graph is the module's import graph: package (relative to the module) to
 // its non-test imports (module packages relative, others as they are).

@@ -17,7 +17,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/apigwdev/apigw/internal/invoke"
 	"github.com/apigwdev/apigw/internal/routekey"
@@ -39,8 +38,6 @@ type Snapshot struct {
 	// WildcardDomains maps the parent of a wildcard custom domain name, with
 	// its leading dot (".example.com" for "*.example.com"), to the domain.
 	WildcardDomains map[string]*Domain
-	// Built is when the snapshot was compiled.
-	Built time.Time
 }
 
 // Domain returns the custom domain serving host (lower case, no port): the

@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/apigwdev/apigw/internal/gwerr"
 	"github.com/apigwdev/apigw/internal/invoke"
 	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
 // MaxEventSize is the largest event sent to a function, Lambda's 6 MB limit on
@@ -143,7 +145,7 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 			"lambda integration %s: event of %d bytes exceeds the %d-byte invocation limit", fn, len(event), MaxEventSize)
 	}
 
-	opts := lambdacall.CallOptions{TraceHeader: req.TraceHeader}
+	opts := lambdacall.CallOptions{TraceHeader: functionTraceHeader(req)}
 	rec := req.Record
 	if rec != nil {
 		rec.Integration = &invoke.IntegrationRecord{Type: "AWS_PROXY", Target: fn.String(), RequestBody: event}
@@ -197,6 +199,29 @@ func (i *Invoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Resp
 	i.log.DebugContext(ctx, "lambda invocation", "function", fn.String(), "requestId", req.RequestID,
 		"duration", elapsed, "status", resp.StatusCode)
 	return resp, nil
+}
+
+// functionTraceHeader is the Lambda-Runtime-Trace-Id of the invocation.
+// Lambda passes one on every invocation, with Sampled=0 when the request is
+// not traced
+// (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-next):
+// a traced request's span, else the trace id the event carries (the
+// client's X-Amzn-Trace-Id or the generated root), not sampled.
+func functionTraceHeader(req *invoke.Request) string {
+	if req.TraceHeader != "" {
+		return req.TraceHeader
+	}
+	t := ""
+	if req.HTTP != nil {
+		t = req.HTTP.Header.Get("X-Amzn-Trace-Id")
+	}
+	if t == "" {
+		t = reqfacts.TraceID(req)
+	}
+	if !strings.Contains(t, "Sampled=") {
+		t += ";Sampled=0"
+	}
+	return t
 }
 
 // recordCall completes the inspector's record of a call.

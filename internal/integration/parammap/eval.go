@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 )
 
 // MaxBodyBytes is how much of a request or response body mapping reads:
@@ -167,23 +167,11 @@ func queryValue(raw, name string) (string, bool) {
 			continue
 		}
 		n, v, _ := strings.Cut(pair, "=")
-		if decodeQuery(n) == name {
-			vals = append(vals, decodeQuery(v))
+		if reqfacts.DecodeQueryComponent(n) == name {
+			vals = append(vals, reqfacts.DecodeQueryComponent(v))
 		}
 	}
 	return joinValues(vals)
-}
-
-// decodeQuery decodes a query component as package lambdaproxy does: "+" is
-// a space; a malformed escape leaves the component as received.
-func decodeQuery(s string) string {
-	if !strings.ContainsAny(s, "%+") {
-		return s
-	}
-	if d, err := url.QueryUnescape(s); err == nil {
-		return d
-	}
-	return s
 }
 
 // readPrefix reads up to MaxBodyBytes of body and returns them with a body

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/apigwdev/apigw/internal/invoke"
+	"github.com/apigwdev/apigw/internal/invoke/reqfacts"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/snapshot"
 )
@@ -275,7 +276,7 @@ func parseQueryEdit(raw string) *queryEdit {
 			continue
 		}
 		n, _, _ := strings.Cut(pair, "=")
-		q.pairs = append(q.pairs, queryPair{raw: pair, name: decodeQuery(n)})
+		q.pairs = append(q.pairs, queryPair{raw: pair, name: reqfacts.DecodeQueryComponent(n)})
 	}
 	return q
 }

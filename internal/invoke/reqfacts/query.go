@@ -27,12 +27,15 @@ func ParseQuery(raw string) []QueryParam {
 			continue
 		}
 		name, value, _ := strings.Cut(pair, "=")
-		params = append(params, QueryParam{Name: decodeQueryComponent(name), Value: decodeQueryComponent(value)})
+		params = append(params, QueryParam{Name: DecodeQueryComponent(name), Value: DecodeQueryComponent(value)})
 	}
 	return params
 }
 
-func decodeQueryComponent(s string) string {
+// DecodeQueryComponent decodes one name or value of a query string: "+" is a
+// space, percent-escapes are decoded, and a component with a malformed escape
+// is kept as received.
+func DecodeQueryComponent(s string) string {
 	if !strings.ContainsAny(s, "%+") {
 		return s
 	}
