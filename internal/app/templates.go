@@ -119,6 +119,9 @@ func addTemplateAPIs(in *compile.Input, set *template.Set) error {
 		}
 		in.APIs = append(in.APIs, ca)
 	}
+	for _, d := range set.Domains {
+		in.Domains = append(in.Domains, compile.Domain{Name: d.Name, Mappings: d.Mappings})
+	}
 	return errors.Join(errs...)
 }
 

@@ -3,9 +3,11 @@ package cli
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -138,5 +140,50 @@ func TestServeCorpusLambdaAuthorizers(t *testing.T) {
 		if status, body := get(route+"?query=q", "deny"); status != 403 {
 			t.Errorf("%s denied: %d %s; want 403", route, status, body)
 		}
+	}
+}
+
+// TestServeTemplateDomain serves a template's custom domain: a request
+// whose Host is the domain reaches the mapped API stage under its base
+// path, as on AWS.
+func TestServeTemplateDomain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "backend saw "+r.URL.Path)
+	}))
+	defer backend.Close()
+	dir := t.TempDir()
+	tmpl := `Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: pets, ProtocolType: HTTP, Target: "` + backend.URL + `/"}
+  Domain:
+    Type: AWS::ApiGatewayV2::DomainName
+    Properties:
+      DomainName: pets.example.com
+      DomainNameConfigurations: [{CertificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/x", EndpointType: REGIONAL}]
+  Mapping:
+    Type: AWS::ApiGatewayV2::ApiMapping
+    DependsOn: Domain
+    Properties: {ApiId: !Ref Api, DomainName: pets.example.com, Stage: $default, ApiMappingKey: v1}
+`
+	if err := os.WriteFile(filepath.Join(dir, "template.yaml"), []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := buildBinary(t)
+	_, dataURL, _, _ := startServe(t, bin, dir, "--data-dir", t.TempDir())
+	req, _ := http.NewRequest("GET", dataURL+"/v1/dogs", nil)
+	req.Host = "pets.example.com"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(b), "backend saw ") {
+		t.Errorf("GET pets.example.com/v1/dogs: %d %q", resp.StatusCode, b)
 	}
 }

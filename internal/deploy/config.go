@@ -62,6 +62,9 @@ func SyncConfig(st store.Store, cfg *config.Config, in *compile.Input, d *Deploy
 		if err := syncConfigRest(tx, cfg, declared, o); err != nil {
 			return err
 		}
+		if err := syncConfigDomains(tx, in.Domains); err != nil {
+			return err
+		}
 		if o.onlyChanged && changed.Writes == 0 {
 			return errNothingToWrite
 		}
@@ -100,7 +103,12 @@ func SyncConfig(st store.Store, cfg *config.Config, in *compile.Input, d *Deploy
 			logError(fmt.Sprintf("api %s: storing the config file's API: %v", id, err))
 		}
 	}
-	if err := st.Update(func(tx store.Tx) error { return syncConfigRest(tx, cfg, declared, o) }); err != nil {
+	if err := st.Update(func(tx store.Tx) error {
+		if err := syncConfigRest(tx, cfg, declared, o); err != nil {
+			return err
+		}
+		return syncConfigDomains(tx, in.Domains)
+	}); err != nil {
 		logError(fmt.Sprintf("syncing the config file into the store: %v", err))
 	}
 	return nil
@@ -312,4 +320,57 @@ func sameJSON(a, b any) bool {
 func nowUTC() *time.Time {
 	t := time.Now().UTC().Truncate(time.Second)
 	return &t
+}
+
+// declaredDomainTag marks a custom domain name declared in a template (the
+// loaded configuration) rather than created through the management API.
+const declaredDomainTag = "apigw:declared"
+
+// syncConfigDomains replaces the store's custom domains declared by the
+// loaded configuration (templates) with domains, and removes those no
+// longer declared. Domains created through the management API are left
+// alone; one of the same name is replaced.
+func syncConfigDomains(tx store.Tx, domains []compile.Domain) error {
+	declared := map[string]bool{}
+	for i := range domains {
+		dn := domains[i].Name
+		key := store.DomainKey(dn.DomainName)
+		declared[key] = true
+		tags := map[string]string{declaredDomainTag: "true"}
+		for k, v := range dn.Tags {
+			tags[k] = v
+		}
+		dn.Tags = tags
+		if old, err := store.DomainNames(tx).Get(key); err == nil {
+			if err := store.APIMappings(tx, old.DomainName).Clear(); err != nil {
+				return err
+			}
+		}
+		if err := store.DomainNames(tx).Put(key, &dn); err != nil {
+			return err
+		}
+		for j := range domains[i].Mappings {
+			m := domains[i].Mappings[j]
+			if err := store.APIMappings(tx, dn.DomainName).Put(m.APIMappingID, &m); err != nil {
+				return err
+			}
+		}
+	}
+	all, err := store.DomainNames(tx).List()
+	if err != nil {
+		return err
+	}
+	for _, dn := range all {
+		key := store.DomainKey(dn.DomainName)
+		if dn.Tags[declaredDomainTag] != "true" || declared[key] {
+			continue
+		}
+		if err := store.APIMappings(tx, dn.DomainName).Clear(); err != nil {
+			return err
+		}
+		if err := store.DomainNames(tx).Delete(key); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -191,8 +191,18 @@ func TestSAMFeaturesServed(t *testing.T) {
 		if st.StageName != "v1" || st.StageVariables["mode"] != "local" || *st.RouteSettings["GET /pets/{petId}"].ThrottlingBurstLimit != 10 || !a.Definition.API.DisableExecuteAPIEndpoint || a.Definition.API.Name != "pets-api" {
 			t.Errorf("Env=%s: API %+v, stage %+v", tc.env, a.Definition.API, st)
 		}
-		if !strings.Contains(diagText(set.Diagnostics), "custom domains declared in templates are not served yet") {
-			t.Errorf("no warning for the domain:\n%s", diagText(set.Diagnostics))
+		if len(set.Domains) != 1 || set.Domains[0].Name.DomainName != "api.example.com" || len(set.Domains[0].Mappings) != 2 {
+			t.Fatalf("Env=%s: domains %+v", tc.env, set.Domains)
+		}
+		var keys2 []string
+		for _, m := range set.Domains[0].Mappings {
+			if m.APIID != a.Definition.API.APIID || m.Stage != "v1" {
+				t.Errorf("mapping %+v", m)
+			}
+			keys2 = append(keys2, m.APIMappingKey)
+		}
+		if sort.Strings(keys2); strings.Join(keys2, ",") != "admin,pets" {
+			t.Errorf("mapping keys %v", keys2)
 		}
 	}
 }

@@ -86,8 +86,6 @@ func (s *stack) build(set *Set) {
 	for _, id := range s.order {
 		r := s.resources[id]
 		switch {
-		case r.typ == "AWS::ApiGatewayV2::DomainName":
-			s.ds.add(s.file, r.key, Warning, id, "custom domains declared in templates are not served yet (compatibility.md#template-domains); create it through the management API (CreateDomainName, CreateApiMapping)")
 		case served[r.typ]:
 		case strings.HasPrefix(r.typ, "Custom::") || r.typ == "AWS::CloudFormation::CustomResource":
 			s.ds.add(s.file, r.key, Warning, id, "custom resource %s is not run by apigw", r.typ)
@@ -110,6 +108,75 @@ func (s *stack) build(set *Set) {
 		if r.api != nil {
 			set.APIs = append(set.APIs, *r.api)
 		}
+	}
+	s.domains(set, apis)
+}
+
+// domains adds the stack's custom domain names and their API mappings
+// (served by Host header, interface: custom domains).
+func (s *stack) domains(set *Set, apis map[string]*resource) {
+	byName := map[string]*Domain{}
+	var order []string
+	for _, r := range s.ofType("AWS::ApiGatewayV2::DomainName") {
+		c := evalCtx{s: s, path: r.id}
+		if _, ok := s.exists(c, r.id); !ok {
+			continue
+		}
+		p, ok := s.props(r)
+		if !ok {
+			continue
+		}
+		name := str(p, "DomainName")
+		d := &Domain{Name: model.DomainName{DomainName: name, APIMappingSelectionExpression: "$request.basepath", Tags: map[string]string{}}}
+		for _, dc := range children(get(p, "DomainNameConfigurations")) {
+			ep := str(dc, "EndpointType")
+			if ep == "" {
+				ep = "REGIONAL"
+			}
+			d.Name.DomainNameConfigurations = append(d.Name.DomainNameConfigurations, model.DomainNameConfiguration{
+				CertificateARN: str(dc, "CertificateArn"), EndpointType: ep, DomainNameStatus: "AVAILABLE",
+				APIGatewayDomainName: "d-" + physicalID(s.name, s.path, r.id, 10) + ".execute-api." + s.set.opts.Region + ".amazonaws.com",
+				HostedZoneID:         "Z000000LOCAL", SecurityPolicy: "TLS_1_2",
+			})
+		}
+		if get(p, "MutualTlsAuthentication") != nil {
+			s.ds.add(s.file, r.key, Warning, r.id+".MutualTlsAuthentication", "mutual TLS of template domains is not enforced locally")
+		}
+		byName[name] = d
+		order = append(order, name)
+	}
+	for _, r := range s.ofType("AWS::ApiGatewayV2::ApiMapping") {
+		c := evalCtx{s: s, path: r.id}
+		if _, ok := s.exists(c, r.id); !ok {
+			continue
+		}
+		p, ok := s.props(r)
+		if !ok {
+			continue
+		}
+		d := byName[str(p, "DomainName")]
+		if d == nil {
+			s.ds.add(s.file, r.key, Warning, r.id+".DomainName", "domain name %s is not declared in the template; the mapping is not served", str(p, "DomainName"))
+			continue
+		}
+		apiID, stage := str(p, "ApiId"), str(p, "Stage")
+		ar := apis[apiID]
+		if ar == nil {
+			continue // reported with the API
+		}
+		found := false
+		for _, st := range ar.api.Stages {
+			found = found || st.StageName == stage
+		}
+		if !found {
+			s.ds.add(s.file, r.key, Error, r.id+".Stage", "Invalid stage identifier specified: stage %s of API %s does not exist", stage, ar.id)
+			continue
+		}
+		ref, _ := s.refOf(c, r.key, r)
+		d.Mappings = append(d.Mappings, model.APIMapping{APIMappingID: ref.Value, APIID: apiID, Stage: stage, APIMappingKey: strings.Trim(str(p, "ApiMappingKey"), "/")})
+	}
+	for _, n := range order {
+		set.Domains = append(set.Domains, *byName[n])
 	}
 }
 

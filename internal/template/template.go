@@ -82,6 +82,8 @@ type Set struct {
 	Functions []Function
 	// Outputs are the stacks' resolved Outputs.
 	Outputs []Output
+	// Domains are the custom domain names with their API mappings.
+	Domains []Domain
 	// Diagnostics are the infos and warnings of the load.
 	Diagnostics []Diagnostic
 }
@@ -97,6 +99,12 @@ type API struct {
 	Stages []model.Stage
 	// Default marks the API serving requests that name no API.
 	Default bool
+}
+
+// Domain is a custom domain name of a template with its API mappings.
+type Domain struct {
+	Name     model.DomainName
+	Mappings []model.APIMapping
 }
 
 // Function is a function of a template, to run locally.
