@@ -25,6 +25,15 @@ import (
 func newFunctions(cfg *config.Config, log *slog.Logger) (*functions.Manager, error) {
 	fns := functionConfigs(cfg)
 	log = log.With("component", "functions")
+	var initTimeout time.Duration
+	if cfg.DebugFunction != "" {
+		attach, err := debugFunction(cfg, fns)
+		if err != nil {
+			return nil, err
+		}
+		log.Warn(attach)
+		initTimeout = debugInitTimeout
+	}
 	creds, why := remoteCredentials(cfg, fns, os.Getenv)
 	if why != "" {
 		log.Info(why)
@@ -34,6 +43,7 @@ func newFunctions(cfg *config.Config, log *slog.Logger) (*functions.Manager, err
 		AccountID:             cfg.AccountID,
 		Logger:                log,
 		Credentials:           creds,
+		InitTimeout:           initTimeout,
 		DataDir:               cfg.DataDir,
 		StrictRuntimeVersions: cfg.StrictRuntimeVersions,
 	}, fns)

@@ -29,6 +29,7 @@ func invokeCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		region     = fs.String("region", "", "region in ARNs and the function's environment (default us-east-1)")
 		account    = fs.String("account-id", "", "account id in ARNs (default 000000000000)")
 		logLevel   = fs.String("log-level", "info", "least level of the gateway's own lines on stderr (the function's output is at info)")
+		debugPort  = fs.Int("debug-port", 0, "run the function under its language's debugger (Go: dlv) listening on this port, without its timeout")
 		fnFlags    stringList
 	)
 	fs.Var(&fnFlags, "function", "NAME=COMMAND: a function speaking the Lambda Runtime API (repeatable)")
@@ -61,7 +62,11 @@ func invokeCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 			return 1
 		}
 	}
-	cfg, err := loadAll(*configFile, config.Overrides{Region: *region, AccountID: *account, Functions: fnFlags}, tf, true, stderr)
+	over := config.Overrides{Region: *region, AccountID: *account, Functions: fnFlags}
+	if *debugPort != 0 {
+		over.DebugFunction, over.DebugPort = name, *debugPort
+	}
+	cfg, err := loadAll(*configFile, over, tf, true, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "apigw invoke: %v\n", err)
 		return 1

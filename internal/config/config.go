@@ -59,6 +59,11 @@ type Config struct {
 	Region string
 	// AccountID is the 12-digit account in ARNs; default 000000000000.
 	AccountID string
+	// DebugFunction names the function to run under its language's
+	// debugger, listening on DebugPort (`--debug-function`,
+	// `--debug-port`; command line only).
+	DebugFunction string
+	DebugPort     int
 	// LogFormat is the gateway's own log format, text (default) or json;
 	// LogLevel its least level shown, debug, info (default), warn or
 	// error. The request log is at info.
@@ -458,6 +463,9 @@ type Overrides struct {
 	Etcd, Redis, Node string
 	// TLSListen replaces tls.listen: the HTTPS data plane listener.
 	TLSListen string
+	// DebugFunction and DebugPort set Config's fields of the same names.
+	DebugFunction string
+	DebugPort     int
 	// OpenAPI imports this document as an extra API with a $default stage
 	// and makes it the default API.
 	OpenAPI string
@@ -486,6 +494,16 @@ func (c *Config) Apply(o Overrides) error {
 	set("data-dir", o.DataDir, &c.DataDir, func(string) string { return "" })
 	set("region", o.Region, &c.Region, checkRegion)
 	set("account-id", o.AccountID, &c.AccountID, checkAccount)
+	if o.DebugFunction != "" || o.DebugPort != 0 {
+		switch {
+		case o.DebugFunction == "":
+			errs = append(errs, errors.New("--debug-port needs --debug-function"))
+		case o.DebugPort < 1 || o.DebugPort > 65535:
+			errs = append(errs, fmt.Errorf("--debug-port %d: want a port, 1 to 65535", o.DebugPort))
+		default:
+			c.DebugFunction, c.DebugPort = o.DebugFunction, o.DebugPort
+		}
+	}
 	set("log-format", o.LogFormat, &c.LogFormat, CheckLogFormat)
 	set("log-level", o.LogLevel, &c.LogLevel, CheckLogLevel)
 	if o.Etcd != "" {
