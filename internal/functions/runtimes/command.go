@@ -41,8 +41,9 @@ type Spec struct {
 //	{node} --expose-gc --max-http-header-size 81920 [--max-semi-space-size=S --max-old-space-size=O] {RuntimeDir}/index.mjs
 //
 // with O = M - M/10 and S = (M/10)/2 for M = MemorySize (both left out when
-// NODE_OPTIONS sets either); for Python `{python} {RuntimeDir}/bootstrap.py`
-// (no -u, -E, -s or -I). With ClientAWS the bootstrap is replaced by AWS's
+// NODE_OPTIONS sets either); for Python `{python} -B {RuntimeDir}/bootstrap.py`
+// (no -u, -E, -s or -I; -B because Lambda's code directory is read-only, so
+// no bytecode is written there: docs/compatibility.md#runtime-bytecode). With ClientAWS the bootstrap is replaced by AWS's
 // client and the handler is its argument. With AWS_LAMBDA_EXEC_WRAPPER in
 // Env, the wrapper is run with all of that as its arguments
 // (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html#runtime-wrapper).
@@ -64,7 +65,7 @@ func (s Spec) Command() []string {
 		if s.Client == ClientAWS {
 			argv = []string{s.Interpreter, "-m", "awslambdaric", s.Handler}
 		} else {
-			argv = []string{s.Interpreter, filepath.Join(s.RuntimeDir, PythonBootstrap)}
+			argv = []string{s.Interpreter, "-B", filepath.Join(s.RuntimeDir, PythonBootstrap)}
 		}
 	}
 	if w := s.Env["AWS_LAMBDA_EXEC_WRAPPER"]; w != "" {
