@@ -173,7 +173,7 @@ func New(cfg *config.Config, opts Options) (_ *Gateway, err error) {
 	}
 	g.transport = h1client.New()
 	g.res.own("backend connections", noError(g.transport.CloseIdleConnections))
-	in, err := buildInput(cfg)
+	in, err := buildInput(cfg, func(s string) { g.log.Warn(s) })
 	if err != nil {
 		return nil, err
 	}

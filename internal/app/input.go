@@ -17,9 +17,13 @@ import (
 
 // buildInput imports every API of the configuration from its OpenAPI document
 // and pairs it with its stages. The documents are imported in parallel (at
-// most GOMAXPROCS at a time); diagnostics are printed, and the first error in
-// the configuration's order returned, as if one after the other.
-func buildInput(cfg *config.Config) (*compile.Input, error) {
+// most GOMAXPROCS at a time); diagnostics go to warn (the gateway's log;
+// nil prints them on stderr), and the first error in the configuration's
+// order is returned, as if one after the other.
+func buildInput(cfg *config.Config, warn func(string)) (*compile.Input, error) {
+	if warn == nil {
+		warn = func(s string) { fmt.Fprintln(os.Stderr, s) }
+	}
 	in := &compile.Input{Region: cfg.Region, AccountID: cfg.AccountID}
 	imported := importAPIs(cfg)
 	for i := range cfg.APIs {
@@ -29,7 +33,7 @@ func buildInput(cfg *config.Config) (*compile.Input, error) {
 		}
 		for _, d := range r.diags {
 			// Infos and warnings do not stop serving; they are reported once.
-			fmt.Fprintln(os.Stderr, d.String())
+			warn(d.String())
 		}
 		ca := compile.API{Definition: r.def, Default: a.Default}
 		for _, s := range a.Stages {

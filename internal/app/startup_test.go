@@ -33,7 +33,7 @@ paths:
 		}
 		cfg.APIs = append(cfg.APIs, config.API{ID: fmt.Sprintf("api%08d", i), OpenAPI: name})
 	}
-	in, err := buildInput(cfg)
+	in, err := buildInput(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ paths:
 			t.Fatal(err)
 		}
 	}
-	if _, err := buildInput(cfg); err == nil || !strings.HasPrefix(err.Error(), "api api00000005: ") {
+	if _, err := buildInput(cfg, nil); err == nil || !strings.HasPrefix(err.Error(), "api api00000005: ") {
 		t.Errorf("error %v; want the error of api00000005, the first failing one", err)
 	}
 }
