@@ -11,6 +11,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/functions"
+	"github.com/apigwdev/apigw/internal/functions/runtimes"
 )
 
 // debugInitTimeout is how long an instance may take to start under a
@@ -24,10 +25,12 @@ const debugInitTimeout = 15 * time.Minute
 //
 // The debugger is chosen by the function's runtime (debuggers below): a
 // program speaking the Runtime API (Go, provided.*) runs under Delve,
-// `dlv exec --headless`, when dlv is in PATH. Node.js (--inspect) and
-// Python (debugpy) functions are run by package functions/runtimes, which
-// builds their command line: they are the place to add those, as cases of
-// debuggers.
+// `dlv exec --headless`, when dlv is in PATH; a Node.js function under
+// Node's inspector (--inspect-brk, through NODE_OPTIONS); a Python function
+// under debugpy, which the embedded bootstrap starts when
+// runtimes.DebugpyEnv is set and which must be installed for the
+// function's interpreter. Each waits for the debugger before the function's
+// code runs, as `sam local invoke --debug-port` does.
 func debugFunction(cfg *config.Config, fns []functions.Config) (attach string, err error) {
 	name, port := cfg.DebugFunction, cfg.DebugPort
 	for i := range fns {
@@ -60,6 +63,42 @@ type debugger func(c *functions.Config, port int) (attach string, err error)
 var debuggers = map[string]debugger{
 	"":         delve,
 	"provided": delve,
+	"nodejs":   nodeInspector,
+	"python":   debugpy,
+}
+
+// nodeInspector starts Node.js with its inspector on port, paused before
+// the bootstrap's first line until a debugger attaches.
+func nodeInspector(c *functions.Config, port int) (string, error) {
+	if c.RuntimeClient == "aws" {
+		return "", errors.New("runtimeClient: aws functions cannot be debugged here; use the builtin client")
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	env := make(map[string]string, len(c.Env)+1)
+	for k, v := range c.Env {
+		env[k] = v
+	}
+	env["NODE_OPTIONS"] = strings.TrimSpace(env["NODE_OPTIONS"] + " --inspect-brk=" + addr)
+	c.Env = env
+	return fmt.Sprintf("function %s waits for a debugger at %s: open chrome://inspect (Configure: %s) or attach an editor's Node.js debugger to port %d, then continue",
+		c.Name, addr, addr, port), nil
+}
+
+// debugpy has the Python bootstrap listen with debugpy on port and wait for
+// a client before it loads the handler.
+func debugpy(c *functions.Config, port int) (string, error) {
+	if c.RuntimeClient == "aws" {
+		return "", errors.New("runtimeClient: aws functions cannot be debugged here; use the builtin client")
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	env := make(map[string]string, len(c.Env)+1)
+	for k, v := range c.Env {
+		env[k] = v
+	}
+	env[runtimes.DebugpyEnv] = addr
+	c.Env = env
+	return fmt.Sprintf("function %s waits for a debugger at %s (debugpy must be installed for its interpreter: python3 -m pip install debugpy): "+
+		"attach an editor's Python debugger (\"connect\": {\"host\": \"127.0.0.1\", \"port\": %d}), then continue", c.Name, addr, port), nil
 }
 
 // runtimeFamily is a runtime identifier without its version: nodejs20.x

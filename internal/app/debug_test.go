@@ -9,6 +9,7 @@ import (
 
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/functions"
+	"github.com/apigwdev/apigw/internal/functions/runtimes"
 )
 
 func TestDebugFunction(t *testing.T) {
@@ -20,7 +21,9 @@ func TestDebugFunction(t *testing.T) {
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	fns := []functions.Config{
 		{Name: "api", Command: []string{"./bin/api", "-v"}, Dir: "/src", Concurrency: 10},
-		{Name: "node", Runtime: "nodejs20.x", Handler: "app.handler"},
+		{Name: "node", Runtime: "nodejs20.x", Handler: "app.handler", Env: map[string]string{"NODE_OPTIONS": "--enable-source-maps"}},
+		{Name: "py", Runtime: "python3.11", Handler: "app.handler"},
+		{Name: "py-aws", Runtime: "python3.11", Handler: "app.handler", RuntimeClient: "aws"},
 		{Name: "remote", Endpoint: "http://127.0.0.1:9"},
 	}
 	cfg := &config.Config{DebugFunction: "api", DebugPort: 2345}
@@ -36,7 +39,19 @@ func TestDebugFunction(t *testing.T) {
 	if !strings.Contains(attach, "dlv connect 127.0.0.1:2345") {
 		t.Errorf("attach hint %q", attach)
 	}
-	for _, name := range []string{"node", "remote", "ghost"} {
+	if _, err := debugFunction(&config.Config{DebugFunction: "node", DebugPort: 9229}, fns); err != nil {
+		t.Fatal(err)
+	}
+	if got := fns[1].Env["NODE_OPTIONS"]; got != "--enable-source-maps --inspect-brk=127.0.0.1:9229" {
+		t.Errorf("node NODE_OPTIONS %q", got)
+	}
+	if _, err := debugFunction(&config.Config{DebugFunction: "py", DebugPort: 5678}, fns); err != nil {
+		t.Fatal(err)
+	}
+	if got := fns[2].Env[runtimes.DebugpyEnv]; got != "127.0.0.1:5678" || fns[2].Timeout != functions.MaxTimeout {
+		t.Errorf("python debug env %q, timeout %v", got, fns[2].Timeout)
+	}
+	for _, name := range []string{"py-aws", "remote", "ghost"} {
 		if _, err := debugFunction(&config.Config{DebugFunction: name, DebugPort: 1}, fns); err == nil {
 			t.Errorf("debugging %s: no error", name)
 		}

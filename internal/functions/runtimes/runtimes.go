@@ -189,6 +189,12 @@ func CheckClient(c string) error {
 	return fmt.Errorf("runtimeClient %q must be builtin or aws", c)
 }
 
+// DebugpyEnv, in a Python function's environment, has the embedded
+// bootstrap listen with debugpy on its value (host:port) and wait for a
+// debugger before it loads the handler (apigw serve --debug-function). The
+// bootstrap removes it from the environment the handler sees.
+const DebugpyEnv = "APIGW_DEBUGPY_LISTEN"
+
 // UserEnv reports whether k is one of the AWS_LAMBDA_* variables a function's
 // configuration may set even though the AWS_LAMBDA_ prefix is otherwise
 // reserved: they are read by the runtime, and Lambda lets users set them

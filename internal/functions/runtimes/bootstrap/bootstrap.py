@@ -514,6 +514,20 @@ def handle(api, handler, headers, body):
         api.result(request_id, result, content_type)
 
 
+def wait_for_debugger(addr):
+    """Listens with debugpy on addr (host:port) and waits for a client, for
+    apigw serve --debug-function; debugpy must be installed."""
+    try:
+        import debugpy
+    except ImportError:
+        raise FaultException("Runtime.ImportModuleError",
+                             "--debug-function needs debugpy for %s: %s -m pip install debugpy" % (sys.executable, sys.executable))
+    host, _, port = addr.rpartition(":")
+    debugpy.listen((host, int(port)))
+    print("debugpy listening on %s; waiting for a debugger to attach" % addr, file=sys.stderr)
+    debugpy.wait_for_client()
+
+
 def main():
     global _request_id, _tenant_id
     sys.stdout = Unbuffered(sys.stdout)
@@ -525,9 +539,12 @@ def main():
     if "PYTHONPATH" not in _env:
         _env["PYTHONPATH"] = _env.get("LAMBDA_RUNTIME_DIR") or os.path.dirname(os.path.abspath(__file__))
     api = RuntimeAPI(_env["AWS_LAMBDA_RUNTIME_API"])
+    debug = _env.pop("APIGW_DEBUGPY_LISTEN", None)
     error = None
     try:
         setup_logging()
+        if debug:
+            wait_for_debugger(debug)
         handler = load_handler(_env.get("_HANDLER", ""))
     except FaultException as e:
         error = make_error(e.msg, e.exception_type, e.trace)
