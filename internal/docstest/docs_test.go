@@ -21,7 +21,7 @@ var forbidden = []struct {
 	re   *regexp.Regexp
 	what string
 }{
-	{regexp.MustCompile(`\b(` + strings.Join([]string{"dataplane", "interface", "auth-and-integrations", "wire-contracts", "templates", "runtimes", "cluster"}, "|") + `)\.md\b`),
+	{regexp.MustCompile(`\b(` + strings.Join([]string{"dataplane", "interface", "auth-and-integrations", "wire-contracts", "templates", "runtimes", "cluster", "STY" + "LE", "LAY" + "OUT"}, "|") + `)\.md\b`),
 		"a specification file that is not in the repository: cite AWS's documentation by URL or docs/compatibility.md#anchor"},
 	{regexp.MustCompile(`\bUNCON` + `FIRMED\b`),
 		"a private marker: say what AWS does not document and cite the choice, docs/compatibility.md#anchor"},
