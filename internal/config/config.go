@@ -20,12 +20,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apigwdev/apigw/internal/functions"
 	"github.com/apigwdev/apigw/internal/model"
+	"github.com/apigwdev/apigw/internal/yamlnode"
 )
 
 // Defaults of the config file and of `apigw serve`'s flags (docs/configuration.md
@@ -345,21 +345,7 @@ type Problem struct {
 // unknown parts.
 func (p Problem) String() string {
 	var b strings.Builder
-	if p.File != "" {
-		b.WriteString(p.File)
-		b.WriteByte(':')
-	}
-	if p.Line > 0 {
-		b.WriteString(strconv.Itoa(p.Line))
-		b.WriteByte(':')
-		if p.Column > 0 {
-			b.WriteString(strconv.Itoa(p.Column))
-			b.WriteByte(':')
-		}
-	}
-	if b.Len() > 0 {
-		b.WriteByte(' ')
-	}
+	b.WriteString(yamlnode.Position(p.File, p.Line, p.Column))
 	b.WriteString(p.Message)
 	return b.String()
 }

@@ -84,21 +84,7 @@ type Diagnostic struct {
 // the parts that are unknown.
 func (d Diagnostic) String() string {
 	var b strings.Builder
-	if d.File != "" {
-		b.WriteString(d.File)
-		b.WriteByte(':')
-	}
-	if d.Line > 0 {
-		b.WriteString(strconv.Itoa(d.Line))
-		b.WriteByte(':')
-		if d.Column > 0 {
-			b.WriteString(strconv.Itoa(d.Column))
-			b.WriteByte(':')
-		}
-	}
-	if b.Len() > 0 {
-		b.WriteByte(' ')
-	}
+	b.WriteString(yamlnode.Position(d.File, d.Line, d.Column))
 	if d.Severity != Error {
 		b.WriteString(d.Severity.String())
 		b.WriteString(": ")

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
+	"github.com/apigwdev/apigw/internal/yamlnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -40,21 +40,7 @@ type Diagnostic struct {
 // parts; errors carry no severity word.
 func (d Diagnostic) String() string {
 	var b strings.Builder
-	if d.File != "" {
-		b.WriteString(d.File)
-		b.WriteByte(':')
-	}
-	if d.Line > 0 {
-		b.WriteString(strconv.Itoa(d.Line))
-		b.WriteByte(':')
-		if d.Column > 0 {
-			b.WriteString(strconv.Itoa(d.Column))
-			b.WriteByte(':')
-		}
-	}
-	if b.Len() > 0 {
-		b.WriteByte(' ')
-	}
+	b.WriteString(yamlnode.Position(d.File, d.Line, d.Column))
 	switch d.Severity {
 	case Warning:
 		b.WriteString("warning: ")

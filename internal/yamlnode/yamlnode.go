@@ -3,7 +3,11 @@
 // so that every problem can name its line and column.
 package yamlnode
 
-import "gopkg.in/yaml.v3"
+import (
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
 
 // maxDepth bounds the recursion of Duplicates on hostile documents.
 const maxDepth = 512
@@ -134,4 +138,25 @@ func Lookup(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// Position renders where a problem is, as the config loader, the OpenAPI
+// importer and the template loader all print it: "file:line:col: ", leaving
+// out the parts that are unknown (an empty file, a line or column of 0; no
+// column without a line), and "" when nothing is known.
+func Position(file string, line, column int) string {
+	var b []byte
+	if file != "" {
+		b = append(append(b, file...), ':')
+	}
+	if line > 0 {
+		b = append(strconv.AppendInt(b, int64(line), 10), ':')
+		if column > 0 {
+			b = append(strconv.AppendInt(b, int64(column), 10), ':')
+		}
+	}
+	if len(b) > 0 {
+		b = append(b, ' ')
+	}
+	return string(b)
 }

@@ -35,3 +35,21 @@ doc:
 		t.Error("Lookup found a key that is not there")
 	}
 }
+
+func TestPosition(t *testing.T) {
+	for _, c := range []struct {
+		file      string
+		line, col int
+		want      string
+	}{
+		{"api.yaml", 3, 7, "api.yaml:3:7: "},
+		{"api.yaml", 3, 0, "api.yaml:3: "},
+		{"api.yaml", 0, 7, "api.yaml: "},
+		{"", 3, 7, "3:7: "},
+		{"", 0, 0, ""},
+	} {
+		if got := Position(c.file, c.line, c.col); got != c.want {
+			t.Errorf("Position(%q, %d, %d) = %q; want %q", c.file, c.line, c.col, got, c.want)
+		}
+	}
+}
