@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"log/slog"
 	"os"
 	"sort"
@@ -14,9 +13,11 @@ import (
 	"github.com/apigwdev/apigw/internal/compile"
 	"github.com/apigwdev/apigw/internal/config"
 	"github.com/apigwdev/apigw/internal/functions"
+	"github.com/apigwdev/apigw/internal/integration/h1client"
 	"github.com/apigwdev/apigw/internal/invoke/lambdacall"
 	"github.com/apigwdev/apigw/internal/model"
 	"github.com/apigwdev/apigw/internal/openapi"
+	"github.com/apigwdev/apigw/internal/yamlnode"
 )
 
 // Report is what Validate found in a configuration, one line per finding,
@@ -233,33 +234,7 @@ func closestName(name string, fns map[string]config.Function) string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := distance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return yamlnode.Suggest(name, names)
 }
 
 // functionProblem locates a *functions.ConfigError at its function's

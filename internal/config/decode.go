@@ -176,40 +176,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// suggest returns the known key within edit distance 2 of key, if exactly
-// one is the closest.
-func suggest(key string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if dist := editDistance(strings.ToLower(key), strings.ToLower(k)); dist < bestD {
-			best, bestD = k, dist
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// suggest returns the known key within two edits of key, if any.
+func suggest(key string, known []string) string { return yamlnode.Suggest(key, known) }
 
 // str reads a string. Integers and numbers are accepted with their source
 // text (accountId: 000000000000); booleans, null, lists and mappings are not.

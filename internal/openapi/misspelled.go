@@ -1,6 +1,10 @@
 package openapi
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/apigwdev/apigw/internal/yamlnode"
+)
 
 // knownExtensions are the x-amazon-apigateway-* extensions the importer
 // reads somewhere in a document.
@@ -24,35 +28,10 @@ var knownExtensions = []string{
 // misplaced is not a misspelling.
 func misspelledExtension(name string) string {
 	lower := strings.ToLower(name)
-	best, bestD := "", 3
 	for _, k := range knownExtensions {
 		if k == lower {
 			return ""
 		}
-		if d := editDistance(lower, k); d < bestD {
-			best, bestD = k, d
-		}
 	}
-	return best
-}
-
-// editDistance is the Levenshtein distance of two short strings.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return yamlnode.Suggest(lower, knownExtensions)
 }

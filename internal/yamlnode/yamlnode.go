@@ -5,6 +5,7 @@ package yamlnode
 
 import (
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -159,4 +160,47 @@ func Position(file string, line, column int) string {
 		b = append(b, ' ')
 	}
 	return string(b)
+}
+
+// Suggest returns the name of known within two edits of name, ignoring
+// case, for a "did you mean" in a problem about a misspelled key, extension
+// or function name: the closest, the first of known on a tie, "" when none
+// is that close. Names over 64 bytes are never close (the distance is
+// quadratic, and the input may be hostile).
+func Suggest(name string, known []string) string {
+	if len(name) > 64 {
+		return ""
+	}
+	lower := strings.ToLower(name)
+	best, bestD := "", 3
+	for _, k := range known {
+		if len(k) > 64 {
+			continue
+		}
+		if d := editDistance(lower, strings.ToLower(k)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -53,3 +53,19 @@ func TestPosition(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggest(t *testing.T) {
+	known := []string{"listen", "adminListen", "functions"}
+	for name, want := range map[string]string{
+		"lisen":                 "listen",      // one edit
+		"AdminListen":           "adminListen", // case ignored
+		"functoins":             "functions",   // two edits
+		"fnctns":                "",            // three edits
+		"listen":                "listen",
+		strings.Repeat("a", 65): "",
+	} {
+		if got := Suggest(name, known); got != want {
+			t.Errorf("Suggest(%q) = %q; want %q", name, got, want)
+		}
+	}
+}
